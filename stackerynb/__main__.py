@@ -1,0 +1,5 @@
+import sys
+
+from stackerynb.cli import main
+
+sys.exit(main())

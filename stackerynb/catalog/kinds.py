@@ -1,0 +1,131 @@
+"""Node kinds and their settings schemas, built from ``kinds.yaml``."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackerynb.catalog._data import load_table
+
+SETTING_TYPES = ("str", "int", "bool", "choice", "list", "map")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a kind: its type, default, bounds and a line of help."""
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+    required: bool = False
+    choices: tuple = ()
+    min: int | None = None
+    max: int | None = None
+    pattern: str | None = None
+
+    def check(self, value: Any) -> str | None:
+        """Return why ``value`` is not acceptable for this setting, or None when it is."""
+        if self.type == "bool":
+            return None if isinstance(value, bool) else f"expected true or false, got {value!r}"
+        if self.type == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"expected a whole number, got {value!r}"
+            if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+                return f"{value} is out of range {self.min}..{self.max}"
+            return None
+        if self.type == "choice":
+            if value in self.choices and type(value) is type(next(c for c in self.choices if c == value)):
+                return None
+            return f"{value!r} is not one of {', '.join(str(c) for c in self.choices)}"
+        if self.type == "str":
+            if not isinstance(value, str):
+                return f"expected text, got {value!r}"
+            if self.pattern and not re.fullmatch(self.pattern, value):
+                return f"{value!r} does not match the expected form ({self.help})"
+            return None
+        if self.type == "list":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return f"expected a list of text values, got {value!r}"
+            return None
+        if self.type == "map":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, (str, int, bool)) for k, v in value.items()
+            ):
+                return f"expected a mapping of names to text values, got {value!r}"
+            return None
+        raise AssertionError(f"unknown setting type {self.type}")  # catalogue bug, caught by tests
+
+    def describe(self) -> dict:
+        """The setting as plain data (for ``stackerynb kinds --json`` and forms)."""
+        out = {"name": self.name, "type": self.type, "default": self.default,
+               "required": self.required, "help": self.help}
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.min is not None or self.max is not None:
+            out["range"] = [self.min, self.max]
+        if self.pattern:
+            out["pattern"] = self.pattern
+        return out
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A node kind: display data, placement rule, ports and settings."""
+
+    name: str
+    label: str
+    colour: str
+    shape: str
+    icon: str
+    help: str
+    network: str  # none | may | must: may/must sit inside a virtual_network
+    tier: str | None  # public | private: the subnet tier when inside a network
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, Any]:
+        """Every setting's default value."""
+        return {name: s.default for name, s in self.settings.items()}
+
+    def describe(self) -> dict:
+        """The kind as plain data (for ``stackerynb kinds --json``)."""
+        return {
+            "kind": self.name, "label": self.label, "help": self.help,
+            "display": {"colour": self.colour, "shape": self.shape, "icon": self.icon},
+            "placement": {"network": self.network, "tier": self.tier},
+            "ports": {"inputs": list(self.inputs), "outputs": list(self.outputs)},
+            "settings": [s.describe() for s in self.settings.values()],
+        }
+
+
+def _build(name: str, raw: dict) -> Kind:
+    placement = raw.get("placement", {})
+    settings = {
+        sname: Setting(
+            name=sname, type=spec["type"], default=spec.get("default"), help=spec.get("help", ""),
+            required=bool(spec.get("required", False)), choices=tuple(spec.get("choices", ())),
+            min=spec.get("min"), max=spec.get("max"), pattern=spec.get("pattern"),
+        )
+        for sname, spec in raw.get("settings", {}).items()
+    }
+    return Kind(
+        name=name, label=raw["label"], colour=raw["colour"], shape=raw["shape"], icon=raw["icon"],
+        help=raw.get("help", ""), network=placement.get("network", "none"), tier=placement.get("tier"),
+        inputs=tuple(raw["ports"]["inputs"]), outputs=tuple(raw["ports"]["outputs"]), settings=settings,
+    )
+
+
+_KINDS: dict[str, Kind] = {name: _build(name, raw) for name, raw in load_table("kinds.yaml").items()}
+KIND_NAMES: tuple[str, ...] = tuple(_KINDS)
+
+
+def kinds() -> list[Kind]:
+    """Every kind, in catalogue order."""
+    return list(_KINDS.values())
+
+
+def kind(name: str) -> Kind | None:
+    """The kind called ``name``, or None."""
+    return _KINDS.get(name)

@@ -1,0 +1,235 @@
+"""Validation rules. Each rule looks at the whole stack and *yields* problems (as cfn-lint
+rules do), so ``Stack.problems()`` reports every problem at once instead of the first."""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_targets
+from stackerynb.errors import Problem
+
+if TYPE_CHECKING:
+    from stackerynb.model.stack import Stack
+
+# CloudFormation logical ids are alphanumeric; we derive names like <Id>Role from them, so keep
+# room under the 255-character limit.
+LOGICAL_ID = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+STACK_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+Rule = Callable[["Stack"], Iterator[Problem]]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    """Register ``fn`` as a validation rule."""
+    RULES.append(fn)
+    return fn
+
+
+def suggest(word: str, options) -> str:
+    """`` (did you mean X?)`` for the closest option, or an empty string."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def id_problem(node_id) -> str | None:
+    """Why ``node_id`` cannot be a node id, or None."""
+    if not isinstance(node_id, str) or not LOGICAL_ID.fullmatch(node_id):
+        return (f"id {node_id!r} is not usable as a CloudFormation logical id: use a letter "
+                "followed by up to 63 letters or digits (no spaces, dashes or underscores)")
+    return None
+
+
+def setting_problem(node, name, value) -> Problem | None:
+    """The problem with setting ``name`` = ``value`` on ``node``, or None."""
+    spec = catalog_kind(node.kind)
+    if spec is None:
+        return None
+    if name not in spec.settings:
+        return Problem(node.id, name, f"{spec.label} has no setting {name!r}"
+                       f"{suggest(name, spec.settings)}; settings: {', '.join(spec.settings)}",
+                       code="unknown-setting")
+    why = spec.settings[name].check(value)
+    return Problem(node.id, name, why, code="bad-value") if why else None
+
+
+@rule
+def stack_name(stack) -> Iterator[Problem]:
+    """The stack name becomes part of AWS resource names (S3 buckets are lower case)."""
+    if not isinstance(stack.name, str) or not STACK_NAME.fullmatch(stack.name):
+        yield Problem(None, None, f"stack name {stack.name!r} must be lower case letters, digits "
+                      "and dashes, starting with a letter, at most 40 characters", code="bad-name")
+
+
+@rule
+def node_ids(stack) -> Iterator[Problem]:
+    """Every id is a usable logical id."""
+    for node in stack.nodes:
+        why = id_problem(node.id)
+        if why:
+            yield Problem(node.id, None, why, code="bad-id")
+
+
+@rule
+def node_kinds(stack) -> Iterator[Problem]:
+    """Every node has a kind from the catalogue."""
+    for node in stack.nodes:
+        if catalog_kind(node.kind) is None:
+            yield Problem(node.id, None, f"unknown kind {node.kind!r}{suggest(node.kind, KIND_NAMES)}; "
+                          f"kinds: {', '.join(KIND_NAMES)}", code="unknown-kind")
+
+
+@rule
+def node_settings(stack) -> Iterator[Problem]:
+    """Settings exist for the kind, have the right type and range, and required ones are set."""
+    for node in stack.nodes:
+        spec = catalog_kind(node.kind)
+        if spec is None:
+            continue
+        for name, value in node.settings.items():
+            problem = setting_problem(node, name, value)
+            if problem:
+                yield problem
+        for name, setting in spec.settings.items():
+            if setting.required and node.get(name) in (None, ""):
+                yield Problem(node.id, name, f"{name} is required: {setting.help}", code="missing-setting")
+
+
+@rule
+def placement(stack) -> Iterator[Problem]:
+    """Nodes sit only inside virtual networks, only when their kind may, and always when it must."""
+    for node in stack.nodes:
+        spec = catalog_kind(node.kind)
+        if spec is None:
+            continue
+        net = node.network
+        if isinstance(net, (list, tuple)):
+            yield Problem(node.id, "network", f"placed in {len(net)} networks ({', '.join(map(str, net))}); "
+                          "a node sits in at most one virtual network", code="placement")
+            continue
+        if net is None:
+            if spec.network == "must":
+                yield Problem(node.id, "network", f"a {spec.label} must sit inside a Virtual Network "
+                              f"({spec.tier} subnets); place it with stack.place({node.id!r}, NETWORK)",
+                              code="placement")
+            continue
+        if spec.network == "none":
+            yield Problem(node.id, "network", f"a {spec.label} cannot sit inside a Virtual Network",
+                          code="placement")
+        elif net not in stack:
+            yield Problem(node.id, "network", f"placed in {net!r}, which is not in the stack", code="placement")
+        elif stack.node(net).kind != "virtual_network":
+            yield Problem(node.id, "network", f"placed in {net!r}, a {stack.node(net).kind}, "
+                          "not a virtual_network", code="placement")
+
+
+@rule
+def wires(stack) -> Iterator[Problem]:
+    """Wires join existing nodes, between kinds that can be wired, with offered access levels."""
+    seen = set()
+    for wire in stack.wires:
+        where = wire.source if wire.source in stack else None
+        key = (wire.source, wire.target)
+        if key in seen:
+            yield Problem(where, None, f"wire {wire.source} -> {wire.target} appears twice", code="bad-wire")
+        seen.add(key)
+        missing = [end for end in key if end not in stack]
+        if missing:
+            yield Problem(where, None, f"wire {wire.source} -> {wire.target} names missing node "
+                          f"{' and '.join(map(repr, missing))}{suggest(missing[0], [n.id for n in stack.nodes])}",
+                          code="bad-wire")
+            continue
+        source, target = stack.node(wire.source), stack.node(wire.target)
+        if catalog_kind(source.kind) is None or catalog_kind(target.kind) is None:
+            continue  # the unknown kind is reported by node_kinds
+        profile = wire_profile(source.kind, target.kind)
+        if profile is None:
+            yield Problem(source.id, None, unsupported_wire_message(source.kind, target.kind, wire),
+                          code="bad-wire")
+            continue
+        try:
+            profile.resolve_access(wire.access)
+        except ValueError as exc:
+            yield Problem(source.id, None, f"wire {wire.source} -> {wire.target}: {exc}", code="bad-wire")
+
+
+def unsupported_wire_message(source_kind: str, target_kind: str, wire) -> str:
+    """Why ``source_kind -> target_kind`` is refused, listing what the source can wire to."""
+    targets = wire_targets(source_kind)
+    can = f"a {source_kind} can wire to: {', '.join(targets)}" if targets else f"a {source_kind} has no outgoing wires"
+    return f"wire {wire.source} -> {wire.target}: a {source_kind} cannot be wired to a {target_kind}; {can}"
+
+
+@rule
+def network_reach(stack) -> Iterator[Problem]:
+    """Wires that open a port need both ends in the same virtual network."""
+    for wire in stack.wires:
+        if wire.source not in stack or wire.target not in stack:
+            continue
+        source, target = stack.node(wire.source), stack.node(wire.target)
+        profile = wire_profile(source.kind, target.kind)
+        if profile is None or profile.network is None or not isinstance(target.network, str):
+            continue
+        if source.network != target.network:
+            yield Problem(source.id, "network", f"wire {wire.source} -> {wire.target} opens a network port: "
+                          f"place {source.id} in {target.network!r} as well", code="placement")
+
+
+# Wiring a kind cannot do without: (kind, target kind, what it is for).
+REQUIRED_WIRES = (
+    ("docker_service", "docker_cluster", "the cluster its tasks run on"),
+    ("cdn", "object_store", "the origin it serves"),
+)
+
+
+@rule
+def required_wires(stack) -> Iterator[Problem]:
+    """Kinds that need exactly one wire of a kind (a service's cluster, a CDN's origin) have it."""
+    for node in stack.nodes:
+        for kind_name, target_kind, purpose in REQUIRED_WIRES:
+            if node.kind != kind_name:
+                continue
+            count = sum(1 for w in stack.wires if w.source == node.id and w.target in stack
+                        and stack.node(w.target).kind == target_kind)
+            if count != 1:
+                yield Problem(node.id, None, f"needs exactly one wire to a {target_kind} ({purpose}); "
+                              f"it has {count}", code="missing-wire")
+
+
+@rule
+def cycles(stack) -> Iterator[Problem]:
+    """A cycle of wires is an event loop (each call re-triggers the next) and never ends."""
+    graph: dict[str, list[str]] = {}
+    for w in stack.wires:
+        if w.source in stack and w.target in stack:
+            graph.setdefault(w.source, []).append(w.target)
+    reported: set[frozenset] = set()
+    state: dict[str, int] = {}
+    for start in graph:
+        if state.get(start):
+            continue
+        # iterative DFS, keeping the current path to name the cycle
+        path, stack_iter = [start], [iter(graph.get(start, ()))]
+        state[start] = 1
+        while stack_iter:
+            nxt = next(stack_iter[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack_iter.pop()
+                continue
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    yield Problem(nxt, None, "wires form a loop " + " -> ".join(loop + [nxt]) +
+                                  ": every event re-triggers the next, forever", code="cycle")
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack_iter.append(iter(graph.get(nxt, ())))
+
+
+def run_rules(stack) -> list[Problem]:
+    """Every problem every rule finds."""
+    return [problem for check in RULES for problem in check(stack)]

@@ -1,0 +1,300 @@
+"""The Stack: nodes, wires and canvas positions, edited through methods that check each edit.
+
+Edits made through the API are checked on the spot and refused with a StackError that names
+the node and setting at fault; a stack loaded from a file may hold anything, and
+``problems()`` reports all of it at once.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
+from stackerynb.errors import Problem, StackError
+from stackerynb.model.elements import Change, Node, Wire
+from stackerynb.model.rules import (
+    STACK_NAME, id_problem, run_rules, setting_problem, suggest, unsupported_wire_message,
+)
+
+Observer = Callable[[Change], None]
+
+
+class Stack:
+    """A serverless stack design: ``Stack("orders")`` or ``Stack.load("stacks/orders.yaml")``."""
+
+    def __init__(self, name: str, *, path: str | Path | None = None, _check_name: bool = True):
+        if _check_name and (not isinstance(name, str) or not STACK_NAME.fullmatch(name)):
+            raise StackError(f"stack name {name!r} must be lower case letters, digits and dashes, "
+                             "starting with a letter, at most 40 characters (it becomes part of AWS names)")
+        self.name = name
+        self.path: Path | None = Path(path) if path is not None else None
+        self._nodes: dict[str, Node] = {}
+        self._wires: list[Wire] = []
+        self._layout: dict[str, tuple[float, float]] = {}
+        self._observers: list[Observer] = []
+        self._lines: dict[tuple, int] = {}  # positions in the file this stack was loaded from
+        self.vcs = None  # set by stackerynb.gitstore for stacks inside a git repository
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def nodes(self) -> list[Node]:
+        """Nodes in insertion order."""
+        return list(self._nodes.values())
+
+    @property
+    def wires(self) -> list[Wire]:
+        """Wires in insertion order."""
+        return list(self._wires)
+
+    @property
+    def layout(self) -> dict[str, tuple[float, float]]:
+        """Canvas positions by node id (a copy; use ``move`` to change one)."""
+        return dict(self._layout)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nodes
+
+    def node(self, node_id: str) -> Node:
+        """The node called ``node_id``; StackError (with a suggestion) when there is none."""
+        try:
+            return self._nodes[node_id]
+        except (KeyError, TypeError):
+            raise StackError(f"no node {node_id!r} in stack {self.name!r}"
+                             f"{suggest(node_id, self._nodes)}") from None
+
+    def wires_of(self, node_id: str) -> list[Wire]:
+        """Wires that start or end at ``node_id``."""
+        return [w for w in self._wires if node_id in (w.source, w.target)]
+
+    def wire(self, source: str, target: str) -> Wire | None:
+        """The wire ``source -> target`` or None."""
+        return next((w for w in self._wires if w.source == source and w.target == target), None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Stack):
+            return NotImplemented
+        return (self.name, self.nodes, self._wires, self._layout) == (
+            other.name, other.nodes, other._wires, other._layout)
+
+    def __repr__(self) -> str:
+        return f"<Stack {self.name!r}: {len(self._nodes)} nodes, {len(self._wires)} wires>"
+
+    # ------------------------------------------------------------- observing
+    def observe(self, callback: Observer) -> None:
+        """Call ``callback(change)`` after every edit (the canvas keeps itself in sync this way)."""
+        self._observers.append(callback)
+
+    def unobserve(self, callback: Observer) -> None:
+        """Stop calling ``callback``."""
+        if callback in self._observers:
+            self._observers.remove(callback)
+
+    def _emit(self, change: Change) -> None:
+        self._lines.clear()  # file positions no longer describe the stack
+        for callback in list(self._observers):
+            callback(change)
+
+    # ------------------------------------------------------------------ edits
+    def add(self, kind: str, node_id: str, *, network: str | None = None,
+            position: tuple[float, float] | None = None, **settings: Any) -> Node:
+        """Add a node of ``kind`` called ``node_id`` with the given settings; returns it."""
+        problems = []
+        why = id_problem(node_id)
+        if why:
+            problems.append(Problem(str(node_id), None, why, code="bad-id"))
+        elif node_id in self._nodes:
+            problems.append(Problem(node_id, None, f"a node called {node_id!r} already exists "
+                                    f"(a {self._nodes[node_id].kind})", code="duplicate-id"))
+        spec = catalog_kind(kind) if isinstance(kind, str) else None
+        if spec is None:
+            problems.append(Problem(str(node_id), None, f"unknown kind {kind!r}{suggest(kind, KIND_NAMES)}; "
+                                    f"kinds: {', '.join(KIND_NAMES)}", code="unknown-kind"))
+        if problems:
+            raise StackError(f"cannot add {node_id!r}:", problems)
+        node = Node(node_id, kind, settings)
+        self._raise_setting_problems(node, settings, f"cannot add {node_id!r}:")
+        if network is not None:
+            self._check_placement(node, network)
+            node = dataclasses.replace(node, network=network)
+        self._nodes[node_id] = node
+        if position is not None:
+            self._layout[node_id] = _position(position, node_id)
+        self._emit(Change("add", node=node, position=self._layout.get(node_id)))
+        return node
+
+    def set(self, node_id: str, **settings: Any) -> Node:
+        """Change settings of ``node_id``; a value of None returns that setting to its default."""
+        node = self.node(node_id)
+        given = {k: v for k, v in settings.items() if v is not None}
+        self._raise_setting_problems(node, given, f"cannot set {node_id}:", unset=[k for k, v in settings.items() if v is None])
+        values = dict(node.settings)
+        for name, value in settings.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        new = dataclasses.replace(node, settings=values)
+        self._nodes[node_id] = new
+        self._emit(Change("set", node=new))
+        return new
+
+    def _raise_setting_problems(self, node: Node, settings: dict, context: str, unset=()) -> None:
+        probe = Node(node.id, node.kind, {})
+        spec = catalog_kind(node.kind)
+        known = spec.settings if spec else {}
+        checks = list(settings.items()) + [(n, known[n].default if n in known else None) for n in unset]
+        problems = [p for name, value in checks if (p := setting_problem(probe, name, value))]
+        if problems:
+            raise StackError(context, problems)
+
+    def remove(self, node_id: str) -> None:
+        """Remove a node, its wires, its canvas position, and unplace nodes inside it."""
+        node = self.node(node_id)
+        for wire in self.wires_of(node_id):
+            self.disconnect(wire.source, wire.target)
+        for inner in self.nodes:
+            if inner.network == node_id:
+                self.place(inner.id, None)
+        del self._nodes[node_id]
+        self._layout.pop(node_id, None)
+        self._emit(Change("remove", node=node))
+
+    def rename(self, old: str, new: str) -> Node:
+        """Rename a node, carrying its wires, placements and position over."""
+        node = self.node(old)
+        if new == old:
+            return node
+        why = id_problem(new)
+        if why:
+            raise StackError(f"cannot rename {old} to {new!r}: {why}")
+        if new in self._nodes:
+            raise StackError(f"cannot rename {old} to {new}: a node called {new} already exists")
+        renamed = dataclasses.replace(node, id=new)
+        self._nodes = {(new if k == old else k): (renamed if k == old else v) for k, v in self._nodes.items()}
+        for nid, inner in list(self._nodes.items()):
+            if inner.network == old:
+                self._nodes[nid] = dataclasses.replace(inner, network=new)
+        self._wires = [Wire(new if w.source == old else w.source, new if w.target == old else w.target, w.access)
+                       for w in self._wires]
+        if old in self._layout:
+            self._layout = {(new if k == old else k): v for k, v in self._layout.items()}
+        self._emit(Change("rename", node=renamed, old_id=old))
+        return renamed
+
+    def connect(self, source: str, target: str, access: str | list | None = None) -> Wire:
+        """Wire ``source -> target`` ("source may use target"); ``access`` picks access levels
+        (e.g. ``"read"``) where the pair offers several, None takes the profile's default."""
+        src, dst = self.node(source), self.node(target)
+        if self.wire(source, target) is not None:
+            raise StackError(f"cannot wire {source} -> {target}: that wire already exists")
+        profile = wire_profile(src.kind, dst.kind)
+        wire = Wire(source, target, _access_text(access))
+        if profile is None:
+            raise StackError(f"cannot wire {source} -> {target}",
+                             [Problem(source, None, unsupported_wire_message(src.kind, dst.kind, wire), code="bad-wire")])
+        try:
+            profile.resolve_access(wire.access)
+        except ValueError as exc:
+            raise StackError(f"cannot wire {source} -> {target}: {exc}") from None
+        self._wires.append(wire)
+        self._emit(Change("connect", wire=wire))
+        return wire
+
+    def disconnect(self, source: str, target: str) -> None:
+        """Remove the wire ``source -> target``."""
+        wire = self.wire(source, target)
+        if wire is None:
+            raise StackError(f"there is no wire {source} -> {target}")
+        self._wires.remove(wire)
+        self._emit(Change("disconnect", wire=wire))
+
+    def place(self, node_id: str, network_id: str | None) -> Node:
+        """Put ``node_id`` inside the virtual network ``network_id`` (None takes it out)."""
+        node = self.node(node_id)
+        if network_id is not None:
+            self._check_placement(node, network_id)
+        new = dataclasses.replace(node, network=network_id)
+        self._nodes[node_id] = new
+        self._emit(Change("place", node=new))
+        return new
+
+    def _check_placement(self, node: Node, network_id: str) -> None:
+        spec = catalog_kind(node.kind)
+        net = self.node(network_id)
+        if net.kind != "virtual_network":
+            raise StackError(f"cannot place {node.id} in {network_id}: {network_id} is a {net.kind}, "
+                             "not a virtual_network")
+        if spec is not None and spec.network == "none":
+            raise StackError(f"cannot place {node.id} in {network_id}: a {spec.label} does not sit "
+                             "inside a Virtual Network")
+
+    def move(self, node_id: str, x: float, y: float) -> None:
+        """Record the canvas position of ``node_id``."""
+        node = self.node(node_id)
+        self._layout[node_id] = _position((x, y), node_id)
+        self._emit(Change("move", node=node, position=self._layout[node_id]))
+
+    # ------------------------------------------------------------- checking
+    def problems(self) -> list[Problem]:
+        """Every problem in the stack at once (empty when the stack is valid)."""
+        found = run_rules(self)
+        if not self._lines:
+            return found
+        return [dataclasses.replace(p, line=self._line_of(p)) for p in found]
+
+    def _line_of(self, problem: Problem) -> int | None:
+        return self._lines.get((problem.node, problem.setting)) or self._lines.get((problem.node, None))
+
+    def validate(self) -> "Stack":
+        """Raise StackError listing every problem; returns the stack when it is valid."""
+        errors = [p for p in self.problems() if p.severity == "error"]
+        if errors:
+            raise StackError(f"stack {self.name!r} has {len(errors)} problem(s):", errors)
+        return self
+
+    # ---------------------------------------------------------------- files
+    @classmethod
+    def load(cls, path: str | Path) -> "Stack":
+        """Read a stack file; StackError naming the file and line when it is malformed."""
+        from stackerynb.model.fileformat import read_stack
+        return read_stack(path)
+
+    def dumps(self) -> str:
+        """The stack file's text."""
+        from stackerynb.model.fileformat import dump_stack
+        return dump_stack(self)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the stack file atomically (default ``stacks/<name>.yaml``); returns the path."""
+        from stackerynb.model.fileformat import write_stack
+        target = Path(path) if path is not None else (self.path or Path("stacks") / f"{self.name}.yaml")
+        write_stack(self, target)
+        self.path = target
+        return target
+
+
+def _position(position, node_id: str) -> tuple[float, float]:
+    try:
+        x, y = position
+        x, y = float(x), float(y)
+    except (TypeError, ValueError):
+        raise StackError(f"{node_id}: position must be (x, y) numbers, got {position!r}") from None
+    if x != x or y != y or abs(x) > 1e9 or abs(y) > 1e9:
+        raise StackError(f"{node_id}: position {position!r} is not a finite canvas position")
+    return (round(x), round(y))
+
+
+def _access_text(access) -> str | None:
+    if access is None or isinstance(access, str):
+        return access
+    try:
+        return ",".join(str(a) for a in access)
+    except TypeError:
+        raise StackError(f"access must be a level name or a list of them, got {access!r}") from None
