@@ -109,15 +109,26 @@ class _Reader:
         self.filename = filename
         self.loader = loader
         self.seen: set[int] = set()
+        self.key_line: dict[int, int] = {}  # value node -> line of its key
+
+    def line(self, value_node) -> int:
+        """The line a person would point at for this value: its key's line."""
+        return self.key_line.get(id(value_node), value_node.start_mark.line + 1)
 
     def fail(self, node, message: str):
         line = node.start_mark.line + 1 if node is not None else 1
         raise StackError(f"{self.filename}:{line}: {message}")
 
-    def value(self, node) -> Any:
+    def visit(self, node) -> None:
+        """Refuse a node met twice: an alias (*name) of an anchor, which could blow a small file up."""
         if id(node) in self.seen:
-            self.fail(node, "anchors and aliases (&, *) are not supported in stack files")
+            raise StackError(f"{self.filename}:{self.line(node)}: anchors and aliases (&, *) are not "
+                             "supported in stack files")
         self.seen.add(id(node))
+
+    def value(self, node) -> Any:
+        if not isinstance(node, yaml.MappingNode):  # pairs() visits mappings
+            self.visit(node)
         if isinstance(node, yaml.MappingNode):
             return {key: self.value(v) for key, v in self.pairs(node)}
         if isinstance(node, yaml.SequenceNode):
@@ -131,6 +142,7 @@ class _Reader:
         """Key/value node pairs of a mapping; keys must be unique scalars."""
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, f"expected a mapping, found {_describe(node)}")
+        self.visit(node)
         keys = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -141,6 +153,7 @@ class _Reader:
             if key in keys:
                 self.fail(key_node, f"{key!r} appears twice (first on line {keys[key]})")
             keys[key] = key_node.start_mark.line + 1
+            self.key_line[id(value_node)] = keys[key]
             yield key, value_node
 
     def mapping(self, node, allowed: tuple, where: str) -> dict:
@@ -170,7 +183,11 @@ def parse_stack(text: str, filename: str = "<stack>", path: Path | None = None):
     """Build a Stack from stack file text; StackError naming ``filename`` and the line at fault."""
     from stackerynb.model.stack import Stack
 
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while checking the characters up front
+        line = text[: exc.position].count("\n") + 1
+        raise StackError(f"{filename}:{line}: not valid YAML: {exc.reason}") from None
     try:
         try:
             root = loader.get_single_node()
@@ -207,7 +224,7 @@ def _build_stack(reader: _Reader, root, path, stack_cls):
     nodes_node = top.get("nodes")
     if nodes_node is not None and not (isinstance(nodes_node, yaml.ScalarNode) and nodes_node.value in ("", "null", "~")):
         for node_id, block in reader.pairs(nodes_node):
-            lines[(node_id, None)] = block.start_mark.line + 1
+            lines[(node_id, None)] = reader.line(block)
             fields = reader.mapping(block, NODE_KEYS, f"node {node_id}")
             if "kind" not in fields:
                 reader.fail(block, f"node {node_id}: missing kind:")
@@ -219,12 +236,12 @@ def _build_stack(reader: _Reader, root, path, stack_cls):
                     network = tuple(network)
                 elif not isinstance(network, str):
                     reader.fail(fields["network"], f"node {node_id}: network must be the id of a virtual network")
-                lines[(node_id, "network")] = fields["network"].start_mark.line + 1
+                lines[(node_id, "network")] = reader.line(fields["network"])
             settings = {}
             if "settings" in fields:
                 for sname, snode in reader.pairs(fields["settings"]):
                     settings[sname] = reader.value(snode)
-                    lines[(node_id, sname)] = snode.start_mark.line + 1
+                    lines[(node_id, sname)] = reader.line(snode)
             stack._nodes[str(node_id)] = Node(str(node_id), kind, settings, network)
     wires_node = top.get("wires")
     if wires_node is not None and not (isinstance(wires_node, yaml.ScalarNode) and wires_node.value in ("", "null", "~")):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
 from stackerynb.errors import Problem, StackError
@@ -16,6 +16,9 @@ from stackerynb.model.elements import Change, Node, Wire
 from stackerynb.model.rules import (
     STACK_NAME, id_problem, run_rules, setting_problem, suggest, unsupported_wire_message,
 )
+
+if TYPE_CHECKING:
+    from stackerynb.model.environments import Environment
 
 Observer = Callable[[Change], None]
 
@@ -258,6 +261,60 @@ class Stack:
         if errors:
             raise StackError(f"stack {self.name!r} has {len(errors)} problem(s):", errors)
         return self
+
+    # ---------------------------------------------------- environments & beyond
+    # The methods below are conveniences for notebook users; the work happens in the compile
+    # and deploy layers, imported on first use so the model itself stays free of them.
+    @property
+    def folder(self) -> Path:
+        """The folder holding the stack file (and ``environments.yaml``); the working folder
+        for a stack not saved yet."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def environment(self, env: "str | Environment") -> "Environment":
+        """The Environment called ``env`` (from ``environments.yaml`` beside the stack file)."""
+        from stackerynb.model.environments import resolve_environment
+        return resolve_environment(env, self.folder)
+
+    def compile(self, env: "str | Environment" = "dev", **options):
+        """The CloudFormation template (a troposphere Template) for environment ``env``."""
+        from stackerynb.compile import compile_stack
+        return compile_stack(self, self.environment(env), **options)
+
+    def permissions(self, env: "str | Environment" = "dev"):
+        """A DataFrame with one row per generated IAM statement: wire, principal, actions, resources."""
+        from stackerynb.compile import permissions_table
+        return permissions_table(self, self.environment(env))
+
+    def deploy(self, env: "str | Environment" = "dev", **options):
+        """Package, compile, preview the change set, confirm and execute it; returns a Deployment."""
+        from stackerynb.deploy import deploy
+        return deploy(self, self.environment(env), **options)
+
+    def prepare(self, env: "str | Environment" = "dev", **options):
+        """Create the change set without executing it; ``.execute()`` the result later."""
+        from stackerynb.deploy import prepare
+        return prepare(self, self.environment(env), **options)
+
+    def deployments(self, env: "str | Environment" = "dev"):
+        """Current and previous deployments of this stack to ``env`` as a DataFrame."""
+        from stackerynb.deploy import deployments
+        return deployments(self, self.environment(env))
+
+    def deployed(self, env: "str | Environment" = "dev") -> "Stack":
+        """The stack as it was last deployed to ``env``."""
+        from stackerynb.deploy import deployed
+        return deployed(self, self.environment(env))
+
+    def status(self, env: "str | Environment" = "dev"):
+        """Where the stack stands in ``env`` (after an interrupted deploy, for instance)."""
+        from stackerynb.deploy import status
+        return status(self, self.environment(env))
+
+    def destroy(self, env: "str | Environment" = "dev", **options):
+        """Tear the stack down in ``env`` after an explicit confirmation."""
+        from stackerynb.deploy import destroy
+        return destroy(self, self.environment(env), **options)
 
     # ---------------------------------------------------------------- files
     @classmethod
