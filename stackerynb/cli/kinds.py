@@ -29,6 +29,7 @@ def run(args, out=None) -> int:
                               for s in k.settings.values()),
         "wires to": ", ".join(wire_targets(k.name)) or "-",
     } for k in kinds()]
-    with pd.option_context("display.max_colwidth", 80, "display.width", 250):
-        out.write(pd.DataFrame(rows).to_string(index=False) + "\n")
+    table = pd.DataFrame(rows)
+    out.write(table.to_string(index=False, justify="left",
+                              formatters={c: f"{{:<{table[c].str.len().max()}}}".format for c in table.columns}) + "\n")
     return 0
