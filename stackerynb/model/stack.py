@@ -37,7 +37,7 @@ class Stack:
         self._layout: dict[str, tuple[float, float]] = {}
         self._observers: list[Observer] = []
         self._lines: dict[tuple, int] = {}  # positions in the file this stack was loaded from
-        self.vcs = None  # set by stackerynb.gitstore for stacks inside a git repository
+        self.vcs = None  # what the file held when loaded or saved; set by stackerynb.model.gitstore
 
     # ----------------------------------------------------------------- reading
     @property
@@ -319,22 +319,46 @@ class Stack:
     # ---------------------------------------------------------------- files
     @classmethod
     def load(cls, path: str | Path) -> "Stack":
-        """Read a stack file; StackError naming the file and line when it is malformed."""
-        from stackerynb.model.fileformat import read_stack
-        return read_stack(path)
+        """Read a stack file; StackError naming the file and line when it is malformed.
+        The stack remembers what it read (and the git commit and branch) so ``save`` can refuse
+        to overwrite a change made since."""
+        from stackerynb.model import gitstore
+        return gitstore.load(path)
 
     def dumps(self) -> str:
         """The stack file's text."""
         from stackerynb.model.fileformat import dump_stack
         return dump_stack(self)
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write the stack file atomically (default ``stacks/<name>.yaml``); returns the path."""
-        from stackerynb.model.fileformat import write_stack
+    def save(self, path: str | Path | None = None, *, branch: str | None = None) -> Path:
+        """Write the stack file atomically (default ``stacks/<name>.yaml``); returns the path.
+
+        Refused, writing nothing, when the file changed on disk or on the git branch since this
+        stack loaded or saved it; the error offers ``reload(confirm=True)`` or ``save(branch=...)``.
+        ``branch="feature-x"`` creates that git branch (like ``git checkout -b``), carrying the
+        edits over, and saves there."""
+        from stackerynb.model import gitstore
         target = Path(path) if path is not None else (self.path or Path("stacks") / f"{self.name}.yaml")
-        write_stack(self, target)
+        gitstore.save(self, target, branch=branch)
         self.path = target
         return target
+
+    def commit(self, message: str) -> str:
+        """Save (checked as ``save`` is) and git-commit the stack file alone; returns the commit sha.
+        Pushing stays your choice."""
+        from stackerynb.model import gitstore
+        return gitstore.commit(self, message)
+
+    def reload(self, confirm: bool = False) -> "Stack":
+        """Read the stack file again into this stack (the canvas follows); discarding unsaved
+        edits needs ``confirm=True``."""
+        from stackerynb.model import gitstore
+        return gitstore.reload(self, confirm=confirm)
+
+    def changed_underneath(self) -> str | None:
+        """Why saving now would be refused (the file or the branch changed), or None."""
+        from stackerynb.model import gitstore
+        return gitstore.changed_underneath(self)
 
 
 def _position(position, node_id: str) -> tuple[float, float]:
