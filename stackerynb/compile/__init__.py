@@ -1,0 +1,127 @@
+"""Compile a stack to CloudFormation (a troposphere Template) for one environment.
+
+    template = compile_stack(stack, env)            # validates, compiles, runs governance
+    result = compile_report(stack, env)             # the template plus what governance found
+    permissions_table(stack, env)                   # every generated policy statement
+    split_stack(stack)                              # smaller stacks when one has > 500 resources
+
+Governance problems block the compile in an environment marked ``production`` (StackError);
+elsewhere each is a :class:`GovernanceWarning` (``warnings.warn``) and is listed in
+``compile_report(...).problems``.
+
+Templates list resources in dependency order; write them with
+``template.to_json(sort_keys=False)`` (or ``result.to_json()``) to keep that order. The
+template's Metadata is left free for the caller (``metadata=`` sets it).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from stackerynb.compile import governance
+from stackerynb.compile.compiler import MAX_RESOURCES, assemble, build
+from stackerynb.compile.context import StatementRecord
+from stackerynb.compile.governance import GovernanceWarning, Rule
+from stackerynb.compile.split import split_stack
+from stackerynb.errors import Problem
+
+if TYPE_CHECKING:
+    import pandas
+    from troposphere import Template
+
+__all__ = ["compile_stack", "compile_report", "permissions_table", "split_stack", "CompileResult",
+           "GovernanceWarning", "Rule", "governance", "MAX_RESOURCES", "PERMISSION_COLUMNS"]
+
+TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings",
+                     "Conditions", "Resources", "Outputs")
+PERMISSION_COLUMNS = ["wire", "principal", "actions", "resources", "effect", "kind", "node", "holder",
+                      "purpose", "condition"]
+
+
+@dataclass
+class CompileResult:
+    """One compile: the template, governance problems (warnings outside production), the
+    generated statements, and which node produced each resource."""
+
+    template: "Template"
+    stack: object
+    environment: object
+    problems: list[Problem] = field(default_factory=list)
+    statements: list[StatementRecord] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.template.resources)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Governance problems that did not block (all of them outside production)."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def permissions(self) -> "pandas.DataFrame":
+        """The statements as a DataFrame (see :func:`permissions_table`)."""
+        return _frame(self.statements)
+
+    def to_dict(self) -> dict:
+        """The template as data, sections in the customary order, resources in dependency order."""
+        data = self.template.to_dict()
+        return {key: data[key] for key in TEMPLATE_SECTIONS if key in data}
+
+    def to_json(self, indent: int = 2) -> str:
+        """The template as JSON (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_yaml(self) -> str:
+        """The template as CloudFormation YAML (short-form intrinsics), in the same order."""
+        from cfn_flip import to_yaml
+        return to_yaml(self.to_json(), clean_up=True, long_form=False)
+
+
+def compile_report(stack, environment, *, check: bool = True, rules: Iterable = (), code_locations=None,
+                   metadata: dict | None = None, warn: bool = True) -> CompileResult:
+    """Compile ``stack`` for ``environment`` and run governance; see the module docstring.
+
+    ``code_locations`` maps function ids to packaged code ``(bucket, key)``; functions without
+    one get their starter handler (empty ``code``) or an ``ArtifactBucket`` parameter.
+    ``rules`` adds governance rules for this compile; ``check=False`` skips governance.
+    Raises StackError naming every problem: invalid stack, settings that cannot work together,
+    more than 500 resources, or governance problems in production.
+    """
+    environment = _environment(stack, environment)
+    ctx = build(stack, environment, code_locations=code_locations)
+    template, data = assemble(ctx)
+    if metadata is not None:
+        template.set_metadata(metadata)
+    problems = governance.run(data, stack, environment, ctx.owners, extra=rules) if check else []
+    governance.report(problems, environment, warn=warn)
+    return CompileResult(template, stack, environment, problems, ctx.statements, dict(ctx.owners))
+
+
+def compile_stack(stack, environment, *, check: bool = True, **options) -> "Template":
+    """The troposphere Template of ``stack`` for ``environment`` (options as compile_report)."""
+    return compile_report(stack, environment, check=check, **options).template
+
+
+def permissions_table(stack, environment) -> "pandas.DataFrame":
+    """Every generated policy statement, one row each: the wire it comes from (None for what a
+    node needs for itself, like writing its logs), the principal (role logical id, or the AWS
+    service a resource policy lets in), actions, resources (Fn::Sub text such as
+    ``${Orders.Arn}/index/*``), effect, kind (identity | resource), node, holder (the role or
+    policy resource), purpose and condition."""
+    return _frame(build(stack, _environment(stack, environment)).statements)
+
+
+def _frame(records: list[StatementRecord]) -> "pandas.DataFrame":
+    import pandas as pd
+    rows = [{"wire": r.wire, "principal": r.principal, "actions": list(r.actions), "resources": list(r.resources),
+             "effect": r.effect, "kind": r.kind, "node": r.node, "holder": r.holder, "purpose": r.purpose,
+             "condition": json.dumps(r.condition, sort_keys=True) if r.condition else None} for r in records]
+    return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
+
+
+def _environment(stack, environment):
+    if isinstance(environment, str):
+        return stack.environment(environment)
+    return environment

@@ -1,0 +1,153 @@
+"""rest_api -> API Gateway REST API; each wired function gets a Lambda proxy route.
+
+A route at ``/orders`` answers ``ANY /orders`` and ``ANY /orders/{proxy+}`` (the greedy path),
+both integrated with the function (AWS_PROXY). The deployment's logical id carries a hash of
+the routes, so CloudFormation redeploys the stage exactly when the routes change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from troposphere import GetAtt, Ref, Sub, apigateway
+
+from stackerynb.compile.context import Compilation, Parts, StatementRecord
+from stackerynb.compile.iam import document
+from stackerynb.compile.emitters.common import name
+from stackerynb.compile.names import camel, logical_id
+from stackerynb.compile.refs import att, ref
+
+SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "'*'",
+    "Access-Control-Allow-Methods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
+    "Access-Control-Allow-Headers": "'Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token'",
+}
+
+
+def emit(ctx: Compilation, node) -> Parts:
+    aid = node.id
+    stage = node.get("stage")
+    props = dict(Name=name(ctx, aid, limit=1024),
+                 EndpointConfiguration=apigateway.EndpointConfiguration(Types=[node.get("endpoint")]))
+    if node.get("endpoint") == "PRIVATE":
+        # a private API answers only requests arriving through an interface VPC endpoint
+        record = StatementRecord(wire=None, node=aid, principal="*", actions=("execute-api:Invoke",),
+                                 resources=("execute-api:/*",), kind="resource", holder=aid,
+                                 purpose="private endpoint: callers come through VPC endpoints only",
+                                 condition={"Null": {"aws:SourceVpce": "false"}})
+        ctx.statements.append(record)
+        props["Policy"] = json.loads(document([record]).to_json())
+    api = ctx.add(apigateway.RestApi(aid, **props), aid)
+    url = f"https://${{{aid}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"
+    parts = Parts(node, attributes={"id": ref(aid), "url": url, "root": att(aid, "RootResourceId")},
+                  handles={"api": api, "routes": []})
+    ctx.finalizers.append(lambda: _build_routes(ctx, node, parts))
+    return parts
+
+
+def route_path(ctx: Compilation, api_node, function_id: str) -> str:
+    """The path the API serves ``function_id`` at: the ``routes`` setting or ``/<id>``."""
+    path = str(api_node.get("routes").get(function_id, f"/{function_id}"))
+    return path.rstrip("/") or "/"
+
+
+def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
+    aid = node.id
+    routes: list[tuple[str, str]] = parts.handles["routes"]
+    wired = {fid for fid, _ in routes}
+    for fid in node.get("routes"):
+        if fid not in wired:
+            ctx.problem(aid, "routes", f"has a route for {fid!r}, which is not a function wired from {aid}")
+    if not _check_paths(ctx, node, routes):
+        return
+    if not routes:
+        return  # nothing to deploy: a stage needs at least one method
+    resources: dict[str, object] = {"": GetAtt(aid, "RootResourceId")}
+    methods = []
+    used: set[str] = set()
+
+    for fid, path in routes:
+        base = "" if path == "/" else path
+        targets = [(_resource(ctx, aid, resources, used, base) if base else resources[""], ""),
+                   (_resource(ctx, aid, resources, used, f"{base}/{{proxy+}}"), "Proxy")]
+        for target, label in targets:
+            methods.append(ctx.add(apigateway.Method(
+                f"{aid}{fid}{label}Method", RestApiId=Ref(aid), ResourceId=_id(target),
+                HttpMethod="ANY", AuthorizationType="NONE",
+                Integration=apigateway.Integration(
+                    Type="AWS_PROXY", IntegrationHttpMethod="POST",
+                    Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
+                            f"2015-03-31/functions/${{{fid}.Arn}}/invocations"))), aid))
+            if node.get("cors"):
+                methods.append(ctx.add(_preflight(f"{aid}{fid}{label}Options", aid, _id(target)), aid))
+
+    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")]).encode()).hexdigest()[:8]
+    deployment = ctx.add(apigateway.Deployment(
+        f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
+        DependsOn=[m.title for m in methods]), aid)
+    ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
+                             DeploymentId=Ref(deployment.title)), aid)
+    ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
+
+
+def _resource(ctx: Compilation, aid: str, resources: dict, used: set, path: str):
+    """The API resource for ``path`` (``""`` is the root), creating it and its parents."""
+    if path in resources:
+        return resources[path]
+    parent, _, part = path.rpartition("/")
+    logical = logical_id(aid, camel(path.replace('{proxy+}', 'proxy')), "Resource")
+    if logical in used:  # /a-b and /ab camel-case alike
+        logical = f"{logical}{hashlib.sha256(path.encode()).hexdigest()[:6]}"
+    used.add(logical)
+    parent_id = _id(_resource(ctx, aid, resources, used, parent))
+    resources[path] = ctx.add(apigateway.Resource(logical, RestApiId=Ref(aid), ParentId=parent_id, PathPart=part), aid)
+    return resources[path]
+
+
+def _id(resource):
+    return resource if isinstance(resource, GetAtt) else Ref(resource.title)
+
+
+def _preflight(logical_id: str, aid: str, resource_id) -> apigateway.Method:
+    headers = {f"method.response.header.{k}": v for k, v in CORS_HEADERS.items()}
+    return apigateway.Method(
+        logical_id, RestApiId=Ref(aid), ResourceId=resource_id, HttpMethod="OPTIONS",
+        AuthorizationType="NONE",
+        Integration=apigateway.Integration(
+            Type="MOCK", RequestTemplates={"application/json": '{"statusCode": 200}'},
+            IntegrationResponses=[apigateway.IntegrationResponse(
+                StatusCode="200", ResponseParameters=headers, ResponseTemplates={"application/json": ""})]),
+        MethodResponses=[apigateway.MethodResponse(
+            StatusCode="200", ResponseParameters={k: False for k in headers})])
+
+
+def _check_paths(ctx: Compilation, node, routes) -> bool:
+    ok = True
+    seen: dict[str, str] = {}
+    variables: dict[str, set[str]] = {}
+    for fid, path in routes:
+        segments = [] if path == "/" else path.split("/")[1:]
+        if not path.startswith("/") or any(not SEGMENT.fullmatch(s) for s in segments):
+            ctx.problem(node.id, "routes", f"route {path!r} for {fid} must be / or /segment/... made of "
+                        "letters, digits, . _ - or {name} path variables")
+            ok = False
+            continue
+        if path in seen:
+            ctx.problem(node.id, "routes", f"{seen[path]} and {fid} are both routed at {path}")
+            ok = False
+        seen[path] = fid
+        # each level may hold one path variable; every route adds {proxy+} below itself
+        prefix = ""
+        for segment in segments + ["{proxy+}"]:
+            if segment.startswith("{"):
+                variables.setdefault(prefix, set()).add(segment)
+            prefix = f"{prefix}/{segment}"
+    for prefix, names in variables.items():
+        if len(names) > 1:
+            ctx.problem(node.id, "routes", f"under {prefix or '/'} the routes need path variables "
+                        f"{', '.join(sorted(names))} side by side, which API Gateway refuses "
+                        "(a route's greedy {proxy+} counts as one)")
+            ok = False
+    return ok

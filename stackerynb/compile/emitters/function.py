@@ -1,0 +1,107 @@
+"""function -> Lambda function, its own role and its own log group with retention.
+
+In a virtual network the function also gets a security group and sits in the private
+subnets. Wires add statements to the role and variables to the environment; the
+environment is written by a finalizer once every wire has been applied.
+"""
+from __future__ import annotations
+
+import re
+
+from troposphere import GetAtt, Parameter, Ref, awslambda, logs
+
+from stackerynb.compile import starter_code
+from stackerynb.compile.context import Compilation, Parts
+from stackerynb.compile.emitters.common import private_subnets, security_group, group_id
+from stackerynb.compile.iam import grant_baseline, new_role
+from stackerynb.compile.overrides import setting_text
+from stackerynb.compile.refs import att, ref, value
+
+ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
+# Lambda sets these itself and refuses functions that define them.
+RESERVED_ENV = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
+# Targets a function in a network reaches without a NAT gateway: gateway endpoints (S3,
+# DynamoDB, added to every network) and nodes inside the network.
+REACHABLE_WITHOUT_NAT = ("table", "object_store", "database", "cache_cluster")
+ARTIFACT_BUCKET = "ArtifactBucket"
+
+
+def emit(ctx: Compilation, node) -> Parts:
+    fid = node.id
+    parts = Parts(node, attributes={"arn": att(fid, "Arn"), "name": ref(fid)}, role=f"{fid}Role", env={})
+    log_group = ctx.add(logs.LogGroup(
+        f"{fid}LogGroup", LogGroupName=f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
+        RetentionInDays=int(node.get("log_retention_days"))), fid)
+    role = new_role(ctx, fid, parts.role, "function")
+    grant_baseline(ctx, parts, "function_logs", log_group_arn=att(log_group.title, "Arn"))
+
+    props = dict(
+        Role=GetAtt(role.title, "Arn"), Runtime=node.get("runtime"), MemorySize=node.get("memory"),
+        Timeout=node.get("timeout"), Architectures=[node.get("architecture")],
+        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group.title)),
+    )
+    props.update(_code(ctx, node))
+    if node.get("reserved_concurrency") != -1:
+        props["ReservedConcurrentExecutions"] = node.get("reserved_concurrency")
+    if node.network:
+        parts.security_group = security_group(ctx, node, f"{fid} function")
+        props["VpcConfig"] = awslambda.VPCConfig(SubnetIds=private_subnets(ctx, node),
+                                                 SecurityGroupIds=[group_id(parts.security_group)])
+        grant_baseline(ctx, parts, "function_network")
+        _check_reach(ctx, node)
+    function = ctx.add(awslambda.Function(fid, **props), fid)
+    parts.handles["function"] = function
+
+    for key, raw in node.get("environment").items():
+        if not ENV_NAME.fullmatch(key) or key in RESERVED_ENV:
+            why = "is reserved by Lambda" if key in RESERVED_ENV else \
+                "must start with a letter and hold at least two letters, digits or underscores"
+            ctx.problem(fid, "environment", f"variable name {key!r} {why}")
+            continue
+        parts.env[key] = setting_text(ctx, fid, "environment", raw)
+
+    def write_environment():
+        if parts.env:
+            function.Environment = awslambda.Environment(
+                Variables={k: value(v) for k, v in parts.env.items()})
+    ctx.finalizers.append(write_environment)
+    return parts
+
+
+def _code(ctx: Compilation, node) -> dict:
+    """Code from a packaged location, a folder still to package, or the starter handler."""
+    location = ctx.code_locations.get(node.id)
+    if location is not None:
+        bucket, key = location
+        return {"Code": awslambda.Code(S3Bucket=bucket, S3Key=key), "Handler": node.get("handler")}
+    if node.get("code"):
+        bucket = ctx.parameter(Parameter(ARTIFACT_BUCKET, Type="String", Description=(
+            "S3 bucket holding the packaged function code (the deploy step fills it in)")))
+        return {"Code": awslambda.Code(S3Bucket=value(bucket),
+                                       S3Key=f"{ctx.stack_name}/{ctx.env_name}/{node.id}.zip"),
+                "Handler": node.get("handler"), "Metadata": {"stackerynb": {"code": node.get("code")}}}
+    starter = starter_code.starter_for(node.get("runtime"))
+    if starter is None:
+        ctx.problem(node.id, "code", f"runtime {node.get('runtime')} has no starter handler "
+                    "(CloudFormation inlines only Python and Node.js code): set code to the folder "
+                    "holding your handler")
+        starter = starter_code.PYTHON
+    return {"Code": awslambda.Code(ZipFile=starter), "Handler": starter_code.HANDLER}
+
+
+def _check_reach(ctx: Compilation, node) -> None:
+    network = ctx.nodes[node.network]
+    if network.get("nat") != "none":
+        return
+    for wire in ctx.wires_from(node.id):
+        kind = ctx.nodes[wire.target].kind
+        if kind not in REACHABLE_WITHOUT_NAT:
+            ctx.problem(node.id, "network", f"{node.id} sits in {network.id}, which has no NAT "
+                        f"gateway (nat: none), so it cannot reach the {kind} {wire.target}; set "
+                        f"{network.id}.nat to single, or take {node.id} out of the network")

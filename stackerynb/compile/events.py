@@ -1,0 +1,151 @@
+"""Event emitters: how a wire's ``event`` (wires.yaml) becomes resources.
+
+Each takes ``(ctx, wire, source, target)`` (the two ends' Parts) and returns an
+:class:`Invocation` when an AWS service will call into the target (the wire's
+``resource_policy`` then lets exactly that service, from exactly that source, in), or None.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
+
+from stackerynb.compile.context import Compilation, Parts
+from stackerynb.compile.emitters.api import route_path
+from stackerynb.compile.emitters.common import name
+from stackerynb.compile.refs import arn, value
+from stackerynb.model.elements import Wire
+
+# Largest batch SQS hands a function without a batching window; FIFO queues stop here.
+SQS_UNWINDOWED_BATCH = 10
+TABLE_STREAM_BATCH = 100
+
+
+@dataclass
+class Invocation:
+    """An AWS ``service`` calling into a wire's target on behalf of ``source_arn`` (Sub text).
+
+    ``dependents`` are resources that AWS validates against the permission at creation, so
+    they must wait for it; ``source_account`` adds the account condition when the source ARN
+    does not carry one (S3 bucket ARNs).
+    """
+
+    service: str
+    source_arn: str
+    source_account: bool = False
+    dependents: list = field(default_factory=list)
+
+
+def api_route(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
+    path = route_path(ctx, source.node, target.node.id)
+    source.handles["routes"].append((target.node.id, path))
+    pattern = "/*" if path == "/" else f"{path}*"
+    return Invocation("apigateway.amazonaws.com",
+                      arn("execute-api", f"${{{source.node.id}}}/*/*{pattern}"))
+
+
+def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
+    props = dict(Id=target.node.id, Arn=value(target.attribute("arn")))
+    payload = source.node.get("payload")
+    if payload:
+        props["Input"] = payload
+    if target.node.kind == "queue" and target.node.get("fifo"):
+        props["SqsParameters"] = events.SqsParameters(MessageGroupId=source.node.id)
+    source.handles["targets"].append(events.Target(**props))
+    return Invocation("events.amazonaws.com", source.attribute("arn"))
+
+
+def event_source_mapping(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> None:
+    kind = source.node.kind
+    props = dict(FunctionName=Ref(target.node.id), Enabled=True)
+    if kind == "queue":
+        batch = source.node.get("batch_size")
+        props.update(EventSourceArn=value(source.attribute("arn")), BatchSize=batch)
+        if batch > SQS_UNWINDOWED_BATCH:
+            if source.node.get("fifo"):
+                ctx.problem(source.node.id, "batch_size", f"{batch} is above {SQS_UNWINDOWED_BATCH}, "
+                            "the most a FIFO queue hands a function at once")
+            props["MaximumBatchingWindowInSeconds"] = 1
+        timeout = target.node.get("timeout")
+        if source.node.get("visibility_timeout") < timeout:
+            ctx.problem(source.node.id, "visibility_timeout", f"{source.node.get('visibility_timeout')} s is "
+                        f"shorter than {target.node.id}'s timeout ({timeout} s): messages would reappear while "
+                        f"still being processed, and Lambda refuses the mapping; use at least {timeout}")
+    elif kind == "table":
+        props.update(EventSourceArn=value(source.attribute("stream_arn")), StartingPosition="LATEST",
+                     BatchSize=TABLE_STREAM_BATCH)
+    else:  # stream
+        props.update(EventSourceArn=value(source.attribute("arn")), BatchSize=source.node.get("batch_size"),
+                     StartingPosition=source.node.get("starting_position"))
+    ctx.add(awslambda.EventSourceMapping(f"{wire.source}To{wire.target}Mapping", **props), wire.source)
+    return None
+
+
+def subscription(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
+    topic = source.node
+    props = dict(TopicArn=Ref(topic.id), Endpoint=value(target.attribute("arn")))
+    if target.node.kind == "queue":
+        if topic.get("fifo") != target.node.get("fifo"):
+            ctx.problem(topic.id, "fifo", f"{wire}: a {'FIFO' if topic.get('fifo') else 'standard'} topic "
+                        f"delivers only to {'FIFO' if topic.get('fifo') else 'standard'} queues; "
+                        f"make {topic.id} and {target.node.id} agree on fifo")
+        props.update(Protocol="sqs", RawMessageDelivery=topic.get("raw_delivery"))
+    else:
+        if topic.get("fifo"):
+            ctx.problem(topic.id, "fifo", f"{wire}: a FIFO topic delivers only to FIFO queues, "
+                        "not to functions; put a FIFO queue between them")
+        props["Protocol"] = "lambda"
+    ctx.add(sns.SubscriptionResource(f"{wire.source}To{wire.target}Subscription", **props), wire.source)
+    return Invocation("sns.amazonaws.com", source.attribute("arn"))
+
+
+def bucket_notification(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
+    source.handles["notifications"].append(s3.LambdaConfigurations(
+        Event="s3:ObjectCreated:*", Function=GetAtt(target.node.id, "Arn")))
+    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True,
+                      dependents=[source.handles["bucket"]])
+
+
+def load_balancer_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation | None:
+    lid, tid = source.node.id, target.node.id
+    logical = f"{lid}{tid}Targets"
+    health = source.node.get("health_check_path")
+    if target.node.kind == "function":
+        # named in advance: the permission must name the group before the group exists
+        group_name = name(ctx, lid, limit=32, part=tid)
+        group = ctx.add(elb.TargetGroup(logical, Name=group_name, TargetType="lambda",
+                                        Targets=[elb.TargetDescription(Id=GetAtt(tid, "Arn"))]), lid)
+        source.handles["targets"].append((tid, logical))
+        return Invocation("elasticloadbalancing.amazonaws.com",
+                          arn("elasticloadbalancing", f"targetgroup/{group_name}/*"), dependents=[group])
+    network = ctx.parts[source.node.network]
+    ctx.add(elb.TargetGroup(
+        logical, TargetType="ip", Protocol="HTTP", Port=target.port, VpcId=Ref(network.handles["vpc"]),
+        HealthCheckPath=health, Matcher=elb.Matcher(HttpCode="200-399"),
+        TargetGroupAttributes=[elb.TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")]), lid)
+    target.handles["load_balancers"].append(ecs.LoadBalancer(
+        ContainerName="app", ContainerPort=target.port, TargetGroupArn=Ref(logical)))
+    source.handles["targets"].append((tid, logical))
+    return None
+
+
+def cdn_origin(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
+    source.handles["origin"] = target
+    return Invocation("cloudfront.amazonaws.com", source.attribute("arn"))
+
+
+def runs_on(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> None:
+    source.handles["service"].Cluster = Ref(target.node.id)
+    return None
+
+
+EVENTS = {
+    "api_route": api_route,
+    "schedule_target": schedule_target,
+    "event_source_mapping": event_source_mapping,
+    "subscription": subscription,
+    "bucket_notification": bucket_notification,
+    "load_balancer_target": load_balancer_target,
+    "cdn_origin": cdn_origin,
+    "runs_on": runs_on,
+}

@@ -1,0 +1,83 @@
+"""Roles and policy documents: collected statement records become awacs policies.
+
+Each role gets one inline policy per reason it holds permissions (``baseline`` statements and
+one policy per wire), so the IAM console reads like the canvas: ``GetOrder-to-Orders``.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import awacs.aws as aws
+from troposphere import iam
+
+from stackerynb.catalog._data import load_table
+from stackerynb.compile.context import Compilation, Parts, StatementRecord
+from stackerynb.compile.names import camel
+from stackerynb.compile.refs import value
+
+_DATA = load_table("iam.yaml")
+WILDCARD_RESOURCE_ACTIONS: dict[str, str] = dict(_DATA["wildcard_resource_actions"])
+TRUST: dict[str, str] = dict(_DATA["trust"])
+BASELINES: dict[str, dict] = dict(_DATA["baselines"])
+POLICY_VERSION = "2012-10-17"
+_POLICY_NAME = re.compile(r"[^\w+=,.@-]")
+
+
+def new_role(ctx: Compilation, owner: str, logical_id: str, trust: str) -> iam.Role:
+    """Create an IAM role for node ``owner`` assumable by the ``trust`` service (see iam.yaml)."""
+    service = TRUST[trust]
+    document = aws.PolicyDocument(Version=POLICY_VERSION, Statement=[aws.Statement(
+        Effect=aws.Allow, Principal=aws.Principal("Service", service),
+        Action=[aws.Action("sts", "AssumeRole")])])
+    role = ctx.add(iam.Role(logical_id, AssumeRolePolicyDocument=document), owner)
+    ctx.roles[logical_id] = owner
+    return role
+
+
+def grant_baseline(ctx: Compilation, parts: Parts, name: str, **placeholders: str) -> None:
+    """Give ``parts``' role the statements of baseline ``name`` from iam.yaml."""
+    baseline = BASELINES[name]
+    for raw in baseline["statements"]:
+        resources = [r.format(**placeholders) for r in raw["resources"]]
+        ctx.grant(parts, raw["actions"], resources, purpose=name)
+
+
+def statement(record: StatementRecord, sid: str) -> aws.Statement:
+    """The awacs statement for a record (resource statements carry their principal)."""
+    kwargs = dict(Sid=sid, Effect=aws.Allow if record.effect == "Allow" else aws.Deny,
+                  Action=[aws.Action(*a.split(":", 1)) for a in record.actions],
+                  Resource=[value(r) for r in record.resources])
+    if record.kind == "resource":
+        kwargs["Principal"] = aws.Principal("*") if record.principal == "*" else aws.Principal("Service", record.principal)
+    if record.condition:
+        kwargs["Condition"] = aws.Condition([
+            getattr(aws, operator)({key: value(v) for key, v in values.items()})
+            for operator, values in record.condition.items()])
+    return aws.Statement(**kwargs)
+
+
+def document(records: list[StatementRecord]) -> aws.PolicyDocument:
+    """A policy document holding ``records`` with readable, unique statement ids."""
+    used: dict[str, int] = defaultdict(int)
+    statements = []
+    for record in records:
+        base = camel(record.wire.replace("->", " to ")) if record.wire else camel(record.purpose) or "Statement"
+        used[base] += 1
+        statements.append(statement(record, f"{base}{used[base]}"))
+    return aws.PolicyDocument(Version=POLICY_VERSION, Statement=statements)
+
+
+def finalize_roles(ctx: Compilation) -> None:
+    """Attach each role's collected identity statements as inline policies."""
+    by_role: dict[str, dict[str, list[StatementRecord]]] = defaultdict(lambda: defaultdict(list))
+    for record in ctx.statements:
+        if record.kind == "identity":
+            name = record.wire.replace(" -> ", "-to-") if record.wire else record.purpose
+            by_role[record.principal][_POLICY_NAME.sub("-", name)[:128]].append(record)
+    for role_id in ctx.roles:
+        policies = by_role.get(role_id)
+        if policies:
+            ctx.resources[role_id].Policies = [
+                iam.Policy(PolicyName=name, PolicyDocument=document(records))
+                for name, records in policies.items()]

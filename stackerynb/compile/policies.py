@@ -1,0 +1,79 @@
+"""Resource policies: what lets an AWS service, on behalf of one source, into a wire's target.
+
+``lambda_permission`` is a resource of its own per wire; queue, topic and bucket policies are
+one document per target (a second policy resource on the same queue would replace the first),
+collected as statements while wiring and written by :func:`finalize_resource_policies`.
+"""
+from __future__ import annotations
+
+from troposphere import GetAtt, Ref, awslambda, s3, sns, sqs
+
+from stackerynb.compile.context import Compilation, Parts, StatementRecord
+from stackerynb.compile.events import Invocation
+from stackerynb.compile.iam import document
+from stackerynb.compile.refs import value
+from stackerynb.model.elements import Wire
+
+
+def _source_condition(invocation: Invocation, key: str = "aws:SourceArn", operator: str = "ArnLike") -> dict:
+    condition = {operator: {key: invocation.source_arn}}
+    if invocation.source_account:
+        condition["StringEquals"] = {"aws:SourceAccount": "${AWS::AccountId}"}
+    return condition
+
+
+def lambda_permission(ctx: Compilation, wire: Wire, source: Parts, target: Parts, invocation: Invocation) -> None:
+    logical = f"{wire.source}To{wire.target}Permission"
+    props = dict(Action="lambda:InvokeFunction", FunctionName=GetAtt(target.node.id, "Arn"),
+                 Principal=invocation.service, SourceArn=value(invocation.source_arn))
+    if invocation.source_account:
+        props["SourceAccount"] = Ref("AWS::AccountId")
+    ctx.add(awslambda.Permission(logical, **props), wire.source)
+    ctx.statements.append(StatementRecord(
+        wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,
+        actions=("lambda:InvokeFunction",), resources=(target.attribute("arn"),), kind="resource",
+        purpose=f"{wire.source} invokes {wire.target}", holder=logical,
+        condition=_source_condition(invocation)))
+    for dependent in invocation.dependents:
+        waits = getattr(dependent, "DependsOn", [])
+        dependent.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [logical]
+
+
+def queue_policy(ctx, wire, source, target, invocation) -> None:
+    ctx.allow_service(target.node.id, "queue_policy", invocation.service, ["sqs:SendMessage"],
+                      [target.attribute("arn")], holder=f"{target.node.id}Policy", wire=wire,
+                      purpose=f"{wire.source} sends to {wire.target}", condition=_source_condition(invocation))
+
+
+def topic_policy(ctx, wire, source, target, invocation) -> None:
+    ctx.allow_service(target.node.id, "topic_policy", invocation.service, ["sns:Publish"],
+                      [target.attribute("arn")], holder=f"{target.node.id}Policy", wire=wire,
+                      purpose=f"{wire.source} publishes to {wire.target}", condition=_source_condition(invocation))
+
+
+def bucket_policy(ctx, wire, source, target, invocation) -> None:
+    ctx.allow_service(target.node.id, "bucket_policy", invocation.service, ["s3:GetObject"],
+                      [target.attribute("objects_arn")], holder=f"{target.node.id}Policy", wire=wire,
+                      purpose=f"{wire.source} reads {wire.target}'s objects",
+                      condition=_source_condition(invocation, "AWS:SourceArn", "StringEquals"))
+
+
+POLICIES = {
+    "lambda_permission": lambda_permission,
+    "queue_policy": queue_policy,
+    "topic_policy": topic_policy,
+    "bucket_policy": bucket_policy,
+}
+
+# policy kind -> (troposphere class, the property naming the target)
+_DOCUMENTS = {
+    "queue_policy": lambda lid, target, doc: sqs.QueuePolicy(lid, Queues=[Ref(target)], PolicyDocument=doc),
+    "topic_policy": lambda lid, target, doc: sns.TopicPolicy(lid, Topics=[Ref(target)], PolicyDocument=doc),
+    "bucket_policy": lambda lid, target, doc: s3.BucketPolicy(lid, Bucket=Ref(target), PolicyDocument=doc),
+}
+
+
+def finalize_resource_policies(ctx: Compilation) -> None:
+    """Write one policy resource per target holding every statement collected for it."""
+    for (target, kind), records in ctx.resource_policies.items():
+        ctx.add(_DOCUMENTS[kind](records[0].holder, target, document(records)), target)

@@ -1,0 +1,377 @@
+"""Every kind compiles alone to real, lint-clean resources a careful AWS engineer would sign off."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from stackerynb import Stack, StackError
+from stackerynb.catalog import KIND_NAMES, kind as catalog_kind
+from stackerynb.compile import GovernanceWarning, compile_report
+from stackerynb.compile.emitters import EMITTERS
+from stackerynb.model.environments import Environment
+
+from test_compile_checks import lint, structure_problems
+
+DEV = Environment(name="dev")
+PROD = Environment(name="prod", production=True)
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGt6cmV4YW1wbGVrZXlmb3J0ZXN0aW5nb25seQ alice@laptop"
+
+# settings a kind needs to be meaningful on its own
+SETTINGS = {
+    "config_store": {"parameters": {"LogLevel": "info", "PageSize": 50}},
+    "bastion": {"allowed_cidrs": ["203.0.113.0/24"], "users": {"alice": KEY}},
+}
+# resource types each kind must produce (at least)
+PRODUCES = {
+    "function": {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Logs::LogGroup"},
+    "rest_api": {"AWS::ApiGateway::RestApi"},
+    "table": {"AWS::DynamoDB::Table"},
+    "object_store": {"AWS::S3::Bucket", "AWS::S3::BucketPolicy"},
+    "cdn": {"AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl", "AWS::S3::BucketPolicy"},
+    "virtual_network": {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway",
+                        "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::VPCEndpoint"},
+    "bastion": {"AWS::EC2::Instance", "AWS::EC2::SecurityGroup", "AWS::IAM::InstanceProfile"},
+    "database": {"AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup", "AWS::SecretsManager::Secret",
+                 "AWS::EC2::SecurityGroup"},
+    "docker_cluster": {"AWS::ECS::Cluster"},
+    "docker_service": {"AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::Logs::LogGroup"},
+    "load_balancer": {"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener"},
+    "timer": {"AWS::Events::Rule"},
+    "cache_cluster": {"AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::SubnetGroup"},
+    "config_store": {"AWS::SSM::Parameter"},
+    "secret": {"AWS::SecretsManager::Secret"},
+    "queue": {"AWS::SQS::Queue"},
+    "topic": {"AWS::SNS::Topic"},
+    "stream": {"AWS::Kinesis::Stream"},
+}
+
+
+def alone(kind: str, **settings) -> Stack:
+    """A stack holding one node of ``kind`` (called Node) and only what it cannot exist without."""
+    s = Stack("only-" + kind.replace("_", "-"))
+    network = None
+    if catalog_kind(kind).network == "must":
+        s.add("virtual_network", "Net")
+        network = "Net"
+    s.add(kind, "Node", network=network, **{**SETTINGS.get(kind, {}), **settings})
+    if kind == "docker_service":
+        s.add("docker_cluster", "Cluster")
+        s.connect("Node", "Cluster")
+    if kind == "cdn":
+        s.add("object_store", "Origin")
+        s.connect("Node", "Origin")
+    return s
+
+
+def compiled(stack, env=DEV):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GovernanceWarning)
+        result = compile_report(stack, env)
+    return result, json.loads(result.to_json())
+
+
+def resources_of(template, kind):
+    return {lid: body.get("Properties", {}) for lid, body in template["Resources"].items() if body["Type"] == kind}
+
+
+def test_every_catalogue_kind_has_an_emitter():
+    assert set(EMITTERS) == set(KIND_NAMES)
+    assert set(PRODUCES) == set(KIND_NAMES)
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_alone_compiles_lints_clean_and_passes_governance(kind):
+    result, template = compiled(alone(kind))
+    types = {body["Type"] for body in template["Resources"].values()}
+    assert PRODUCES[kind] <= types
+    assert structure_problems(template) == []
+    errors, _ = lint(result.to_json())
+    assert errors == []
+    assert result.problems == []
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_alone_passes_production_governance(kind):
+    result, _ = compiled(alone(kind), PROD)
+    assert result.problems == []
+
+
+# ---------------------------------------------------------------- function
+def test_function_has_its_own_role_and_log_group_with_retention():
+    result, t = compiled(alone("function", log_retention_days=14, memory=1024, reserved_concurrency=3,
+                               environment={"MODE": "fast", "RETRIES": 3, "DEBUG": False}))
+    fn = t["Resources"]["Node"]["Properties"]
+    assert fn["Role"] == {"Fn::GetAtt": ["NodeRole", "Arn"]}
+    assert fn["LoggingConfig"] == {"LogGroup": {"Ref": "NodeLogGroup"}}
+    assert t["Resources"]["NodeLogGroup"]["Properties"]["RetentionInDays"] == 14
+    assert (fn["MemorySize"], fn["ReservedConcurrentExecutions"]) == (1024, 3)
+    assert fn["Environment"]["Variables"] == {"MODE": "fast", "RETRIES": "3", "DEBUG": "false"}
+    trust = t["Resources"]["NodeRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": ["sts:AssumeRole"]}]
+    # alone, its role may only write its own log group
+    rows = result.permissions()
+    assert rows["resources"].tolist() == [["${NodeLogGroup.Arn}"]]
+    assert rows["actions"].tolist() == [["logs:CreateLogStream", "logs:PutLogEvents"]]
+
+
+def test_function_without_code_gets_a_runnable_starter_handler():
+    for runtime, needle in (("python3.12", "def handler(event, context)"), ("nodejs20.x", "exports.handler")):
+        _, t = compiled(alone("function", runtime=runtime, handler="app.main"))
+        props = t["Resources"]["Node"]["Properties"]
+        assert needle in props["Code"]["ZipFile"] and props["Handler"] == "index.handler"
+    _, t = compiled(alone("function"))
+    namespace = {}
+    exec(compile(t["Resources"]["Node"]["Properties"]["Code"]["ZipFile"], "index.py", "exec"), namespace)
+    answer = namespace["handler"]({"path": "/"}, None)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["received"] == "dict"
+
+
+def test_function_code_comes_from_packaged_locations_when_given():
+    s = alone("function", code="src/worker", handler="app.main")
+    t = json.loads(compile_report(s, DEV, code_locations={"Node": ("artifacts", "orders/Node-abc.zip")}).to_json())
+    props = t["Resources"]["Node"]["Properties"]
+    assert props["Code"] == {"S3Bucket": "artifacts", "S3Key": "orders/Node-abc.zip"}
+    assert props["Handler"] == "app.main"
+    # not packaged yet: the bucket is a parameter and the folder is recorded for the packager
+    t = json.loads(compile_report(s, DEV).to_json())
+    assert t["Resources"]["Node"]["Properties"]["Code"]["S3Bucket"] == {"Ref": "ArtifactBucket"}
+    assert t["Resources"]["Node"]["Metadata"] == {"stackerynb": {"code": "src/worker"}}
+
+
+def test_function_in_a_network_gets_a_security_group_and_private_subnets():
+    s = Stack("vpc-fn")
+    s.add("virtual_network", "Net")
+    s.add("function", "Node", network="Net")
+    result, t = compiled(s)
+    vpc = t["Resources"]["Node"]["Properties"]["VpcConfig"]
+    assert vpc["SubnetIds"] == [{"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}]
+    assert vpc["SecurityGroupIds"] == [{"Fn::GetAtt": ["NodeSecurityGroup", "GroupId"]}]
+    rows = result.permissions()
+    star = rows[rows["resources"].apply(lambda r: r == ["*"])]
+    assert len(star) == 1 and "ec2:CreateNetworkInterface" in star["actions"].iloc[0]
+    assert lint(result.to_json())[0] == []
+
+
+# ---------------------------------------------------------------- rest api
+def test_rest_api_routes_are_greedy_lambda_proxies_with_a_stage():
+    s = Stack("api")
+    s.add("rest_api", "Api", stage="v1", routes={"Orders": "/orders/{id}"})
+    s.add("function", "Orders")
+    s.add("function", "Home")
+    s.connect("Api", "Orders")
+    s.connect("Api", "Home")
+    result, t = compiled(s)
+    paths = {lid: p["PathPart"] for lid, p in resources_of(t, "AWS::ApiGateway::Resource").items()}
+    assert sorted(paths.values()) == ["Home", "orders", "{id}", "{proxy+}", "{proxy+}"]  # unset: /<function-id>
+    methods = resources_of(t, "AWS::ApiGateway::Method")
+    assert len(methods) == 4 and {m["HttpMethod"] for m in methods.values()} == {"ANY"}
+    for method in methods.values():
+        integration = method["Integration"]
+        assert integration["Type"] == "AWS_PROXY" and integration["IntegrationHttpMethod"] == "POST"
+        assert "${Orders.Arn}" in integration["Uri"]["Fn::Sub"] or "${Home.Arn}" in integration["Uri"]["Fn::Sub"]
+    (deployment_id, deployment), = resources_of(t, "AWS::ApiGateway::Deployment").items()
+    assert sorted(t["Resources"][deployment_id]["DependsOn"]) == sorted(methods)
+    assert t["Resources"]["ApiStage"]["Properties"]["StageName"] == "v1"
+    permissions = resources_of(t, "AWS::Lambda::Permission")
+    assert permissions["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/orders/{id}*")
+    assert lint(result.to_json())[0] == []
+    # a route change is a new deployment (CloudFormation redeploys only new logical ids)
+    s.set("Api", routes={"Orders": "/orders"})
+    _, changed = compiled(s)
+    assert not set(resources_of(changed, "AWS::ApiGateway::Deployment")) & {deployment_id}
+
+
+def test_rest_api_cors_answers_preflight():
+    s = Stack("api")
+    s.add("rest_api", "Api", cors=True)
+    s.add("function", "Fn")
+    s.connect("Api", "Fn")
+    result, t = compiled(s)
+    options = [m for m in resources_of(t, "AWS::ApiGateway::Method").values() if m["HttpMethod"] == "OPTIONS"]
+    assert len(options) == 2 and all(m["Integration"]["Type"] == "MOCK" for m in options)
+    assert lint(result.to_json())[0] == []
+
+
+# ---------------------------------------------------------------- storage
+def test_provisioned_table_scales_reads_and_writes():
+    result, t = compiled(alone("table", billing="provisioned", read_capacity_min=2, read_capacity_max=40,
+                               write_capacity_min=1, write_capacity_max=9, sort_key="at", sort_key_type="N"))
+    table = t["Resources"]["Node"]["Properties"]
+    assert table["BillingMode"] == "PROVISIONED"
+    assert table["ProvisionedThroughput"] == {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1}
+    assert [k["KeyType"] for k in table["KeySchema"]] == ["HASH", "RANGE"]
+    targets = resources_of(t, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert {(p["ScalableDimension"], p["MinCapacity"], p["MaxCapacity"]) for p in targets.values()} == {
+        ("dynamodb:table:ReadCapacityUnits", 2, 40), ("dynamodb:table:WriteCapacityUnits", 1, 9)}
+    policies = resources_of(t, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    assert {p["ScalingTargetId"]["Ref"] for p in policies.values()} == set(targets)
+    assert lint(result.to_json())[0] == []
+    _, on_demand = compiled(alone("table"))
+    assert on_demand["Resources"]["Node"]["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert "StreamSpecification" not in on_demand["Resources"]["Node"]["Properties"]
+
+
+def test_object_store_blocks_public_access_encrypts_and_refuses_plain_http():
+    _, t = compiled(alone("object_store", versioning=True, expire_days=30))
+    bucket = t["Resources"]["Node"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 30
+    statements = t["Resources"]["NodePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Effect"] for s in statements] == ["Deny"]
+    assert statements[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_public_read_object_store_lets_anyone_read_objects_only():
+    result, t = compiled(alone("object_store", public_access="read", website=True))
+    block = t["Resources"]["Node"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+                     "RestrictPublicBuckets": False}
+    allow = [s for s in t["Resources"]["NodePolicy"]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow == [{"Sid": "PublicAccessReadLetsAnyoneReadObjects1", "Effect": "Allow", "Principal": "*",
+                      "Action": ["s3:GetObject"], "Resource": [{"Fn::Sub": "${Node.Arn}/*"}]}]
+    assert lint(result.to_json())[0] == []
+
+
+def test_data_is_retained_in_production_and_deleted_elsewhere():
+    for env, policy in ((DEV, "Delete"), (PROD, "Retain")):
+        _, t = compiled(alone("table"), env)
+        assert t["Resources"]["Node"]["DeletionPolicy"] == policy
+    _, t = compiled(alone("database"), PROD)
+    db = t["Resources"]["Node"]
+    assert db["DeletionPolicy"] == "Snapshot" and db["Properties"]["DeletionProtection"] is True
+
+
+# ---------------------------------------------------------------- network, database, cache
+def test_network_spreads_public_and_private_subnets_over_zones():
+    _, t = compiled(alone("virtual_network", cidr="10.8.0.0/20", availability_zones=3, nat="per_az"))
+    subnets = resources_of(t, "AWS::EC2::Subnet")
+    assert len(subnets) == 6
+    cidrs = [p["CidrBlock"] for p in subnets.values()]
+    assert len(set(cidrs)) == 6 and all(c.startswith("10.8.") and c.endswith("/23") for c in cidrs)
+    zones = {lid: p["AvailabilityZone"]["Fn::Select"][0] for lid, p in subnets.items()}
+    assert sorted(zones.values()) == [0, 0, 1, 1, 2, 2]
+    public = {lid for lid, p in subnets.items() if p["MapPublicIpOnLaunch"]}
+    assert public == {"NodePublicSubnet1", "NodePublicSubnet2", "NodePublicSubnet3"}
+    assert len(resources_of(t, "AWS::EC2::NatGateway")) == 3
+    _, single = compiled(alone("virtual_network"))
+    assert len(resources_of(single, "AWS::EC2::NatGateway")) == 1
+    _, none = compiled(alone("virtual_network", nat="none"))
+    assert resources_of(none, "AWS::EC2::NatGateway") == {}
+
+
+def test_database_is_private_encrypted_and_its_password_never_in_the_template():
+    result, t = compiled(alone("database", engine="mysql"))
+    db = t["Resources"]["Node"]["Properties"]
+    assert db["PubliclyAccessible"] is False and db["StorageEncrypted"] is True
+    assert db["MasterUserPassword"] == {"Fn::Sub": "{{resolve:secretsmanager:${NodeSecret}:SecretString:password}}"}
+    assert "SecretString" not in t["Resources"]["NodeSecret"]["Properties"]
+    group = t["Resources"]["NodeSubnetGroup"]["Properties"]["SubnetIds"]
+    assert group == [{"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}]
+    assert db["Port"] == "3306"
+    assert "SecurityGroupIngress" not in t["Resources"]["NodeSecurityGroup"]["Properties"]
+    assert lint(result.to_json())[0] == []
+
+
+def test_cache_cluster_sits_in_private_subnets_encrypted():
+    _, t = compiled(alone("cache_cluster", replicas=1))
+    cache = t["Resources"]["Node"]["Properties"]
+    assert cache["AtRestEncryptionEnabled"] and cache["TransitEncryptionEnabled"]
+    assert cache["NumCacheClusters"] == 2 and cache["AutomaticFailoverEnabled"] is True
+    assert t["Resources"]["NodeSubnetGroup"]["Properties"]["SubnetIds"] == [
+        {"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}]
+
+
+def test_docker_service_runs_on_fargate_in_private_subnets_with_separate_roles():
+    _, t = compiled(alone("docker_service", cpu=512, memory=2048, environment={"MODE": "web"}))
+    service = t["Resources"]["Node"]["Properties"]
+    assert service["Cluster"] == {"Ref": "Cluster"} and service["LaunchType"] == "FARGATE"
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    assert network["Subnets"] == [{"Ref": "NetPrivateSubnet1"}, {"Ref": "NetPrivateSubnet2"}]
+    task = t["Resources"]["NodeTaskDefinition"]["Properties"]
+    assert (task["Cpu"], task["Memory"]) == ("512", "2048")
+    assert task["TaskRoleArn"] == {"Fn::GetAtt": ["NodeTaskRole", "Arn"]}
+    assert task["ExecutionRoleArn"] == {"Fn::GetAtt": ["NodeExecutionRole", "Arn"]}
+    assert task["ContainerDefinitions"][0]["Environment"] == [{"Name": "MODE", "Value": "web"}]
+
+
+def test_private_ecr_image_lets_only_the_execution_role_pull_that_repository():
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1.2"
+    result, _ = compiled(alone("docker_service", image=image))
+    rows = result.permissions()
+    pulls = rows[rows["purpose"] == "container_image_pull"]
+    assert pulls["principal"].unique().tolist() == ["NodeExecutionRole"]
+    assert pulls["resources"].tolist() == [["*"], [
+        "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/team/app"]]
+
+
+def test_bastion_lets_in_only_the_configured_addresses_and_users():
+    result, t = compiled(alone("bastion", allowed_cidrs=["203.0.113.0/24", "2001:db8::/32"]))
+    ingress = t["Resources"]["NodeSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [(r.get("CidrIp") or r.get("CidrIpv6"), r["FromPort"], r["ToPort"]) for r in ingress] == [
+        ("203.0.113.0/24", 22, 22), ("2001:db8::/32", 22, 22)]
+    instance = t["Resources"]["Node"]["Properties"]
+    assert instance["SubnetId"] == {"Ref": "NetPublicSubnet1"}
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert "add_user 'alice' '" + KEY + "'" in instance["UserData"]["Fn::Base64"]
+    _, closed = compiled(alone("bastion", allowed_cidrs=[]))
+    assert "SecurityGroupIngress" not in closed["Resources"]["NodeSecurityGroup"]["Properties"]
+
+
+def test_load_balancer_alone_answers_404_from_public_subnets():
+    _, t = compiled(alone("load_balancer", listener_port=8080))
+    lb = t["Resources"]["Node"]["Properties"]
+    assert lb["Subnets"] == [{"Ref": "NetPublicSubnet1"}, {"Ref": "NetPublicSubnet2"}]
+    action = t["Resources"]["NodeListener"]["Properties"]["DefaultActions"][0]
+    assert action["Type"] == "fixed-response" and action["FixedResponseConfig"]["StatusCode"] == "404"
+    assert t["Outputs"]["NodeUrl"]["Value"] == {"Fn::Sub": "http://${Node.DNSName}:8080"}
+
+
+# ---------------------------------------------------------------- messaging & config
+def test_queue_dead_letter_and_fifo_names():
+    _, t = compiled(alone("queue", dead_letter=True, max_receives=3, fifo=True))
+    queue = t["Resources"]["Node"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["NodeDeadLetter", "Arn"]},
+                                      "maxReceiveCount": 3}
+    assert queue["QueueName"].endswith(".fifo") and "only-queue-dev-Node" in queue["QueueName"]
+    assert t["Resources"]["NodeDeadLetter"]["Properties"]["QueueName"].endswith("-dlq.fifo")
+    assert list(t["Resources"]).index("NodeDeadLetter") < list(t["Resources"]).index("Node")
+
+
+def test_config_store_parameters_are_per_environment():
+    s = alone("config_store", parameters={"LogLevel": "info", "Url": "https://${Domain}/api"})
+    test_env = Environment(name="test", parameters={"Domain": "test.example.com"},
+                           config={"Node": {"LogLevel": "debug"}})
+    _, t = compiled(s, test_env)
+    values = {p["Name"]: p["Value"] for p in resources_of(t, "AWS::SSM::Parameter").values()}
+    assert values == {"/only-config-store/test/Node/LogLevel": "debug",
+                      "/only-config-store/test/Node/Url": "https://test.example.com/api"}
+    with pytest.raises(StackError) as error:  # dev does not define Domain
+        compiled(s)
+    assert [(p.node, p.setting) for p in error.value.problems] == [("Node", "parameters")]
+    assert "${Domain}" in str(error.value) and "environment dev" in str(error.value)
+    _, literal = compiled(alone("config_store", parameters={"Template": "Hello $${name}"}))
+    assert [p["Value"] for p in resources_of(literal, "AWS::SSM::Parameter").values()] == ["Hello ${name}"]
+
+
+def test_secret_value_is_generated_never_written():
+    _, t = compiled(alone("secret", length=48, description="API key of the payment provider"))
+    props = t["Resources"]["Node"]["Properties"]
+    assert props["GenerateSecretString"] == {"PasswordLength": 48}
+    assert "SecretString" not in props
+    _, empty = compiled(alone("secret", generate=False))
+    assert set(empty["Resources"]["Node"]["Properties"]) == {"Description"}
+
+
+def test_timer_and_stream_and_topic_are_encrypted_or_scheduled():
+    _, t = compiled(alone("timer", schedule="cron(0 3 * * ? *)", enabled=False))
+    rule = t["Resources"]["Node"]["Properties"]
+    assert (rule["ScheduleExpression"], rule["State"]) == ("cron(0 3 * * ? *)", "DISABLED")
+    _, t = compiled(alone("stream", shards=3))
+    assert t["Resources"]["Node"]["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
+    _, t = compiled(alone("topic"))
+    assert t["Resources"]["Node"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
