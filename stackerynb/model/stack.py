@@ -301,10 +301,15 @@ class Stack:
         from stackerynb.deploy import deployments
         return deployments(self, self.environment(env))
 
-    def deployed(self, env: "str | Environment" = "dev") -> "Stack":
-        """The stack as it was last deployed to ``env``."""
+    def deployed(self, env: "str | Environment" = "dev", deployment: str | None = None) -> "Stack":
+        """The stack as it was last deployed to ``env`` (or as deployment ``deployment`` had it)."""
         from stackerynb.deploy import deployed
-        return deployed(self, self.environment(env))
+        return deployed(self, self.environment(env), deployment=deployment)
+
+    def write_starter(self, node_id: str) -> Path:
+        """Write a starter handler for function ``node_id`` into its code folder, to edit."""
+        from stackerynb.deploy import write_starter
+        return write_starter(self, node_id)
 
     def status(self, env: "str | Environment" = "dev"):
         """Where the stack stands in ``env`` (after an interrupted deploy, for instance)."""

@@ -1,0 +1,150 @@
+"""What the local emulator lacks, made good through its own public API.
+
+moto's CloudFormation (the local target) differs from AWS in ways a user would trip on:
+
+* some resource types are accepted but not created (``stackerynb/catalog/emulator.yaml``):
+  :func:`not_created` lists the ones in a template so the user is told;
+* a failed execution raises from ``ExecuteChangeSet`` and leaves the stack half changed, with no
+  rollback and no resource events saying which resource failed. :func:`recover` puts the
+  previous template back (or removes a stack whose creation failed), then finds the failing
+  resource by replaying the change one resource at a time, and puts the previous template back
+  again. Everything goes through CloudFormation calls over HTTP, as on AWS.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from stackerynb.catalog._data import load_table
+from stackerynb.deploy.template import META_KEY
+from stackerynb.deploy.target import Cloud, emulator_message
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+
+
+def not_created_types() -> dict[str, str]:
+    """Resource type -> what the user misses locally, for types the emulator does not create."""
+    return dict(load_table("emulator.yaml")["not_created"])
+
+
+def not_created(resources: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(logical id, type, what it means)`` for each resource of the template the emulator skips."""
+    table = not_created_types()
+    return [(lid, body.get("Type", ""), table[body.get("Type", "")])
+            for lid, body in resources.items() if body.get("Type") in table]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The resource a change failed on, and CloudFormation's (or the emulator's) reason."""
+
+    logical_id: str | None
+    type: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` found and did: the failure and how the stack was put back."""
+
+    failure: Failure
+    restored: str  # one sentence for the user
+
+
+def error_reason(exc: Exception) -> str:
+    """The emulator's reason for a failed call, as one line."""
+    from botocore.exceptions import ClientError
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    return emulator_message(exc) or f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
+class _Applier:
+    """Applies templates to one emulator stack through change sets, counting them for names."""
+
+    def __init__(self, cloud: Cloud, stack_name: str, deployment_id: str):
+        self.cf = cloud.client("cloudformation")
+        self.stack_name = stack_name
+        self.prefix = f"stackerynb-{deployment_id}-recover"
+        self.count = 0
+
+    def apply(self, template: dict, parameters: list[dict], create: bool) -> None:
+        """Create and execute a change set for ``template``; raises the emulator's error."""
+        self.count += 1
+        body = copy.deepcopy(template)
+        # A marker makes every body differ from the last, so the emulator never answers "no changes".
+        body.setdefault("Metadata", {}).setdefault(META_KEY, {})["Recovery"] = f"{self.prefix}-{self.count}"
+        name = f"{self.prefix}-{self.count}"
+        self.cf.create_change_set(StackName=self.stack_name, ChangeSetName=name, TemplateBody=json.dumps(body),
+                                  ChangeSetType="CREATE" if create else "UPDATE", Parameters=parameters,
+                                  Capabilities=CAPABILITIES)
+        self.cf.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
+
+    def restore(self, previous: dict | None, parameters: list[dict]) -> None:
+        """Put the stack back: the previous template again, or no stack at all."""
+        if previous is None:
+            self.cf.delete_stack(StackName=self.stack_name)
+        else:
+            self.apply(previous, parameters, create=False)
+
+
+def recover(cloud: Cloud, stack_name: str, deployment_id: str, template: dict, parameters: list[dict],
+            previous: dict | None, previous_parameters: list[dict], changes: list[dict],
+            error: Exception) -> Recovery:
+    """After ``ExecuteChangeSet`` failed on the emulator: restore, find the failing resource, restore.
+
+    ``template``/``parameters``: what failed; ``previous``/``previous_parameters``: the template
+    deployed before (None for a first deployment); ``changes``: the change set's resource changes.
+    """
+    applier = _Applier(cloud, stack_name, deployment_id)
+    reason = error_reason(error)
+    try:
+        applier.restore(previous, previous_parameters)
+    except Exception as exc:  # noqa: BLE001 - reported to the user, who can destroy the stack
+        return Recovery(Failure(None, None, reason),
+                        f"the emulator has no rollback and putting the previous template back failed too "
+                        f"({error_reason(exc)}); `destroy` the stack to start clean")
+    failure = _replay(applier, template, parameters, previous, previous_parameters, changes) or Failure(None, None, reason)
+    restored = ("the emulator has no rollback: the kit removed the partly created stack"
+                if previous is None else
+                "the emulator has no rollback: the kit put the previous template back")
+    return Recovery(failure, restored)
+
+
+def _replay(applier: _Applier, template: dict, parameters: list[dict], previous: dict | None,
+            previous_parameters: list[dict], changes: list[dict]) -> Failure | None:
+    """Apply the change one resource at a time (template order, which is dependency order) and
+    return the first resource that fails, leaving the stack as it was before."""
+    new = template.get("Resources", {})
+    old = (previous or {}).get("Resources", {})
+    skipped = not_created_types()
+    touched = {c["LogicalResourceId"] for c in changes if c.get("Action") in ("Add", "Modify")}
+    order = [lid for lid in new if lid in touched and new[lid].get("Type") not in skipped]
+    step_base = {k: v for k, v in template.items() if k not in ("Resources", "Outputs")}
+    found = None
+    created = previous is not None
+    for k, culprit in enumerate(order):
+        applied = set(order[:k + 1])
+        resources = {}
+        for lid, body in new.items():
+            if lid in applied:
+                resources[lid] = body
+            elif lid in old:
+                resources[lid] = old[lid]
+        resources.update({lid: body for lid, body in old.items() if lid not in new})  # removals come last
+        try:
+            applier.apply({**step_base, "Resources": resources}, parameters, create=not created)
+            created = True
+        except Exception as exc:  # noqa: BLE001 - this is the failure we are looking for
+            found = Failure(culprit, new[culprit].get("Type"), error_reason(exc))
+            created = True
+            break
+    if created:
+        try:
+            applier.restore(previous, previous_parameters)
+        except Exception:  # noqa: BLE001 - the first restore worked; report the failure we found
+            pass
+    return found

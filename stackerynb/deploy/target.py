@@ -1,0 +1,177 @@
+"""Where a deployment goes: a boto3 session, clients and account for one Environment.
+
+``connect(env)`` refuses clearly, before anything is created, when the region is not an AWS
+region, the AWS profile does not exist, there are no credentials, the credentials are
+rejected, or they belong to another account than the environment names.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackerynb.deploy import local
+from stackerynb.errors import StackError
+from stackerynb.model.environments import Environment
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+# Clients of the emulator are made once per process: creating one costs more than a request.
+# (AWS clients are made per connect, so changed credentials or profiles are picked up.)
+_local_clients: dict[tuple, object] = {}
+_local_lock = threading.Lock()
+
+
+@dataclass
+class Cloud:
+    """A connected target: session, endpoint (the emulator's URL, None for AWS) and account."""
+
+    environment: Environment
+    session: Any
+    endpoint: str | None
+    account: str
+    _clients: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint is not None
+
+    @property
+    def region(self) -> str:
+        return self.environment.region
+
+    @property
+    def where(self) -> str:
+        """``local emulator, us-east-1`` or ``AWS account 1234..., eu-west-1`` for messages."""
+        if self.is_local:
+            return f"local emulator, {self.region}"
+        return f"AWS account {self.account}, {self.region}"
+
+    def client(self, service: str):
+        """A boto3 client for ``service``, made once per Cloud (once per process for the emulator)."""
+        if service not in self._clients and self.is_local:
+            with _local_lock:
+                key = (self.endpoint, self.region, service)
+                if key not in _local_clients:
+                    _local_clients[key] = self._new_client(service)
+                self._clients[service] = _local_clients[key]
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str):
+        from botocore.config import Config
+
+        from stackerynb import __version__
+        # One attempt on the emulator: a retried ExecuteChangeSet must never run twice.
+        retries = {"total_max_attempts": 1} if self.is_local else {"mode": "standard", "max_attempts": 6}
+        config = Config(retries=retries, connect_timeout=5, read_timeout=60,
+                        user_agent_extra=f"stackerynb/{__version__}")
+        return self.session.client(service, endpoint_url=self.endpoint, config=config)
+
+
+def stack_name(stack_or_name, environment: Environment) -> str:
+    """The CloudFormation stack name for a design in an environment: ``<stack>-<env>``."""
+    name = stack_or_name if isinstance(stack_or_name, str) else stack_or_name.name
+    return f"{name}-{environment.name}"
+
+
+@functools.lru_cache(maxsize=None)
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows CloudFormation in (no network)."""
+    session = local.session("us-east-1")  # reads no profile: a broken AWS_PROFILE must not matter here
+    return frozenset(r for p in PARTITIONS for r in session.get_available_regions("cloudformation", partition_name=p))
+
+
+def check_region(environment: Environment) -> None:
+    """Refuse a region that does not exist (a typo deploys nowhere, so stop before doing anything)."""
+    regions = known_regions()
+    if environment.region not in regions:
+        from stackerynb.model.rules import suggest
+        raise StackError(f"environment {environment.name}: region {environment.region!r} is not an AWS region"
+                         f"{suggest(environment.region, sorted(regions))}; nothing was changed")
+
+
+def connect(environment: Environment) -> Cloud:
+    """Open the environment's target, checking region, credentials and account first."""
+    check_region(environment)
+    if environment.is_local:
+        session = local.session(environment.region)
+        cloud = Cloud(environment, session, local.endpoint(), account="")
+    else:
+        cloud = Cloud(environment, _aws_session(environment), None, account="")
+    cloud.account = _account(cloud)
+    if environment.account and cloud.account != environment.account and not cloud.is_local:
+        raise StackError(f"environment {environment.name} is AWS account {environment.account}, but the "
+                         f"credentials{_profile_note(environment)} are for account {cloud.account}; nothing was changed")
+    return cloud
+
+
+def _profile_note(environment: Environment) -> str:
+    return f" of profile {environment.profile!r}" if environment.profile else ""
+
+
+def _aws_session(environment: Environment):
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    try:
+        session = boto3.Session(profile_name=environment.profile, region_name=environment.region)
+        credentials = session.get_credentials()
+    except ProfileNotFound:
+        raise StackError(f"environment {environment.name}: AWS profile {environment.profile!r} does not exist "
+                         "(see ~/.aws/config); nothing was changed") from None
+    except BotoCoreError as exc:
+        raise StackError(f"environment {environment.name}: cannot read AWS credentials{_profile_note(environment)}: "
+                         f"{exc}; nothing was changed") from None
+    if credentials is None:
+        raise StackError(f"environment {environment.name}: no AWS credentials found{_profile_note(environment)}. "
+                         "Run `aws configure` or `aws sso login`, or set a profile in environments.yaml; "
+                         "nothing was changed")
+    return session
+
+
+def _account(cloud: Cloud) -> str:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return cloud.client("sts").get_caller_identity()["Account"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise StackError(f"environment {cloud.environment.name}: AWS refused the credentials"
+                         f"{_profile_note(cloud.environment)} ({code}: {exc.response['Error'].get('Message', '')}); "
+                         "nothing was changed") from None
+    except BotoCoreError as exc:
+        raise StackError(f"environment {cloud.environment.name}: cannot reach AWS STS in {cloud.region} ({exc}); "
+                         "nothing was changed") from None
+
+
+def aws_error(exc: Exception, doing: str) -> StackError:
+    """A StackError for a failed AWS call: what we were doing and what AWS said (no credentials)."""
+    from botocore.exceptions import ClientError
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return StackError(f"{doing} failed: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": "))
+    return StackError(f"{doing} failed: {emulator_message(exc) or exc}")
+
+
+def emulator_message(exc: Exception) -> str | None:
+    """The message inside an emulator error botocore could not parse (moto answers some
+    CloudFormation failures with a JSON or HTML body where XML is expected)."""
+    import json
+    import re
+
+    text = str(exc)
+    match = re.search(r"b'(\{.*\})'", text, re.S)
+    if match:
+        try:
+            body = json.loads(match.group(1).encode().decode("unicode_escape"))
+            message = body.get("message") or body.get("Message")
+            kind = body.get("__type", "").rsplit("#", 1)[-1]
+            if message:
+                return f"{kind}: {message}" if kind else message
+        except (ValueError, AttributeError):
+            pass
+    if "Internal Server Error" in text or "500" in text and "<html" in text.lower():
+        return "the emulator failed with an internal error (moto could not create it from these properties)"
+    return None
