@@ -19,19 +19,9 @@ from stackerynb.model.environments import Environment
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # governance notes outside production
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    from moto.server import ThreadedMotoServer
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
-def local_target(emulator, monkeypatch):
-    monkeypatch.setenv("STACKERYNB_LOCAL_ENDPOINT", emulator)
+def _local(local_target):
+    """Every test here deploys to the session's emulator."""
 
 
 def aws(emulator, service, region="us-east-1"):

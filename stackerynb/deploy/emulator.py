@@ -148,3 +148,51 @@ def _replay(applier: _Applier, template: dict, parameters: list[dict], previous:
         except Exception:  # noqa: BLE001 - the first restore worked; report the failure we found
             pass
     return found
+
+
+STAND_IN_PREFIX = "not-created-locally"
+
+
+def stand_in(template: dict) -> dict:
+    """A copy of ``template`` the emulator can take: attributes (``Fn::GetAtt`` and ``${X.Attr}``
+    in ``Fn::Sub``) of resources it does not create become placeholder text, since moto refuses
+    the whole stack over them ("GetAtt references undefined resource"). The resources stay in
+    the template and are listed to the user as not created; a function reading such a value
+    locally sees ``not-created-locally:<Resource>.<Attribute>`` (or ``0`` for a port)."""
+    import re
+
+    skipped_types = not_created_types()
+    skipped = {lid for lid, body in template.get("Resources", {}).items() if body.get("Type") in skipped_types}
+    if not skipped:
+        return template
+
+    def placeholder(lid: str, attribute: str) -> str:
+        return "0" if attribute.endswith("Port") else f"{STAND_IN_PREFIX}:{lid}.{attribute}"
+
+    def sub(text: str) -> str:
+        return re.sub(r"\$\{([A-Za-z0-9]+)\.([A-Za-z0-9.]+)\}",
+                      lambda m: placeholder(m[1], m[2]) if m[1] in skipped else m[0], text)
+
+    def walk(value):
+        if isinstance(value, dict):
+            if len(value) == 1 and "Fn::GetAtt" in value:
+                target = value["Fn::GetAtt"]
+                lid, attribute = (target[0], target[1]) if isinstance(target, list) else str(target).split(".", 1)
+                if lid in skipped and isinstance(attribute, str):
+                    return placeholder(lid, attribute)
+            if len(value) == 1 and "Fn::Sub" in value:
+                body = value["Fn::Sub"]
+                if isinstance(body, str):
+                    return {"Fn::Sub": sub(body)}
+                if isinstance(body, list) and body and isinstance(body[0], str):
+                    return {"Fn::Sub": [sub(body[0]), *walk(body[1:])]}
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    out = dict(template)
+    out["Resources"] = {lid: (body if lid in skipped else walk(body)) for lid, body in template["Resources"].items()}
+    if "Outputs" in template:
+        out["Outputs"] = walk(template["Outputs"])
+    return out

@@ -219,6 +219,8 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
     facts = {key: record[key] for key in ("id", "git_sha", "branch", "dirty", "user", "started", "kit_version",
                                           "environment")}
     body = tmpl.stamp(compiled, record["stack_file"], facts)
+    if cloud.is_local:
+        body = emulator.stand_in(body)
     secret = tmpl.secret_parameters(compiled)
     redact = Redactor(secret_values(parameters, secret))
 
