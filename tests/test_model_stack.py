@@ -211,3 +211,15 @@ def test_cycles_name_the_loop():
     s.connect("Q", "A")
     (problem,) = s.problems()
     assert problem.code == "cycle" and "A -> Q -> A" in problem.message
+
+
+def test_a_loop_closed_by_a_read_is_not_an_event_loop():
+    s = Stack("thumbs")
+    s.add("object_store", "Uploads")
+    s.add("function", "Thumbnail")
+    s.connect("Uploads", "Thumbnail")
+    s.connect("Thumbnail", "Uploads", access="read")
+    assert s.problems() == []
+    s.disconnect("Thumbnail", "Uploads")
+    s.connect("Thumbnail", "Uploads", access="write")  # writing back re-triggers the upload event
+    assert [p.code for p in s.problems()] == ["cycle"]

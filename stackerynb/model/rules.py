@@ -197,12 +197,26 @@ def required_wires(stack) -> Iterator[Problem]:
                               f"it has {count}", code="missing-wire")
 
 
+def _triggers(stack, wire) -> bool:
+    """Whether activity at the wire's source sets its target off: an event source, an invoke,
+    or a write into something that emits events. Reads never trigger anything."""
+    profile = wire_profile(stack.node(wire.source).kind, stack.node(wire.target).kind)
+    if profile is None:
+        return False
+    try:
+        levels = profile.resolve_access(wire.access)
+    except ValueError:
+        return False
+    return profile.event is not None or bool({"write", "invoke"} & set(levels))
+
+
 @rule
 def cycles(stack) -> Iterator[Problem]:
-    """A cycle of wires is an event loop (each call re-triggers the next) and never ends."""
+    """A loop of triggering wires is an event loop (each event re-triggers the next) that never
+    ends. Loops closed by a read (a function reading the bucket whose uploads invoke it) are fine."""
     graph: dict[str, list[str]] = {}
     for w in stack.wires:
-        if w.source in stack and w.target in stack:
+        if w.source in stack and w.target in stack and _triggers(stack, w):
             graph.setdefault(w.source, []).append(w.target)
     reported: set[frozenset] = set()
     state: dict[str, int] = {}

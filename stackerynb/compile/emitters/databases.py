@@ -29,7 +29,7 @@ def emit_database(ctx: Compilation, node) -> Parts:
     did = node.id
     engine = node.get("engine")
     spec = DATABASE_ENGINES[engine]
-    version = node.settings.get("engine_version", spec["version"])
+    version = node.get("engine_version") or spec["version"]
     secret = ctx.add(secretsmanager.Secret(
         f"{did}Secret", Description=f"Master credentials of the {did} database ({ctx.stack_name}, {ctx.env_name})",
         GenerateSecretString=secretsmanager.GenerateSecretString(
