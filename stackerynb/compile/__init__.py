@@ -3,6 +3,7 @@
     template = compile_stack(stack, env)            # validates, compiles, runs governance
     result = compile_report(stack, env)             # the template plus what governance found
     permissions_table(stack, env)                   # every generated policy statement
+    placement_table(stack, env)                     # which resource sits in which subnet tier
     split_stack(stack)                              # smaller stacks when one has > 500 resources
 
 Governance problems block the compile in an environment marked ``production`` (StackError);
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     import pandas
     from troposphere import Template
 
-__all__ = ["compile_stack", "compile_report", "permissions_table", "split_stack", "CompileResult",
+__all__ = ["compile_stack", "compile_report", "permissions_table", "placement_table", "split_stack", "CompileResult",
            "GovernanceWarning", "Rule", "governance", "MAX_RESOURCES", "PERMISSION_COLUMNS"]
 
 TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings",
@@ -125,3 +126,14 @@ def _environment(stack, environment):
     if isinstance(environment, str):
         return stack.environment(environment)
     return environment
+
+
+def placement_table(stack, environment) -> "pandas.DataFrame":
+    """One row per resource placed in a virtual network's subnets: node, resource, type, tier
+    (public/private, read from the template's routes), subnets, internet_facing, and why."""
+    import pandas as pd
+
+    from stackerynb.compile.placement import placement_rows
+    result = compile_report(stack, environment, warn=False)
+    rows = placement_rows(result.template.to_dict(), result.owners, stack)
+    return pd.DataFrame(rows, columns=["node", "kind", "resource", "type", "tier", "subnets", "internet_facing", "why"])
