@@ -34,3 +34,18 @@ def test_attributes_of_skipped_resources_become_visible_placeholders():
     assert out["ROLE"] == {"Fn::GetAtt": ["Role", "Arn"]}
     assert template["Resources"]["Fn"]["Properties"]["Environment"]["Variables"]["PORT"] == {
         "Fn::GetAtt": ["Cache", "PrimaryEndPoint.Port"]}, "the compiled template is not changed"
+
+
+def test_a_network_stack_is_destroyed_cleanly_on_the_emulator(tmp_path, monkeypatch, emulator):
+    import boto3
+    monkeypatch.chdir(tmp_path)
+    stack = patterns.private_network("p-destroy-net")
+    assert stack.deploy("dev", yes=True, quiet=True).status == "succeeded"
+    ec2 = boto3.client("ec2", endpoint_url=emulator, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    before = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    teardown = stack.destroy("dev", yes=True, quiet=True)
+    assert teardown.status == "destroyed"
+    after = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    assert len(before - after) == 1, "the stack's VPC is gone"
+    assert stack.deploy("dev", yes=True, quiet=True).status == "succeeded", "and the environment can be used again"

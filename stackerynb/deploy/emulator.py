@@ -196,3 +196,51 @@ def stand_in(template: dict) -> dict:
     if "Outputs" in template:
         out["Outputs"] = walk(template["Outputs"])
     return out
+
+
+def stack_vpcs(cloud: Cloud, cf_stack: str) -> list[str]:
+    """Physical ids of the VPCs a stack holds (asked before deleting it)."""
+    cf = cloud.client("cloudformation")
+    try:
+        summaries = cf.list_stack_resources(StackName=cf_stack)["StackResourceSummaries"]
+    except Exception:  # noqa: BLE001 - no stack, no VPCs
+        return []
+    return [r["PhysicalResourceId"] for r in summaries
+            if r["ResourceType"] == "AWS::EC2::VPC" and r.get("PhysicalResourceId")]
+
+
+def sweep_vpcs(cloud: Cloud, vpc_ids: list[str]) -> list[str]:
+    """Remove what the emulator's stack deletion leaves inside ``vpc_ids`` and the VPCs themselves.
+
+    moto deletes a stack's resources but not the network interfaces its NAT gateways and
+    instances made, nor (then) the VPC those keep alive, and answers DependencyViolation after
+    it has already forgotten the stack. On AWS this never happens: the network interfaces go
+    with their owners. Returns one line per thing removed, for the user."""
+    ec2 = cloud.client("ec2")
+    removed: list[str] = []
+    for vpc in vpc_ids:
+        where = [{"Name": "vpc-id", "Values": [vpc]}]
+        for eni in ec2.describe_network_interfaces(Filters=where)["NetworkInterfaces"]:
+            attachment = eni.get("Attachment") or {}
+            if attachment.get("AttachmentId") and attachment.get("DeviceIndex", 0) != 0:
+                ec2.detach_network_interface(AttachmentId=attachment["AttachmentId"], Force=True)
+            ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+            removed.append(f"network interface {eni['NetworkInterfaceId']}")
+        for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}])["InternetGateways"]:
+            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc)
+            ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+            removed.append(f"internet gateway {igw['InternetGatewayId']}")
+        for subnet in ec2.describe_subnets(Filters=where)["Subnets"]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+            removed.append(f"subnet {subnet['SubnetId']}")
+        for table in ec2.describe_route_tables(Filters=where)["RouteTables"]:
+            if not any(a.get("Main") for a in table.get("Associations", [])):
+                ec2.delete_route_table(RouteTableId=table["RouteTableId"])
+                removed.append(f"route table {table['RouteTableId']}")
+        for group in ec2.describe_security_groups(Filters=where)["SecurityGroups"]:
+            if group["GroupName"] != "default":
+                ec2.delete_security_group(GroupId=group["GroupId"])
+                removed.append(f"security group {group['GroupId']}")
+        ec2.delete_vpc(VpcId=vpc)
+        removed.append(f"VPC {vpc}")
+    return removed

@@ -483,10 +483,14 @@ def _execute_destroy(deployment: Deployment, reporter: ProgressReporter) -> Depl
     try:
         reporter.phase(f"destroying {plan.cf_stack}")
         reporter.start(len(record.get("changes", [])), f"destroy {plan.cf_stack}")
+        vpcs = emulator.stack_vpcs(cloud, plan.cf_stack) if cloud.is_local else []
+        swept: list[str] = []
         try:
             cloud.client("cloudformation").delete_stack(StackName=plan.cf_stack, ClientRequestToken=deployment.id)
         except Exception as exc:  # noqa: BLE001
-            raise aws_error(exc, f"deleting {plan.cf_stack}") from None
+            if not (vpcs and "DependencyViolation" in emulator.error_reason(exc)):
+                raise aws_error(exc, f"deleting {plan.cf_stack}") from None
+            swept = emulator.sweep_vpcs(cloud, vpcs)
         if cloud.is_local:
             final = watch.stack_status(cloud, plan.cf_stack)
             for row in record.get("changes", []):
@@ -501,6 +505,9 @@ def _execute_destroy(deployment: Deployment, reporter: ProgressReporter) -> Depl
         if gone:
             deployment.message = (f"the artifacts bucket {plan.artifacts.bucket} is kept: it holds the function code "
                                   f"and deployment history of environment {deployment.environment}")
+            if swept:
+                deployment.message += (f"; the emulator left {len(swept)} network pieces behind (network interfaces "
+                                       "of NAT gateways and instances, and the VPC they kept alive): the kit removed them")
         record.update(status=history.DESTROYED if gone else history.FAILED,
                       finished=now().isoformat(timespec="seconds"),
                       duration_s=round(time.perf_counter() - start, 3))
