@@ -1,0 +1,108 @@
+"""``stackerynb cost FILE --traffic TRAFFIC.csv``: the consolidation tradeoff table in a terminal.
+
+The traffic file
+----------------
+A CSV with a header line; lines starting with ``#`` are comments. One row per entry point::
+
+    entry,profile,rate_per_second,peak_to_trough,peak_hour,every_s,trace,trace_function,duration_ms
+    Api->GetOrder,diurnal,5,4,14,,,,120
+    Api->PutOrder,constant,0.5,,,,,,200
+    Nightly,periodic,,,,3600,,,2000
+    Api->Search,azure,,,,,azure_d01.csv,9f2c...,80
+    Charge,none,,,,,,,300
+
+Columns (only ``entry`` and ``profile`` are required; leave the others empty or out):
+
+``entry``
+    ``Source->Function`` (the wire), or a node id naming exactly one entry wire (``Nightly``,
+    a queue, a function with one route), or a function without entry wires with profile ``none``
+    (to give the duration of a function that is only called by other functions).
+``profile``
+    ``constant`` (Poisson; needs ``rate_per_second``), ``diurnal`` (Poisson with a daily cycle;
+    ``rate_per_second`` is the mean, optional ``peak_to_trough`` (default 4) and ``peak_hour``
+    (0-24, default 14)), ``bursty`` (``rate_per_second`` plus ``burst_rate_per_second`` extra calls
+    for ``burst_length_s`` seconds, about every ``burst_every_s`` seconds), ``periodic``
+    (``every_s``, optional ``offset_s``), ``azure`` (per-minute counts from an Azure Functions 2019
+    trace file ``trace``, relative to the traffic file, row ``trace_function``: a HashFunction or
+    ``#N`` for the N-th row; may be left empty when the trace has one row), ``none``.
+``duration_ms``
+    Milliseconds of the function's own work per call through this entry (default 100 ms).
+
+Entry points without a row get no traffic, except timers, which fire on their schedule.
+A file whose header is the Azure trace format itself (``HashOwner,HashApp,HashFunction,
+Trigger,1,...,1440``) is accepted too: each row's ``HashFunction`` then names an entry.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from stackerynb.analysis.consolidation import consolidation, recommend
+from stackerynb.analysis.traffic import Traffic
+from stackerynb.catalog.prices import load_prices
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The tradeoff table as aligned text, money in dollars, latencies in ms."""
+    shown = pd.DataFrame({
+        "functions": table["functions"].astype(int),
+        "compute $/mo": table["monthly_compute"].map("{:,.2f}".format),
+        "requests $/mo": table["monthly_requests"].map("{:,.2f}".format),
+        "api $/mo": table["monthly_api"].map("{:,.2f}".format),
+        "total $/mo": table["monthly_total"].map("{:,.2f}".format),
+        "cold/day": table["cold_starts_per_day"].map("{:,.0f}".format),
+        "p50 ms": table["latency_p50_ms"].map("{:,.0f}".format),
+        "p95 ms": table["latency_p95_ms"].map("{:,.0f}".format),
+        "p99 ms": table["latency_p99_ms"].map("{:,.0f}".format),
+        "iam actions": table["iam_actions"].astype(int),
+        "iam resources": table["iam_resources"].astype(int),
+        "package MB": table["package_mb"].map("{:g}".format),
+    }, index=table.index)
+    return shown.to_string()
+
+
+def cost_command(stack_path: str | Path, traffic_path: str | Path, out: TextIO = sys.stdout, *,
+                 days: float = 1.0, keep_alive: float = 600.0, region: str = "us-east-1",
+                 prices_file: str | Path | None = None, seed: int = 0) -> int:
+    """Print the tradeoff table of ``stack_path`` under ``traffic_path`` (format above), the
+    merges worth making, and notes; returns 0. Bad files raise StackError naming file and line."""
+    from stackerynb.model import Stack
+
+    stack = Stack.load(stack_path)
+    traffic = Traffic.from_csv(traffic_path)
+    prices = load_prices(region, prices_file)
+    options = dict(days=days, keep_alive=keep_alive, prices=prices, seed=seed)
+    table = consolidation(stack, traffic, **options)
+    out.write(f"{stack.name}: {days:g} day(s) of traffic simulated, keep-alive {keep_alive:g} s, "
+              f"prices {region}, scaled to a 730-hour month\n\n")
+    out.write(format_table(table) + "\n")
+    merged = table["merged"].where(table["merged"] != "", "-")
+    out.write("\n" + "\n".join(f"  {name}: {text}" for name, text in merged.items()) + "\n")
+    rec = recommend(stack, traffic, **options)
+    if len(rec):
+        out.write("\nMerges, best saving first:\n")
+        for text in rec["tradeoff"]:
+            out.write(f"  - {text}\n")
+    for note in table.attrs.get("notes", []):
+        out.write(f"note: {note}\n")
+    return 0
+
+
+def add_arguments(parser) -> None:
+    """Add ``cost``'s arguments to an argparse parser (for ``stackerynb.cli``)."""
+    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
+    parser.add_argument("--traffic", required=True, help="traffic CSV: entry,profile,rate_per_second,... (format: stackerynb.analysis.cli_cost)")
+    parser.add_argument("--days", type=float, default=1.0, help="days of traffic to simulate (default 1)")
+    parser.add_argument("--keep-alive", type=float, default=600.0, help="idle seconds before an instance is reclaimed")
+    parser.add_argument("--region", default="us-east-1", help="price region (default us-east-1)")
+    parser.add_argument("--prices", default=None, help="YAML/JSON file of price overrides")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the arrivals")
+
+
+def run(args, out: TextIO | None = None) -> int:
+    """Run ``cost`` from parsed arguments (see :func:`add_arguments`)."""
+    return cost_command(args.file, args.traffic, out or sys.stdout, days=args.days, keep_alive=args.keep_alive,
+                        region=args.region, prices_file=args.prices, seed=args.seed)

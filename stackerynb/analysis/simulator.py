@@ -1,0 +1,652 @@
+"""Cold-start simulation: which invocations start cold, how long instances live, what latency.
+
+The policy, stated exactly (per function; functions never share instances):
+
+* An invocation arriving at time ``t`` with duration ``d`` is served by an *idle, live* instance
+  if there is one; otherwise a new instance starts (a **cold start**) and the invocation also
+  waits for the function's INIT time ``i``: the instance is busy for ``i + d`` instead of ``d``.
+* Among idle live instances the **most recently freed** one is chosen (MRU / LIFO reuse). This
+  is what keeps a pool small when traffic falls, and it is the policy the results below are
+  exact for.
+* An instance dies once it has been idle for ``keep_alive`` seconds (idle ``>= keep_alive`` at
+  an arrival means it is gone). An instance freed at the same instant an invocation arrives can
+  serve it. Durations are resolved to the microsecond and count at least 1 µs.
+* ``max_lifetime`` (optional): an instance is recycled once ``max_lifetime`` seconds have passed
+  since its cold start; it finishes the request it is serving, and the next request it would have
+  served starts cold.
+
+How it is computed without a loop per request. Let ``B(s)`` be the number of busy instances at
+time ``s``. Under MRU reuse the number of live instances at ``t`` equals the largest ``B`` in the
+window ``(t - keep_alive, t]`` (every instance busy in the window is still alive, and MRU lets
+every other instance age out), so an arrival is cold exactly when ``B`` has not reached its new
+level ``k = B(t-) + 1`` within the last ``keep_alive`` seconds. Busy periods at level ``k`` (B
+rising to ``k`` ... falling below ``k``) alternate start/end, so after one sort of all start and
+end events by (function, time) and a stable sort by level, each arrival's previous end at its
+level is its neighbour in the array: the test is one vectorised comparison. Instance-seconds
+follow from the same level structure (level ``k`` holds one instance from each of its cold starts
+until ``keep_alive`` after its last busy period). Cold starts lengthen busy periods, and busy
+periods decide cold starts; the dependence is causal, so iterating "flags -> end times -> flags"
+reaches the unique fixed point, which is the exact answer. A function leaves the iteration when
+its flags stop changing; most functions need one or two passes, busy ones three to five.
+Functions are processed in chunks of about ``chunk_size`` invocations; a function much larger
+than that is cut into time windows, each carrying the arrivals of the ``keep_alive`` (plus the
+longest call) before it and after it, since no decision looks further back: still exact, and
+each pass stays in cache.
+
+Approximation: only ``max_lifetime`` is approximate, and only when a function runs more than one
+instance at a time. It is applied per concurrency level, as asked for: the k-th concurrent
+instance is recycled ``max_lifetime`` after its cold start and the next request it would have
+served starts cold. A physical MRU pool hands that request to another idle instance when one is
+alive, so with concurrency the lifetime cold starts here are an upper bound (measured against the
+event-by-event pool: +5 to +30% cold starts at 1-2 instances busy on average, 1-2 hour
+lifetimes; exact with one instance at a time). ``tests/test_analysis_simulate.py`` checks the
+engine against an event-by-event reference on random workloads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from stackerynb.catalog.prices import init_seconds
+from stackerynb.errors import StackError
+
+TICKS_PER_SECOND = 1_000_000  # times are resolved to the microsecond
+_MAX_KEY = 1 << 61
+_CONTEXT_FACTOR = 8  # a window holds at least this many times the arrivals of its context
+DEFAULT_QUANTILES = (0.5, 0.95, 0.99)
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` found.
+
+    ``summary``: DataFrame indexed by function with ``invocations``, ``cold_starts``,
+    ``cold_start_rate``, ``instance_seconds`` (live time of all instances, busy + idle),
+    ``busy_seconds``, ``idle_seconds``, ``idle_gb_seconds`` (idle memory-seconds),
+    ``init_seconds`` (INIT time paid), ``max_concurrency``, ``memory``, ``init``,
+    ``latency_mean`` and ``latency_p50/p95/p99`` (seconds, cold start penalty included).
+
+    ``invocations``: the input rows (input order) with ``duration``, ``cold`` and ``latency``
+    added, or None when ``per_invocation=False``.
+    """
+
+    summary: pd.DataFrame
+    invocations: pd.DataFrame | None
+    keep_alive: float
+    max_lifetime: float | None
+    horizon: float | None
+    passes: int = 1
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def cold_start_rate(self) -> float:
+        """Cold starts over invocations, all functions together."""
+        n = self.summary["invocations"].sum()
+        return float(self.summary["cold_starts"].sum() / n) if n else 0.0
+
+    def latency_quantiles(self, q: Sequence[float] = DEFAULT_QUANTILES) -> pd.Series:
+        """Latency quantiles (seconds) over every invocation of every function."""
+        if self.invocations is None:
+            raise StackError("latency over all functions needs simulate(..., per_invocation=True)")
+        lat = self.invocations["latency"].to_numpy()
+        return pd.Series(np.quantile(lat, list(q)) if lat.size else np.full(len(q), np.nan), index=list(q))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<SimulationResult {len(s)} functions, {int(s['invocations'].sum()):,} invocations, "
+                f"{int(s['cold_starts'].sum()):,} cold starts ({self.cold_start_rate:.4%}), "
+                f"keep_alive={self.keep_alive:g}s>")
+
+
+# ============================================================================ input checks
+def _per_function(value, name: str, functions: pd.Index, default, check) -> list:
+    """A scalar or a mapping function -> value, as a list aligned with ``functions``."""
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in functions]
+        if unknown:
+            raise StackError(f"{name} names {', '.join(map(repr, unknown[:5]))}, which "
+                             f"{'has' if len(unknown) == 1 else 'have'} no invocations; "
+                             f"functions: {', '.join(map(str, functions[:10]))}")
+        out = [value.get(f, default) for f in functions]
+    elif isinstance(value, pd.Series):
+        return _per_function(value.to_dict(), name, functions, default, check)
+    else:
+        out = [default if value is None else value] * len(functions)
+    for fn, v in zip(functions, out):
+        why = check(v)
+        if why:
+            raise StackError(f"{name} for function {fn!r}: {why}")
+    return out
+
+
+def _nonneg_number(v) -> str | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return f"expected seconds as a number, got {v!r}"
+    if not np.isfinite(v) or v < 0:
+        return f"expected a finite number >= 0, got {v!r}"
+    return None
+
+
+def _positive_number(v) -> str | None:
+    why = _nonneg_number(v)
+    return why or (None if v > 0 else f"expected a number > 0, got {v!r}")
+
+
+def _first_bad(mask: np.ndarray, index: pd.Index) -> str:
+    pos = int(np.flatnonzero(mask)[0])
+    return f"row {index[pos]!r}"
+
+
+def _numeric_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    col = df[column]
+    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+        converted = pd.to_numeric(col, errors="coerce")
+        bad = converted.isna() & col.notna()
+        if bad.any():
+            raise StackError(f"invocations column {column!r} must hold numbers of seconds; "
+                             f"{_first_bad(bad.to_numpy(), df.index)} has {col[bad].iloc[0]!r}")
+        col = converted
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise StackError(f"invocations column {column!r}: {_first_bad(bad, df.index)} is "
+                         f"{values[bad][0]!r}, not a finite number")
+    neg = values < 0
+    if neg.any():
+        raise StackError(f"invocations column {column!r}: {_first_bad(neg, df.index)} is "
+                         f"negative ({values[neg][0]!r}); times and durations are seconds >= 0")
+    return values
+
+
+def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    col = df["function"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        cats = col.cat.categories
+        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0 if codes.size else np.zeros(len(cats), bool)
+        if not used.all():  # drop categories without invocations, keep codes dense
+            remap = np.cumsum(used) - 1
+            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            cats = cats[used]
+    else:
+        codes, cats = pd.factorize(col, sort=False)
+        cats = pd.Index(cats)
+    if codes.size and (codes < 0).any():
+        raise StackError(f"invocations column 'function': {_first_bad(codes < 0, df.index)} names no function")
+    return codes, cats
+
+
+# ============================================================================ engine
+def _segment_search(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """First index in [lo, hi) with values >= target (hi when none); values sorted in each range."""
+    lo, hi = lo.copy(), hi.copy()
+    last = values.size - 1
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = np.minimum((lo + hi) >> 1, last)
+        right = values[mid] < target
+        lo = np.where(active & right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+
+
+def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int | None, H: int | None,
+          bounds: tuple[np.ndarray, np.ndarray] | None = None):
+    """One evaluation of the cold-start rule for fixed end times ``e``.
+
+    ``fl`` (function, 0..nf-1) is sorted and ``a`` sorted within each function. Returns the cold
+    flags (input order) and per-function busy ticks, idle ticks and maximum concurrency. With
+    ``bounds`` (per-function [lo, hi) in ticks) only busy periods ending, and arrivals falling,
+    inside the bounds are counted (time windows of one function, see :func:`_windows`).
+    """
+    n = a.size
+    span = int(e.max()) + 1
+    if nf * span >= _MAX_KEY:
+        raise OverflowError("chunk too large for 64-bit keys")
+    keys = np.empty(2 * n, np.int64)
+    start_keys, end_keys = keys[:n], keys[n:]
+    np.multiply(fl, span, out=start_keys)
+    end_keys[:] = start_keys
+    start_keys += a
+    start_keys <<= 1
+    start_keys |= 1  # ends sort before starts at the same instant
+    end_keys += e
+    end_keys <<= 1
+    if n > 1 and (end_keys[1:] < end_keys[:-1]).any():
+        end_keys.sort(kind="stable")
+    order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
+    ft = keys[order]
+    del keys
+    ft >>= 1  # function * span + time, in (function, time) order
+    is_start = order < n
+    step = is_start.view(np.int8) * np.int8(2)
+    step -= 1
+    level = np.cumsum(step, dtype=np.int32)
+    del step
+    level += ~is_start  # an end belongs to the level it leaves
+    seg = np.concatenate(([0], np.cumsum(np.bincount(fl, minlength=nf) * 2)))
+    top_f = np.zeros(nf, np.int64)
+    nonempty = seg[1:] > seg[:-1]
+    if nonempty.any() and bounds is None:
+        top_f[nonempty] = np.maximum.reduceat(level, seg[:-1][nonempty])
+    del is_start
+    top = int(level.max(initial=0))
+    if top > 1:
+        # (level, function, time) order, by a stable sort on the level; when most events sit at
+        # level 1, those keep their time order and only the rest are sorted
+        ones = level == 1
+        n_ones = int(np.count_nonzero(ones))
+        ltype = np.uint16 if top < 65536 else np.int32
+        if n_ones * 2 > level.size:
+            rest = np.flatnonzero(~ones)
+            rest = rest[np.argsort(level[rest].astype(ltype), kind="stable")]
+            by_level = np.concatenate((np.flatnonzero(ones), rest))
+            del rest
+        else:
+            by_level = np.argsort(level.astype(ltype), kind="stable")
+        del ones
+        order = order[by_level]
+        level = level[by_level]
+        ft = ft[by_level]
+        del by_level
+    s_pos = np.flatnonzero(order < n)
+    inv = order[s_pos]
+    del order
+    ts = ft[s_pos]
+    te = ft[s_pos + 1]  # within a (level, function) group starts and ends alternate
+    lev = level[s_pos]
+    prev = np.maximum(s_pos - 1, 0)
+    f_s = ts // span
+    same = (s_pos > 0) & (level[prev] == lev) & (ft[prev] // span == f_s)
+    cold = ~same | (ts - ft[prev] >= T)
+    if bounds is not None:  # concurrency at arrivals inside the bounds only
+        rel = ts - f_s * span
+        inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
+        if nf == 1:
+            top_f[0] = lev[inside].max(initial=0)
+        else:
+            np.maximum.at(top_f, f_s[inside], lev[inside])
+        del rel, inside
+    del ft, level, prev, s_pos, lev
+
+    m = ts.size
+    run_head = None
+    if L is not None:
+        run_head = np.maximum.accumulate(np.where(cold, np.arange(m), 0))
+        birth = ts[run_head]
+        cand = ~cold & (ts - birth >= L)
+        if cand.any():
+            heads = np.flatnonzero(cold)
+            cidx = np.flatnonzero(cand)
+            runs = run_head[cidx]
+            first = np.r_[True, runs[1:] != runs[:-1]]
+            cur, runs = cidx[first], runs[first]
+            nxt_head = np.searchsorted(heads, runs, side="right")
+            hi = np.where(nxt_head < heads.size, heads[np.minimum(nxt_head, heads.size - 1)], m)
+            recycled = []
+            while cur.size:
+                recycled.append(cur)
+                nxt = _segment_search(ts, cur + 1, hi, ts[cur] + L)
+                keep = nxt < hi
+                cur, hi = nxt[keep], hi[keep]
+            cold[np.concatenate(recycled)] = True
+            run_head = np.maximum.accumulate(np.where(cold, np.arange(m), 0))
+
+    # how long the instance of this busy period stays alive after it
+    next_warm = np.r_[same[1:] & ~cold[1:], False]
+    until = te + T
+    if L is not None:
+        until = np.minimum(until, np.maximum(te, ts[run_head] + L))
+    until = np.where(next_warm, np.r_[ts[1:], 0], until)
+    idle = until - te
+    te_rel = te - f_s * span
+    if H is not None:
+        idle = np.minimum(idle, np.maximum(H - te_rel, 0))
+    busy = te - ts
+    if bounds is not None:
+        inside = (te_rel >= bounds[0][f_s]) & (te_rel < bounds[1][f_s])
+        idle = np.where(inside, idle, 0)
+        busy = np.where(inside, busy, 0)
+    busy_f = np.bincount(f_s, weights=busy.astype(np.float64), minlength=nf)
+    idle_f = np.bincount(f_s, weights=idle.astype(np.float64), minlength=nf)
+    flags = np.empty(n, bool)
+    flags[inv] = cold
+    return flags, busy_f, idle_f, top_f
+
+
+def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int, int, int]]:
+    """Split one function's sorted arrivals into time windows of about ``size`` arrivals.
+
+    A window's arrivals are decided from events at most ``keep_alive`` before them, so each
+    window carries the arrivals of the ``T + reach`` seconds before it as context (``reach``:
+    the longest busy time, so every invocation still running ``T`` before the window is in) and
+    those of the ``T`` after it as lookahead (for the idle time of instances freed near its end).
+    Returns, per window, (first row, end row) of its slice with context and lookahead, (first,
+    end) row of its own arrivals, and its [lower, upper) time bounds in ticks."""
+    n = a.size
+    out = []
+    for i0 in range(0, n, size):
+        i1 = min(i0 + size, n)
+        t_lo = int(a[i0]) if i0 > 0 else -(1 << 62)
+        t_hi = int(a[i1]) if i1 < n else (1 << 62)
+        j0 = int(np.searchsorted(a, t_lo - T - reach, side="left")) if i0 > 0 else 0
+        j1 = int(np.searchsorted(a, t_hi + T, side="left")) if i1 < n else n
+        out.append((j0, j1, i0, i1, t_lo, t_hi))
+    return out
+
+
+def _simulate_windows(a, d, init, T, H, size):
+    """Fixed-point iteration for one large function, window by window (see :func:`_windows`):
+    exact, and each pass touches slices small enough to stay in cache."""
+    windows = _windows(a, int(d.max()) + init, T, size)
+    nw = len(windows)
+    cold = _initial_guess(np.zeros(a.size, np.int64), a, d, T)
+    idle_w = np.zeros(nw)
+    top_w = np.zeros(nw, np.int64)
+    todo = list(range(nw))
+    zero = np.zeros(1, np.int64)
+    passes = 0
+    while todo:
+        passes += 1
+        changed = np.zeros(a.size, bool)
+        for w in todo:
+            j0, j1, i0, i1, t_lo, t_hi = windows[w]
+            sa = a[j0:j1]
+            e = sa + d[j0:j1] + init * cold[j0:j1]
+            flags, _, idle, top = _pass(np.zeros(j1 - j0, np.int64), sa, e, 1, T, None, H,
+                                        (zero + t_lo, zero + t_hi))
+            idle_w[w], top_w[w] = idle[0], top[0]
+            mine = flags[i0 - j0:i1 - j0]
+            changed[i0:i1] = mine != cold[i0:i1]
+            cold[i0:i1] = mine
+        if init == 0 or not changed.any():
+            break
+        # a window must be redone when any row it reads (context, own or lookahead) changed
+        seen = np.concatenate(([0], np.cumsum(changed)))
+        todo = [w for w, (j0, j1, *_rest) in enumerate(windows) if seen[j1] > seen[j0]]
+    # a busy period that began before a window's context is cut short there: take busy time
+    # from the invocations themselves (it is their total length, whatever the levels)
+    busy = float(d.sum()) + float(init) * float(cold.sum())
+    return cold, busy, idle_w.sum(), int(top_w.max(initial=0)), passes
+
+
+def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
+    """Cold flags as if instances never overlapped and INIT took no time (one instance per
+    function): first invocation, or the previous one ended ``keep_alive`` or more ago."""
+    guess = np.ones(a.size, bool)
+    if a.size > 1:
+        guess[1:] = (fl[1:] != fl[:-1]) | (a[1:] - (a[:-1] + d[:-1]) >= T)
+    return guess
+
+
+def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
+    """Fixed-point iteration of :func:`_pass` over one chunk; see the module docstring."""
+    has_init = init_f > 0
+    cold = _initial_guess(fl, a, d, T)
+    busy = np.zeros(nf)
+    idle = np.zeros(nf)
+    top = np.zeros(nf, np.int64)
+    active = np.ones(nf, bool)
+    ids = np.arange(nf)
+    passes = 0
+    sub_fl, sub_a, sub_d, sub_idx = fl, a, d, None
+    while True:
+        passes += 1
+        sub_init = init_f[ids][sub_fl]
+        sub_cold = cold if sub_idx is None else cold[sub_idx]
+        e = sub_a + sub_d + sub_init * sub_cold
+        new, b, i, t = _pass(sub_fl, sub_a, e, ids.size, T, L, H)
+        busy[ids], idle[ids], top[ids] = b, i, t
+        changed = new != sub_cold
+        if sub_idx is None:
+            cold = new
+        else:
+            cold[sub_idx] = new
+        moved = np.bincount(sub_fl[changed], minlength=ids.size) > 0
+        still = moved & has_init[ids]
+        if not still.any():
+            return cold, busy, idle, top, passes
+        keep = still[sub_fl]
+        relabel = np.cumsum(still) - 1
+        sub_idx = np.flatnonzero(keep) if sub_idx is None else sub_idx[keep]
+        sub_fl = relabel[sub_fl[keep]]
+        sub_a, sub_d = sub_a[keep], sub_d[keep]
+        ids = ids[still]
+
+
+def _window_size(a: np.ndarray, d: np.ndarray, init: np.ndarray, T: int, chunk_size: int) -> int | None:
+    """Arrivals per window for a function too large for one chunk, or None to keep it whole
+    (when its context, the arrivals within ``keep_alive`` plus the longest call, would be too
+    large a share of each window)."""
+    n = a.size
+    if n <= 2 * chunk_size:
+        return None
+    rate = n / max(int(a[-1] - a[0]), 1)
+    context = rate * (2 * T + int(d.max()) + int(init[0]))
+    size = max(chunk_size, int(_CONTEXT_FACTOR * context))
+    return size if size * 2 <= n else None
+
+
+def _quantiles_two_valued(n: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: float) -> np.ndarray:
+    """numpy's linear quantile of a sorted array holding n - c copies of lo then c of hi."""
+    h = (n - 1) * q
+    j = np.floor(h)
+    frac = h - j
+    v0 = np.where(j < n - c, lo, hi)
+    v1 = np.where(j + 1 < n - c, lo, hi)
+    out = v0 + frac * (v1 - v0)
+    return np.where(n > 0, out, np.nan)
+
+
+def _segment_quantiles(sorted_values: np.ndarray, offsets: np.ndarray, q: float) -> np.ndarray:
+    """numpy's linear quantile of each segment [offsets[i], offsets[i+1]) of a sorted array."""
+    n = np.diff(offsets)
+    h = (n - 1) * q
+    j = np.floor(h).astype(np.int64)
+    frac = h - j
+    start = offsets[:-1]
+    safe = np.maximum(n, 1)
+    i0 = start + np.clip(j, 0, safe - 1)
+    i1 = start + np.clip(j + 1, 0, safe - 1)
+    if sorted_values.size == 0:
+        return np.full(n.size, np.nan)
+    v0 = sorted_values[np.minimum(i0, sorted_values.size - 1)]
+    v1 = sorted_values[np.minimum(i1, sorted_values.size - 1)]
+    return np.where(n > 0, v0 + frac * (v1 - v0), np.nan)
+
+
+# ============================================================================ public entry
+def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float | None = None,
+             keep_alive: float = 600.0, max_lifetime: float | None = None, *,
+             init: Mapping[str, float] | float | None = None,
+             runtime: Mapping[str, str] | str | None = None,
+             memory: Mapping[str, float] | float | None = None,
+             architecture: Mapping[str, str] | str | None = None,
+             package_mb: Mapping[str, float] | float | None = None,
+             horizon: float | None = None, per_invocation: bool = True,
+             quantiles: Sequence[float] = DEFAULT_QUANTILES,
+             chunk_size: int = 1_000_000) -> SimulationResult:
+    """Simulate cold starts and instance lifetimes of Lambda functions; see the module docstring
+    for the exact policy.
+
+    ``invocations``: DataFrame with ``function`` (name; categorical is fastest) and ``time``
+    (seconds, >= 0, any order), and optionally ``duration`` (seconds) per invocation.
+    ``durations``: function -> seconds of work per invocation (or one number for all), used when
+    there is no ``duration`` column. ``keep_alive``: idle seconds before an instance is reclaimed.
+    ``max_lifetime``: seconds after which an instance is recycled (None: never).
+
+    Cold start penalty (INIT seconds) per function: ``init`` when given, else estimated from
+    ``runtime`` (default python3.12), ``memory`` (MB, default 128), ``architecture`` and
+    ``package_mb`` with :func:`stackerynb.catalog.prices.init_seconds`. Each may be one value or a
+    mapping function -> value. ``memory`` also turns idle seconds into idle GB-seconds.
+
+    ``horizon``: stop counting instance time at this instant (None counts every instance until it
+    is reclaimed). ``per_invocation=False`` skips the per-invocation table (saves memory on very
+    large inputs). Raises :class:`StackError` naming the column, row or function at fault.
+    """
+    if not isinstance(invocations, pd.DataFrame):
+        raise StackError(f"invocations must be a DataFrame with columns function and time, got {type(invocations).__name__}")
+    missing = [c for c in ("function", "time") if c not in invocations.columns]
+    if missing:
+        raise StackError(f"invocations lack column{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(map(repr, missing))} (columns: {', '.join(map(str, invocations.columns))})")
+    for name, value, check in (("keep_alive", keep_alive, _positive_number),
+                               ("max_lifetime", max_lifetime, _positive_number),
+                               ("horizon", horizon, _nonneg_number)):
+        if value is not None and (why := check(value)):
+            raise StackError(f"{name}: {why}")
+    if chunk_size < 1:
+        raise StackError("chunk_size must be at least 1")
+
+    codes, functions = _function_codes(invocations)
+    nf = len(functions)
+    times = _numeric_column(invocations, "time")
+    has_col = "duration" in invocations.columns
+    if has_col and durations is not None:
+        raise StackError("give durations either as a 'duration' column or as the durations argument, not both")
+    if has_col:
+        dur_col = _numeric_column(invocations, "duration")
+        dur_f = None
+    else:
+        if durations is None:
+            raise StackError("durations missing: pass durations={function: seconds} or a 'duration' column")
+        if isinstance(durations, Mapping) or isinstance(durations, pd.Series):
+            durations = dict(durations)
+            absent = [f for f in functions if f not in durations]
+            if absent:
+                raise StackError(f"durations has no entry for function{'s' if len(absent) > 1 else ''} "
+                                 f"{', '.join(map(repr, absent[:5]))}")
+        dur_f = np.asarray(_per_function(durations, "durations", functions, None, _nonneg_number), dtype=float)
+        dur_col = None
+
+    mem_f = np.asarray(_per_function(memory, "memory", functions, 128.0, _positive_number), dtype=float)
+    if init is not None:
+        init_f = np.asarray(_per_function(init, "init", functions, 0.0, _nonneg_number), dtype=float)
+    else:
+        rt = _per_function(runtime, "runtime", functions, None, lambda v: None if v is None or isinstance(v, str) else f"expected a runtime name, got {v!r}")
+        arch = _per_function(architecture, "architecture", functions, "x86_64", lambda v: None if isinstance(v, str) else f"expected x86_64 or arm64, got {v!r}")
+        pkg = _per_function(package_mb, "package_mb", functions, None, lambda v: None if v is None else _nonneg_number(v))
+        try:
+            init_f = np.array([init_seconds(rt[i], mem_f[i], arch[i], None if pkg[i] is None else float(pkg[i]))
+                               for i in range(nf)], dtype=float)
+        except StackError as exc:
+            raise StackError(f"cold start estimate: {exc}") from None
+
+    T = int(round(keep_alive * TICKS_PER_SECOND))
+    L = None if max_lifetime is None else int(round(max_lifetime * TICKS_PER_SECOND))
+    H = None if horizon is None else int(round(horizon * TICKS_PER_SECOND))
+    init_ticks = np.rint(init_f * TICKS_PER_SECOND).astype(np.int64)
+    dur_ticks_f = None if dur_f is None else np.maximum(np.rint(dur_f * TICKS_PER_SECOND).astype(np.int64), 1)
+
+    n = codes.size
+    counts = np.bincount(codes, minlength=nf) if n else np.zeros(nf, np.int64)
+    if n > 1 and (codes[1:] < codes[:-1]).any():
+        order = np.argsort(codes.astype(np.int16 if nf < 32768 else np.int32), kind="stable")
+    else:
+        order = None
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+
+    cold_all = np.zeros(n, bool) if per_invocation else None
+    lat_all = np.zeros(n) if per_invocation else None
+    cold_f = np.zeros(nf, np.int64)
+    busy_f = np.zeros(nf)
+    idle_f = np.zeros(nf)
+    top_f = np.zeros(nf, np.int64)
+    qs = {q: np.full(nf, np.nan) for q in quantiles}
+    mean_f = np.full(nf, np.nan)
+    passes = 0
+    max_time = float(times.max()) if n else 0.0
+    max_dur = float(dur_col.max() if dur_col is not None and n else (dur_f.max() if dur_f is not None and nf else 0.0))
+    span_est = int((max_time + max_dur + float(init_f.max() if nf else 0.0)) * TICKS_PER_SECOND) + 2
+    per_key_funcs = max(1, _MAX_KEY // (2 * span_est))
+
+    f0 = 0
+    while f0 < nf:
+        # grow the chunk while it stays under chunk_size invocations and fits 64-bit keys
+        limit = bounds[f0] + chunk_size
+        f1 = int(np.searchsorted(bounds, limit, side="right")) - 1
+        f1 = min(max(f1, f0 + 1), nf, f0 + per_key_funcs)
+        lo, hi = bounds[f0], bounds[f1]
+        rows = np.arange(lo, hi) if order is None else order[lo:hi]
+        k = f1 - f0
+        fl = np.repeat(np.arange(k), counts[f0:f1])
+        a = np.rint(times[rows] * TICKS_PER_SECOND).astype(np.int64)
+        d = (np.maximum(np.rint(dur_col[rows] * TICKS_PER_SECOND).astype(np.int64), 1)
+             if dur_col is not None else dur_ticks_f[f0:f1][fl])
+        if a.size > 1:
+            step = int(a.max()) + 1
+            key = fl * step + a
+            if (key[1:] < key[:-1]).any():
+                p = np.argsort(key, kind="stable")
+                a, d, rows = a[p], d[p], rows[p]
+            del key
+        ini = init_ticks[f0:f1]
+        window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None else None
+        if window is not None:
+            cold, b1, i1, t1, used = _simulate_windows(a, d, int(ini[0]), T, H, window)
+            busy, idle, top = np.array([b1]), np.array([i1]), np.array([t1])
+        else:
+            cold, busy, idle, top, used = _simulate_chunk(fl, a, d, ini, k, T, L, H)
+        passes = max(passes, used)
+        cold_f[f0:f1] = np.bincount(fl[cold], minlength=k)
+        busy_f[f0:f1], idle_f[f0:f1], top_f[f0:f1] = busy, idle, top
+        lat = d + ini[fl] * cold
+        c_k = counts[f0:f1]
+        mean_f[f0:f1] = np.where(c_k > 0, np.bincount(fl, weights=lat.astype(np.float64), minlength=k) / np.maximum(c_k, 1), np.nan) / TICKS_PER_SECOND
+        if dur_col is None:
+            dk = dur_ticks_f[f0:f1].astype(np.float64)
+            for q in quantiles:
+                qs[q][f0:f1] = _quantiles_two_valued(c_k, cold_f[f0:f1], dk, dk + ini, q) / TICKS_PER_SECOND
+        else:
+            bits = max(int(lat.max()).bit_length(), 1)
+            if (k - 1).bit_length() + bits <= 62:
+                srt = np.sort((fl << bits) | lat)
+                srt &= (1 << bits) - 1
+            else:  # pragma: no cover - latencies beyond ~70 years
+                srt = lat[np.lexsort((lat, fl))]
+            offs = np.concatenate(([0], np.cumsum(c_k)))
+            for q in quantiles:
+                qs[q][f0:f1] = _segment_quantiles(srt.astype(np.float64), offs, q) / TICKS_PER_SECOND
+            del srt
+        if per_invocation:
+            cold_all[rows] = cold
+            lat_all[rows] = lat / TICKS_PER_SECOND
+        f0 = f1
+
+    busy_s = busy_f / TICKS_PER_SECOND
+    idle_s = idle_f / TICKS_PER_SECOND
+    summary = pd.DataFrame({
+        "invocations": counts.astype(np.int64),
+        "cold_starts": cold_f,
+        "cold_start_rate": np.where(counts > 0, cold_f / np.maximum(counts, 1), np.nan),
+        "instance_seconds": busy_s + idle_s,
+        "busy_seconds": busy_s,
+        "idle_seconds": idle_s,
+        "idle_gb_seconds": idle_s * mem_f / 1024.0,
+        "init_seconds": cold_f * init_ticks / TICKS_PER_SECOND,
+        "max_concurrency": top_f,
+        "memory": mem_f,
+        "init": init_f,
+        "latency_mean": mean_f,
+        **{f"latency_p{_qname(q)}": qs[q] for q in quantiles},
+    }, index=pd.Index(functions, name="function"))
+
+    detail = None
+    if per_invocation:
+        detail = invocations.copy()
+        if dur_col is None:
+            detail["duration"] = dur_f[codes] if n else np.zeros(0)
+        detail["cold"] = cold_all
+        detail["latency"] = lat_all
+    return SimulationResult(summary=summary, invocations=detail, keep_alive=float(keep_alive),
+                            max_lifetime=None if max_lifetime is None else float(max_lifetime),
+                            horizon=None if horizon is None else float(horizon), passes=passes)
+
+
+def _qname(q: float) -> str:
+    text = f"{q * 100:g}"
+    return text.replace(".", "_")
