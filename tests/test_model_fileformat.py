@@ -124,3 +124,11 @@ def test_validate_command(tmp_path, capsys):
     broken.write_text("name: [\n")
     assert main(["validate", str(broken)]) == 1
     assert f"{broken}:" in capsys.readouterr().err
+
+
+def test_saved_files_are_readable_by_others_as_umask_allows(tmp_path):
+    import stat
+    path = sample().save(tmp_path / "orders.yaml")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

@@ -6,18 +6,15 @@ leaves half a template behind.
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-from stackerynb.model import Stack
+from stackerynb.atomic import write_atomically
+from stackerynb.cli.common import add_stack_arguments, load
 
 
 def register(sub) -> None:
     parser = sub.add_parser("compile", help="compile a stack file to a CloudFormation template")
-    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
-    parser.add_argument("--env", default="dev", help="environment to compile for (default: dev)")
+    add_stack_arguments(parser)
     parser.add_argument("-o", "--output", default="-", help="template file to write; - for stdout (default)")
     parser.add_argument("--format", choices=("json", "yaml"), default=None,
                         help="template format (default: from the output's suffix, else json)")
@@ -28,8 +25,7 @@ def run(args, out=None, err=None) -> int:
     from stackerynb.compile import compile_report  # troposphere is loaded only for this command
 
     out, err = out or sys.stdout, err or sys.stderr
-    stack = Stack.load(args.file)
-    environment = stack.environment(args.env)
+    stack, environment = load(args)
     result = compile_report(stack, environment, warn=False)  # StackError: printed by main, exit 1
     for problem in result.warnings:
         err.write(f"warning: {args.file}: {problem}\n")
@@ -38,25 +34,6 @@ def run(args, out=None, err=None) -> int:
     if args.output == "-":
         out.write(text)
         return 0
-    _write_atomically(Path(args.output), text)
+    write_atomically(args.output, text)
     err.write(f"wrote {args.output}: {result.resource_count} resources for environment {environment.name}\n")
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes owner-only files
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

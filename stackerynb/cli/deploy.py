@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import sys
 
-from stackerynb.model import Stack
+from stackerynb.cli.common import add_stack_arguments, load, reporter
 
 
 def register(sub) -> None:
     parser = sub.add_parser("deploy", help="deploy a stack to an environment (change set, confirm, execute)")
-    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
-    parser.add_argument("--env", default="dev", help="environment name from environments.yaml (default: dev)")
-    parser.add_argument("--yes", action="store_true", help="execute without asking")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_stack_arguments(parser, asks="execute")
     parser.set_defaults(func=run)
 
 
 def run(args, out=None, err=None, stdin=None) -> int:
     from stackerynb.deploy import confirm, prepare
-    from stackerynb.deploy.progress import NullReporter, TqdmReporter
 
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
-    stack = Stack.load(args.file)
-    environment = stack.environment(args.env)
-    reporter = NullReporter() if args.quiet else TqdmReporter(file=err, summary=False)
-    deployment = prepare(stack, environment, reporter=reporter)
+    stack, environment = load(args)
+    progress = reporter(args, err)
+    deployment = prepare(stack, environment, reporter=progress)
     out.write(repr(deployment) + "\n")
     if deployment.status != "prepared":
         return 0
@@ -36,6 +31,6 @@ def run(args, out=None, err=None, stdin=None) -> int:
         deployment.cancel()
         out.write("cancelled: the change set was deleted, nothing was changed\n")
         return 1
-    deployment.execute(reporter=reporter)
+    deployment.execute(reporter=progress)
     out.write(deployment.summary() + "\n")
     return 0 if deployment.status == "succeeded" else 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from stackerynb.model import Stack
+from stackerynb.cli.common import add_stack_arguments, load
 
 SHOWN = ["deployment", "kind", "status", "current", "git_sha", "branch", "dirty", "user", "started",
          "duration_s", "changes", "failed_resource", "reason"]
@@ -11,8 +11,7 @@ SHOWN = ["deployment", "kind", "status", "current", "git_sha", "branch", "dirty"
 
 def register(sub) -> None:
     parser = sub.add_parser("deployments", help="list current and previous deployments of a stack")
-    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
-    parser.add_argument("--env", default="dev", help="environment name (default: dev)")
+    add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the table as JSON records")
     parser.set_defaults(func=run)
 
@@ -21,8 +20,7 @@ def run(args, out=None) -> int:
     from stackerynb.deploy import deployments
 
     out = out or sys.stdout
-    stack = Stack.load(args.file)
-    table = deployments(stack, stack.environment(args.env))
+    table = deployments(*load(args))
     if args.json:
         out.write(table.to_json(orient="records", date_format="iso", indent=1) + "\n")
         return 0

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from stackerynb.model import Stack
+from stackerynb.cli.common import add_stack_arguments, load
 
 
 def register(sub) -> None:
     parser = sub.add_parser("status", help="show where a stack stands in an environment")
-    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
-    parser.add_argument("--env", default="dev", help="environment name (default: dev)")
+    add_stack_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -17,6 +16,5 @@ def run(args, out=None) -> int:
     from stackerynb.deploy import status
 
     out = out or sys.stdout
-    stack = Stack.load(args.file)
-    out.write(repr(status(stack, stack.environment(args.env))) + "\n")
+    out.write(repr(status(*load(args))) + "\n")
     return 0

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sys
 
+from stackerynb.cli.common import add_stack_arguments
 from stackerynb.model import Stack
 
 
 def register(sub) -> None:
     parser = sub.add_parser("validate", help="check a stack file and list every problem")
-    parser.add_argument("file", help="stack file (stacks/NAME.yaml)")
+    add_stack_arguments(parser, env=False)
     parser.set_defaults(func=run)
 
 

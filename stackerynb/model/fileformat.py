@@ -8,20 +8,22 @@ Writing is atomic: a temporary file in the same folder, then a rename.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from stackerynb.atomic import write_atomically
 from stackerynb.errors import StackError
 from stackerynb.model.elements import Node, Wire
 
 FORMAT_VERSION = 1
 HEADER = ("# stackerynb stack file: edit it here or on the canvas (StackEditor).\n"
           "# The layout section holds canvas positions only; it can be dropped without changing the stack.\n")
-TOP_KEYS = ("format", "name", "nodes", "wires", "layout")
+TOP_KEYS = ("format", "name", "nodes", "wires", "raw", "layout")
+# The raw section is a CloudFormation template fragment kept verbatim (resources an import could
+# not map to node kinds, and what they need); the compiler adds it to the template as it is.
+RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
 NODE_KEYS = ("kind", "network", "settings")
 WIRE_KEYS = ("from", "to", "access")
 
@@ -61,6 +63,9 @@ def stack_document(stack) -> dict:
             entry["access"] = wire.access
         wires.append(entry)
     doc: dict[str, Any] = {"format": FORMAT_VERSION, "name": stack.name, "nodes": nodes, "wires": wires}
+    raw = getattr(stack, "raw", None)
+    if raw:
+        doc["raw"] = _plain(raw)
     if stack.layout:
         doc["layout"] = {nid: _Flow(pos) for nid, pos in stack.layout.items()}
     return doc
@@ -83,22 +88,7 @@ def dump_stack(stack) -> str:
 
 def write_stack(stack, path: str | Path) -> None:
     """Write ``stack`` to ``path`` atomically: the old file stays whole until the new one is."""
-    path = Path(path)
-    text = dump_stack(stack)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomically(path, dump_stack(stack))
 
 
 # ---------------------------------------------------------------- reading
@@ -257,6 +247,7 @@ def _build_stack(reader: _Reader, root, path, stack_cls):
                 reader.fail(fields["access"], f"wire access must be a level name like read, found {access!r}")
             wire = Wire(reader.text(fields["from"], "wire from"), reader.text(fields["to"], "wire to"), access)
             stack._wires.append(wire)
+    stack.raw = _read_raw(reader, top["raw"]) if "raw" in top else {}
     if "layout" in top:
         for node_id, pos_node in reader.pairs(top["layout"]):
             pos = reader.value(pos_node)
@@ -266,6 +257,34 @@ def _build_stack(reader: _Reader, root, path, stack_cls):
             stack._layout[str(node_id)] = (pos[0], pos[1])
     stack._lines = lines
     return stack
+
+
+def _read_raw(reader: _Reader, node) -> dict:
+    """The raw section: a template fragment whose resources each have a Type."""
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "null", "~"):
+        return {}
+    sections = {}
+    for section, value_node in reader.pairs(node):
+        if section not in RAW_SECTIONS:
+            reader.fail(value_node, f"raw: unknown section {section!r}; expected one of {', '.join(RAW_SECTIONS)}")
+        if not isinstance(value_node, yaml.MappingNode):
+            reader.fail(value_node, f"raw {section}: expected a mapping of logical ids")
+        sections[section] = value_node
+    raw = {}
+    for section, value_node in sections.items():
+        entries = {}
+        for logical_id, entry in reader.pairs(value_node):
+            if section == "Resources":
+                fields = dict(reader.pairs(entry)) if isinstance(entry, yaml.MappingNode) else None
+                if fields is None or "Type" not in fields:
+                    reader.fail(entry, f"raw resource {logical_id}: expected a mapping with a Type")
+                entries[str(logical_id)] = {str(k): reader.value(v) for k, v in fields.items()}
+                if not isinstance(entries[str(logical_id)]["Type"], str):
+                    reader.fail(fields["Type"], f"raw resource {logical_id}: Type must be text")
+            else:
+                entries[str(logical_id)] = reader.value(entry)
+        raw[section] = entries
+    return raw
 
 
 def read_stack(path: str | Path):

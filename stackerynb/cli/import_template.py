@@ -1,0 +1,65 @@
+"""``stackerynb import TEMPLATE -o stacks/NAME.yaml``: turn a SAM or CloudFormation template
+into a stack file and print what became of each resource.
+
+The stack file is written atomically, and an existing one is only replaced with ``--force``:
+an import never half-writes or silently overwrites a design.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from stackerynb.errors import StackError
+
+REPORT_COLUMNS = ("resource", "type", "outcome", "node", "reason")
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("import", help="import a SAM or CloudFormation template into a stack file")
+    parser.add_argument("template", help="template file (YAML with !Ref/!GetAtt/!Sub tags, or JSON)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="stack file to write (default: stacks/NAME.yaml, NAME from the template's file name)")
+    parser.add_argument("--name", default=None, help="stack name (default: from the template's file name)")
+    parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    parser.add_argument("--report", default=None, metavar="CSV", help="also write the full report as CSV")
+    parser.set_defaults(func=run)
+
+
+def run(args, out=None, err=None) -> int:
+    from stackerynb.model.importing import import_template, summary
+
+    out, err = out or sys.stdout, err or sys.stderr
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists() and not args.force:
+        raise StackError(f"{output} exists; pass --force to replace it")
+    folder = output.parent if output is not None else Path("stacks")
+    stack, report = import_template(args.template, name=args.name, stack_folder=folder.resolve())
+    if output is None:
+        output = folder / f"{stack.name}.yaml"
+        if output.exists() and not args.force:
+            raise StackError(f"{output} exists; pass --force to replace it, or choose another file with -o")
+    out.write(format_report(report) + "\n")
+    stack.save(output)
+    if args.report:
+        report.to_csv(args.report, index=False)
+    problems = stack.problems()
+    for problem in problems:
+        err.write(f"warning: {output}: {problem}\n")
+    err.write(f"wrote {output}: {summary(report)}\n")
+    return 0
+
+
+def format_report(report) -> str:
+    """The report as a plain text table (notes left out; ``--report`` writes everything)."""
+    rows = [[str(r[c]) if r[c] is not None and r[c] == r[c] else "" for c in REPORT_COLUMNS]
+            for r in report.to_dict("records")]
+    widths = [min(max([len(c)] + [len(row[i]) for row in rows]), 48 if c != "reason" else 200)
+              for i, c in enumerate(REPORT_COLUMNS)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(REPORT_COLUMNS, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(_cut(v, w).ljust(w) for v, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
