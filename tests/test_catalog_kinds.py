@@ -26,6 +26,8 @@ def test_kind_is_complete(name):
     k = kind(name)
     assert k.label and k.help and re.fullmatch(r"#[0-9a-f]{6}", k.colour) and k.icon
     assert k.shape in CYTOSCAPE_SHAPES
+    # Emoji are missing from the fonts a server's Chromium has: icons stay in the symbol blocks.
+    assert all(ord(ch) < 0x2B00 for ch in k.icon), f"{name}: icon {k.icon!r} needs an emoji font"
     assert k.network in ("none", "may", "must")
     if k.network != "none":
         assert k.tier in ("public", "private")
