@@ -39,7 +39,11 @@ def run(args, out=None, err=None) -> int:
         if output.exists() and not args.force:
             raise StackError(f"{output} exists; pass --force to replace it, or choose another file with -o")
     out.write(format_report(report) + "\n")
-    stack.save(output)
+    if output.exists():  # --force: the user asked to replace that file, whatever it holds
+        from stackerynb.model.fileformat import write_stack
+        write_stack(stack, output)
+    else:
+        stack.save(output)
     if args.report:
         report.to_csv(args.report, index=False)
     problems = stack.problems()

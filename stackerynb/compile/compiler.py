@@ -12,6 +12,7 @@ from stackerynb.compile.emitters import EMITTERS, FIRST
 from stackerynb.compile.iam import finalize_roles
 from stackerynb.compile.order import dependency_order
 from stackerynb.compile.overrides import effective_nodes
+from stackerynb.compile.raw import add_raw
 from stackerynb.compile.policies import finalize_resource_policies
 from stackerynb.compile.wiring import apply_wire
 from stackerynb.errors import Problem, StackError
@@ -81,4 +82,5 @@ def assemble(ctx: Compilation, *, limit: int | None = MAX_RESOURCES) -> tuple[Te
         template.add_output(output)
     data = {"Parameters": {k: p.to_dict() for k, p in ctx.parameters.items()},
             "Resources": ordered, "Outputs": {k: o.to_dict() for k, o in ctx.outputs.items()}}
+    add_raw(ctx, template, data, limit=limit)
     return template, data

@@ -37,6 +37,9 @@ class Stack:
         self._layout: dict[str, tuple[float, float]] = {}
         self._observers: list[Observer] = []
         self._lines: dict[tuple, int] = {}  # positions in the file this stack was loaded from
+        # A CloudFormation fragment kept verbatim (resources an import could not map to kinds);
+        # saved in the file's raw section and added to every compiled template as it is.
+        self.raw: dict = {}
         self.vcs = None  # what the file held when loaded or saved; set by stackerynb.model.gitstore
 
     # ----------------------------------------------------------------- reading
@@ -83,8 +86,8 @@ class Stack:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Stack):
             return NotImplemented
-        return (self.name, self.nodes, self._wires, self._layout) == (
-            other.name, other.nodes, other._wires, other._layout)
+        return (self.name, self.nodes, self._wires, self.raw, self._layout) == (
+            other.name, other.nodes, other._wires, other.raw, other._layout)
 
     def __repr__(self) -> str:
         return f"<Stack {self.name!r}: {len(self._nodes)} nodes, {len(self._wires)} wires>"
@@ -329,6 +332,17 @@ class Stack:
         to overwrite a change made since."""
         from stackerynb.model import gitstore
         return gitstore.load(path)
+
+    @classmethod
+    def from_template(cls, path: str | Path, **options) -> "Stack":
+        """Import a SAM or CloudFormation template (YAML with short-form tags, or JSON).
+
+        Resources become nodes and wires where their meaning is clear and are kept verbatim
+        (``stack.raw``) otherwise; ``stack.import_report`` says which and why."""
+        from stackerynb.model.importing import import_template
+        stack, report = import_template(path, **options)
+        stack.import_report = report
+        return stack
 
     def dumps(self) -> str:
         """The stack file's text."""

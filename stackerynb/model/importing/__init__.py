@@ -1,0 +1,70 @@
+"""Importing SAM and CloudFormation templates into stacks.
+
+``import_template(path)`` reads a template (YAML with short-form tags, or JSON), maps each
+resource to a node kind where it can (settings carried over, checked by the catalogue),
+derives wires from events, policies, role statements, environment variables, subscriptions
+and connectors, and keeps every other resource untouched in the stack's raw template fragment
+(``stack.raw``), which compiles back as it was. The report says, per resource, what it became
+and why.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackerynb.model.importing.build import build
+from stackerynb.model.importing.ids import stack_name_for
+from stackerynb.model.importing.importer import plan_import
+from stackerynb.model.importing.report import report_frame, report_rows, summary
+from stackerynb.model.importing.template_reader import Template, parse_template, read_template
+
+__all__ = ["import_template", "import_text", "read_template", "parse_template", "summary"]
+
+
+def import_template(path: str | Path, *, name: str | None = None, stack_folder: str | Path | None = None):
+    """Import the template at ``path``; returns ``(stack, report)``.
+
+    ``name`` is the stack name (default: from the file name, e.g. ``orders__template.yaml`` ->
+    ``orders``). ``stack_folder`` is where the stack file will live, so functions' code folders
+    (relative to the template) are rewritten relative to it; by default they stay as written.
+    Raises StackError naming the file and line when the template cannot be read.
+    """
+    path = Path(path)
+    template = read_template(path)
+    return _import(template, name or stack_name_for(path), path.parent,
+                   Path(stack_folder) if stack_folder is not None else None)
+
+
+def import_text(text: str, *, name: str = "imported", filename: str = "<template>"):
+    """Import template text (YAML or JSON); returns ``(stack, report)``."""
+    return _import(parse_template(text, filename), name, None, None)
+
+
+def _placeholders(stack) -> list[str]:
+    """Names used as ``${Name}`` in settings: each environment must give them a value."""
+    import re
+    found = []
+    for node in stack.nodes:
+        for value in (node.settings.get("environment") or {}).values():
+            for name in re.findall(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}", str(value)):
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def _import(template: Template, name: str, code_base: Path | None, stack_folder: Path | None):
+    from stackerynb.errors import StackError
+    from stackerynb.model.rules import STACK_NAME
+
+    if not STACK_NAME.fullmatch(name):
+        raise StackError(f"stack name {name!r} must be lower case letters, digits and dashes, starting "
+                         "with a letter, at most 40 characters")
+    plan = plan_import(template)
+    stack, extras = build(plan, name, code_base, stack_folder)
+    attrs = {
+        "stack": name, "template": template.filename, "wires": len(stack.wires),
+        "node_ids": dict(extras["node_ids"]), "id_map": extras["id_map"],
+        "dropped_outputs": extras["dropped_outputs"],
+    }
+    attrs["environment_parameters"] = _placeholders(stack)
+    frame = report_frame(report_rows(plan, extras), attrs)
+    return stack, frame

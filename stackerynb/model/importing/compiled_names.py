@@ -1,0 +1,67 @@
+"""What the compiler makes of a node, as far as raw resources care: the logical ids it derives
+from the node id, the resource type of the node's main resource and its attributes.
+
+The names come from ``import_map.yaml`` (``compiled_names``), kept in step with the emitters by
+a test; attributes come from cfn-lint's CloudFormation schemas.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from stackerynb.model.importing.convert import import_map
+
+# The CloudFormation type each kind's main resource (logical id = node id) compiles to; None
+# when the node has no resource of its own id (a config store is a set of parameters).
+COMPILED_TYPE = {
+    "function": "AWS::Lambda::Function", "rest_api": "AWS::ApiGateway::RestApi", "table": "AWS::DynamoDB::Table",
+    "object_store": "AWS::S3::Bucket", "cdn": "AWS::CloudFront::Distribution", "virtual_network": "AWS::EC2::VPC",
+    "bastion": "AWS::EC2::Instance", "database": "AWS::RDS::DBInstance", "docker_cluster": "AWS::ECS::Cluster",
+    "docker_service": "AWS::ECS::Service", "load_balancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "timer": "AWS::Events::Rule", "cache_cluster": "AWS::ElastiCache::ReplicationGroup", "config_store": None,
+    "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
+    "stream": "AWS::Kinesis::Stream",
+}
+
+
+@lru_cache(maxsize=None)
+def _patterns(kind: str) -> re.Pattern | None:
+    suffixes = import_map()["compiled_names"]["resources"].get(kind) or []
+    return re.compile("(?:" + "|".join(suffixes) + ")") if suffixes else None
+
+
+def is_derived(node_id: str, kind: str, logical_id: str) -> bool:
+    """True when the compiler may give ``logical_id`` to a resource it makes for the node."""
+    if not logical_id.startswith(node_id) or logical_id == node_id:
+        return False
+    pattern = _patterns(kind)
+    return bool(pattern and pattern.fullmatch(logical_id[len(node_id):]))
+
+
+def output_clashes(nodes: dict[str, str], output_id: str) -> bool:
+    """True when the compiler may name one of its outputs ``output_id`` (``nodes``: id -> kind)."""
+    suffixes = import_map()["compiled_names"]["outputs"]
+    return any(output_id == f"{nid}{suffix}" for nid, kind in nodes.items() for suffix in suffixes.get(kind, ()))
+
+
+def replacement(what: str, node_id: str) -> str:
+    """The compiled id standing in for an absorbed resource (``role``, ``log_group``, ``dead_letter``)."""
+    return import_map()["compiled_names"]["replacements"][what].format(id=node_id)
+
+
+def has_main_resource(kind: str) -> bool:
+    """False for kinds whose node id names no resource (Refs to it cannot work)."""
+    return COMPILED_TYPE.get(kind) is not None
+
+
+@lru_cache(maxsize=None)
+def attributes(kind: str) -> frozenset[str]:
+    """``Fn::GetAtt`` attributes of the node's compiled main resource."""
+    rtype = COMPILED_TYPE.get(kind)
+    if rtype is None:
+        return frozenset()
+    try:
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+        return frozenset(PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).get_atts)
+    except Exception:  # pragma: no cover - a cfn-lint without the schema: do not judge attributes
+        return frozenset()

@@ -1,0 +1,270 @@
+"""SAM function events -> wires (and the nodes some of them need).
+
+Each event of an ``AWS::Serverless::Function`` becomes one of:
+  * a wire from the event source node into the function (API route, queue, stream, table
+    stream, bucket notification, topic subscription), with the source's settings the event
+    carried (batch size, starting position, API route);
+  * a new timer node and its wire (``Schedule`` / ``ScheduleV2`` events);
+  * raw resources that do what SAM would have generated (``EventBridgeRule`` with a pattern:
+    an ``AWS::Events::Rule`` and its ``AWS::Lambda::Permission``), pointing at the function node;
+  * or a reason the function has to stay raw (an event source with no kind, options a wire
+    cannot express such as filters or authorizers).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackerynb.catalog import kind as catalog_kind
+from stackerynb.model.importing.intrinsics import NotPlain, plain_value, referenced_ids
+
+
+@dataclass
+class EventWire:
+    """A wire ``source -> function`` an event stands for."""
+
+    event: str
+    source: str  # logical id in the template (or of a new node)
+    source_kind: str
+    function: str
+    source_settings: dict = field(default_factory=dict)
+    route: tuple[str, str] | None = None  # (method, path) for API events
+    api_type: str | None = None  # Api | HttpApi
+    implicit_api: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewNode:
+    """A node the template did not declare as a resource (a SAM event's schedule)."""
+
+    node_id: str
+    kind: str
+    settings: dict
+    origin: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EventPlan:
+    """What a function's events become."""
+
+    wires: list[EventWire] = field(default_factory=list)
+    new_nodes: list[NewNode] = field(default_factory=list)
+    raw_resources: dict[str, dict] = field(default_factory=dict)
+    raw_reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _source_id(value, resource_ids) -> str | None:
+    ids = [i for i in referenced_ids(value) if i in resource_ids]
+    return ids[0] if len(ids) == 1 else None
+
+
+def _plain(value, parameters, default=None):
+    try:
+        return plain_value(value, parameters)
+    except NotPlain:
+        return default
+
+
+# Event properties each type may carry; any other one keeps the function raw.
+_ALLOWED = {
+    "Api": {"Path", "Method", "RestApiId"},
+    "HttpApi": {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"},
+    "SQS": {"Queue", "BatchSize", "Enabled"},
+    "Kinesis": {"Stream", "BatchSize", "StartingPosition", "Enabled"},
+    "DynamoDB": {"Stream", "StartingPosition", "BatchSize", "Enabled"},
+    "S3": {"Bucket", "Events"},
+    "SNS": {"Topic"},
+    "Schedule": {"Schedule", "Enabled", "Description", "Name", "Input", "State"},
+    "ScheduleV2": {"ScheduleExpression", "Description", "Name", "Input", "State", "ScheduleExpressionTimezone"},
+    "EventBridgeRule": {"Pattern", "EventBusName", "Input", "InputPath", "State", "RuleName"},
+    "CloudWatchEvent": {"Pattern", "EventBusName", "Input", "InputPath", "State"},
+}
+_SOURCE = {  # event type -> (property naming the source, source kind)
+    "SQS": ("Queue", "queue"), "Kinesis": ("Stream", "stream"), "DynamoDB": ("Stream", "table"),
+    "S3": ("Bucket", "object_store"), "SNS": ("Topic", "topic"),
+}
+
+
+def plan_events(function_id: str, props: dict, resources: dict, parameters: dict,
+                implicit_ids: dict[str, str]) -> EventPlan:
+    """The plan for the events of SAM function ``function_id`` (its Globals already applied)."""
+    plan = EventPlan()
+    events = props.get("Events") or {}
+    if not isinstance(events, dict):
+        plan.raw_reasons.append("Events is not a mapping of named events")
+        return plan
+    resource_ids = set(resources)
+    for name, event in events.items():
+        if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
+            plan.raw_reasons.append(f"event {name} has no Type")
+            continue
+        etype = event["Type"]
+        eprops = event.get("Properties") or {}
+        if not isinstance(eprops, dict):
+            plan.raw_reasons.append(f"event {name}: Properties is not a mapping")
+            continue
+        allowed = _ALLOWED.get(etype)
+        if allowed is None:
+            plan.raw_reasons.append(f"event {name}: a {etype} event source has no node kind")
+            continue
+        extra = sorted(set(eprops) - allowed)
+        if extra:
+            plan.raw_reasons.append(f"event {name} ({etype}): {', '.join(extra)} cannot be carried by a wire")
+            continue
+        if eprops.get("Enabled") in (False, "false") or eprops.get("State") == "DISABLED":
+            if etype not in ("Schedule", "ScheduleV2"):
+                plan.raw_reasons.append(f"event {name} ({etype}) is disabled; a wire is always on")
+                continue
+        handler = _HANDLERS[etype]
+        handler(plan, function_id, name, etype, eprops, resources, resource_ids, parameters, implicit_ids)
+    return plan
+
+
+def _api(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
+    path = _plain(eprops.get("Path"), parameters)
+    method = _plain(eprops.get("Method"), parameters)
+    if etype == "HttpApi" and path is None and method is None:
+        path, method = "/", "ANY"  # an HttpApi event without path/method is the $default route
+    if not isinstance(path, str) or not isinstance(method, str):
+        plan.raw_reasons.append(f"event {name}: Path and Method must be plain text")
+        return
+    if etype == "HttpApi" and str(_plain(eprops.get("PayloadFormatVersion"), parameters, "2.0")) != "1.0":
+        plan.raw_reasons.append(
+            f"event {name}: HTTP API payload format 2.0 differs from the REST API proxy event a rest_api "
+            "node sends; the handler would receive events of another shape")
+        return
+    key = "RestApiId" if etype == "Api" else "ApiId"
+    if key in eprops:
+        api = _source_id(eprops[key], resource_ids)
+        if api is None:
+            plan.raw_reasons.append(f"event {name}: its API {eprops[key]!r} is not a resource of this template")
+            return
+        implicit = False
+    else:
+        api, implicit = implicit_ids[etype], True
+    plan.wires.append(EventWire(name, api, "rest_api", fid, route=(method.upper(), path), api_type=etype,
+                                implicit_api=implicit))
+
+
+def _positive(value, parameters):
+    value = _plain(value, parameters)
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value
+
+
+def _stream_source(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
+    prop, kind = _SOURCE[etype]
+    source = _source_id(eprops.get(prop), resource_ids)
+    if source is None:
+        plan.raw_reasons.append(f"event {name} ({etype}): its {prop} is not a resource of this template")
+        return
+    wire = EventWire(name, source, kind, fid)
+    if etype == "SQS" and "BatchSize" in eprops:
+        wire.source_settings["batch_size"] = _positive(eprops["BatchSize"], parameters)
+    if etype == "Kinesis":
+        if "BatchSize" in eprops:
+            wire.source_settings["batch_size"] = _positive(eprops["BatchSize"], parameters)
+        position = _plain(eprops.get("StartingPosition"), parameters)
+        if position is not None:
+            wire.source_settings["starting_position"] = position
+    if etype == "DynamoDB":
+        if eprops.get("BatchSize") not in (None, 100, "100"):
+            wire.notes.append(f"event {name}: batch size {eprops['BatchSize']} not carried (the table wire reads "
+                              "batches of the compiler's size)")
+        if "StartingPosition" in eprops:
+            wire.notes.append(f"event {name}: starting position {eprops['StartingPosition']} is the compiler's choice")
+    if etype == "S3":
+        events = _plain(eprops.get("Events"), parameters)
+        events = events if isinstance(events, list) else [events]
+        if not events or not all(isinstance(e, str) and e.startswith("s3:ObjectCreated:") for e in events):
+            plan.raw_reasons.append(f"event {name}: S3 events {events} are not all object-created events")
+            return
+        if events != ["s3:ObjectCreated:*"]:
+            wire.notes.append(f"event {name}: {', '.join(events)} became every object-created event")
+    plan.wires.append(wire)
+
+
+def _schedule(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
+    expression = _plain(eprops.get("Schedule" if etype == "Schedule" else "ScheduleExpression"), parameters)
+    settings: dict[str, Any] = {"schedule": expression}
+    spec = catalog_kind("timer").settings
+    why = spec["schedule"].check(expression)
+    if why:
+        plan.raw_reasons.append(f"event {name}: schedule {expression!r} cannot be a timer ({why})")
+        return
+    enabled = eprops.get("Enabled", True) not in (False, "false") and eprops.get("State") != "DISABLED"
+    settings["enabled"] = enabled
+    if "Input" in eprops:
+        payload = _plain(eprops["Input"], parameters)
+        if not isinstance(payload, str):
+            plan.raw_reasons.append(f"event {name}: Input is not plain JSON text")
+            return
+        settings["payload"] = payload
+    notes = []
+    if etype == "ScheduleV2":
+        notes.append(f"event {name}: an EventBridge Scheduler schedule became a timer (an EventBridge rule)")
+        if eprops.get("ScheduleExpressionTimezone") not in (None, "UTC", "Etc/UTC"):
+            plan.raw_reasons.append(f"event {name}: time zone {eprops['ScheduleExpressionTimezone']} has no timer setting")
+            return
+    node_id = _node_id(f"{fid}{name}")
+    plan.new_nodes.append(NewNode(node_id, "timer", settings, f"{fid}.Events.{name}", notes))
+    plan.wires.append(EventWire(name, node_id, "timer", fid))
+
+
+def _rule(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
+    """A rule with an event pattern has no kind; emit what SAM would, pointing at the node."""
+    rule_id = _node_id(f"{fid}{name}")
+    target: dict[str, Any] = {"Arn": {"Fn::GetAtt": [fid, "Arn"]}, "Id": f"{rule_id}LambdaTarget"}
+    for key in ("Input", "InputPath"):
+        if key in eprops:
+            target[key] = eprops[key]
+    properties: dict[str, Any] = {"EventPattern": eprops.get("Pattern"), "Targets": [target]}
+    if "EventBusName" in eprops:
+        properties["EventBusName"] = eprops["EventBusName"]
+    if "State" in eprops:
+        properties["State"] = eprops["State"]
+    if "RuleName" in eprops:
+        properties["Name"] = eprops["RuleName"]
+    permission: dict[str, Any] = {
+        "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": fid},
+        "Principal": "events.amazonaws.com", "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+    }
+    plan.raw_resources[rule_id] = {"Type": "AWS::Events::Rule", "Properties": properties}
+    plan.raw_resources[f"{rule_id}Permission"] = {"Type": "AWS::Lambda::Permission", "Properties": permission}
+    plan.notes.append(f"event {name} ({etype}) has no node kind: kept as raw rule {rule_id} and its permission")
+
+
+_HANDLERS = {
+    "Api": _api, "HttpApi": _api, "SQS": _stream_source, "Kinesis": _stream_source,
+    "DynamoDB": _stream_source, "S3": _stream_source, "SNS": _stream_source,
+    "Schedule": _schedule, "ScheduleV2": _schedule, "EventBridgeRule": _rule, "CloudWatchEvent": _rule,
+}
+
+
+def _node_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text)[:64] or "Event"
+
+
+def route_prefix(paths: list[str]) -> str:
+    """The static path all of ``paths`` share, up to the first path parameter: the route a
+    greedy ``{proxy+}`` resource needs to serve every one of them."""
+    split = []
+    for path in paths:
+        parts = [p for p in path.strip("/").split("/") if p]
+        static = []
+        for part in parts:
+            if "{" in part:
+                break
+            static.append(part)
+        split.append(static)
+    common = []
+    for parts in zip(*split):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return "/" + "/".join(common)

@@ -1,0 +1,64 @@
+"""The import report: one row per template resource (and per node or raw resource the import
+made), saying what it became and why."""
+from __future__ import annotations
+
+from stackerynb.model.importing.importer import Round
+
+COLUMNS = ("resource", "type", "line", "outcome", "kind", "node", "reason", "notes")
+OUTCOMES = ("node", "raw", "absorbed")
+
+
+def report_rows(rnd: Round, extras: dict) -> list[dict]:
+    """Rows of the report, in template order, then what the import added."""
+    node_ids = extras["node_ids"]
+    renames = extras["raw_renames"]
+    rows = []
+    for lid, resource in rnd.resources.items():
+        row = {"resource": lid, "type": resource["Type"], "line": rnd.template.lines.get(lid),
+               "kind": None, "node": None, "reason": "", "notes": "; ".join(rnd.notes.get(lid, []))}
+        if lid in rnd.nodes:
+            plan = rnd.nodes[lid]
+            row.update(outcome="node", kind=plan.kind, node=node_ids[lid],
+                       notes="; ".join(plan.notes + rnd.notes.get(lid, [])))
+            if node_ids[lid] != lid:
+                row["reason"] = f"node id {node_ids[lid]} (the logical id is not a valid node id)"
+        elif lid in rnd.absorbed:
+            row.update(outcome="absorbed", reason=f"became {rnd.absorbed[lid]}")
+        else:
+            row.update(outcome="raw", reason=rnd.raw.get(lid, "kept as it is"))
+            if lid in renames:
+                row["notes"] = "; ".join(filter(None, [row["notes"], f"renamed {renames[lid]}: the compiler "
+                                                       f"uses {lid} for a node's own resource"]))
+        rows.append(row)
+    for lid, plan in rnd.nodes.items():
+        if lid in rnd.resources:
+            continue
+        rows.append({"resource": plan.origin or lid, "type": plan.type, "line": None, "outcome": "node",
+                     "kind": plan.kind, "node": node_ids[lid], "reason": "made by the import",
+                     "notes": "; ".join(plan.notes + rnd.notes.get(lid, []))})
+    for rid in rnd.extra_raw:
+        rows.append({"resource": renames.get(rid, rid), "type": rnd.extra_raw[rid]["Type"], "line": None,
+                     "outcome": "raw", "kind": None, "node": None,
+                     "reason": f"made by the import ({rnd.extra_origin.get(rid, 'generated')})",
+                     "notes": "; ".join(rnd.notes.get(rid, []))})
+    return rows
+
+
+def report_frame(rows: list[dict], attrs: dict):
+    """The report as a pandas DataFrame (``attrs`` carries stack-wide facts)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["line"] = frame["line"].astype("Int64")
+    frame.attrs.update(attrs)
+    return frame
+
+
+def summary(frame) -> str:
+    """One line: how many resources became nodes, were absorbed, or stay raw."""
+    counts = frame["outcome"].value_counts()
+    parts = [f"{int(counts.get(o, 0))} {o}" for o in OUTCOMES]
+    wires = frame.attrs.get("wires")
+    if wires is not None:
+        parts.append(f"{wires} wires")
+    return ", ".join(parts)

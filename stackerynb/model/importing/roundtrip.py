@@ -1,0 +1,260 @@
+"""Checking an import: what each function may do in the original template and in the
+compiled one, and where the two differ.
+
+The original is expanded with aws-sam-translator first (SAM's own transform, run offline), so
+policy templates, event source policies and connectors are compared as the IAM statements
+CloudFormation would really get. Access is compared per target resource:
+
+* *lost*: an action the original granted on a resource that the compiled template does not
+  grant on the same resource (or on ``*``);
+* *new resource*: the compiled template grants access to a resource of the original that the
+  original did not let the function touch (resources the compiler makes for a node itself,
+  like the function's log group, are its own and not counted).
+
+Baseline AWS managed policies (``sam_policies.yaml``: logging, reading an event source) are
+compared by what they grant on ``*``, without asking the compiled template for ``*``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from dataclasses import dataclass, field
+
+from stackerynb.errors import StackError
+from stackerynb.model.importing.iam import (
+    STAR, action_covered, expand_actions, statements_of,
+)
+from stackerynb.model.importing.intrinsics import referenced_ids
+from stackerynb.model.importing.permissions import managed_name, sam_policy_table
+
+# Properties SAM would upload from a local path (``sam package``); the check needs none of it.
+_LOCAL_URIS = {
+    "AWS::Serverless::Function": ("CodeUri",), "AWS::Serverless::LayerVersion": ("ContentUri",),
+    "AWS::Serverless::StateMachine": ("DefinitionUri",), "AWS::Serverless::Api": ("DefinitionUri",),
+    "AWS::Serverless::HttpApi": ("DefinitionUri",), "AWS::Serverless::GraphQLApi": ("SchemaUri",),
+    "AWS::Serverless::Application": ("Location",),
+}
+
+
+def _is_sam(data: dict) -> bool:
+    transform = data.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
+
+
+def expand_sam(data: dict, region: str = "us-east-1") -> dict:
+    """``data`` as plain CloudFormation: the SAM transform applied offline (local code paths
+    stand in as S3 URIs). Templates without the SAM transform are returned as copies."""
+    data = copy.deepcopy(data)
+    if not _is_sam(data):
+        return data
+    import boto3  # samtranslator asks a session for the region (nothing is called)
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    glob = (data.get("Globals") or {}).get("Function") or {}
+    if isinstance(glob.get("CodeUri"), str) and not glob["CodeUri"].startswith("s3://"):
+        glob["CodeUri"] = "s3://stackerynb-check/code.zip"
+    for resource in (data.get("Resources") or {}).values():
+        for prop in _LOCAL_URIS.get(resource.get("Type"), ()):
+            value = (resource.get("Properties") or {}).get(prop)
+            if isinstance(value, str) and not value.startswith("s3://"):
+                resource["Properties"][prop] = "s3://stackerynb-check/artifact.zip"
+    for name in ("samtranslator", "samtranslator.metrics.metric", "samtranslator.feature_toggle.feature_toggle"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    try:
+        return translator.translate(data, {}, get_managed_policy_map=lambda: {})
+    except Exception as exc:  # samtranslator reports invalid SAM as its own exceptions
+        raise StackError(f"the SAM transform refuses this template: {exc}") from None
+
+
+@dataclass
+class FunctionAccess:
+    """What one function may do: actions per target (logical id, ``*`` or literal ARN text)."""
+
+    function: str
+    role: str | None
+    targets: dict[str, frozenset] = field(default_factory=dict)
+    managed: list[str] = field(default_factory=list)
+    known: bool = True  # False: the role comes from outside the template
+
+
+def _target(resource, resource_ids) -> str:
+    if resource == "*":
+        return STAR
+    ids = sorted(i for i in referenced_ids(resource) if i in resource_ids)
+    if len(ids) == 1:
+        return ids[0]
+    return json.dumps(resource, sort_keys=True) if not isinstance(resource, str) else resource
+
+
+def function_access(template: dict) -> dict[str, FunctionAccess]:
+    """Every ``AWS::Lambda::Function``'s access in a plain CloudFormation template."""
+    resources = template.get("Resources") or {}
+    ids = set(resources)
+    out = {}
+    for fid, resource in resources.items():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        role_ref = (resource.get("Properties") or {}).get("Role")
+        roles = [r for r in referenced_ids(role_ref) if resources.get(r, {}).get("Type") == "AWS::IAM::Role"]
+        access = FunctionAccess(fid, roles[0] if roles else None, known=bool(roles))
+        if roles:
+            targets: dict[str, set] = {}
+            for statement in _role_statements(roles[0], resources):
+                if statement.get("Effect") != "Allow" or "Action" not in statement:
+                    continue
+                actions = expand_actions(statement["Action"])
+                for item in statement.get("Resource") if isinstance(statement.get("Resource"), list) else [statement.get("Resource")]:
+                    targets.setdefault(_target(item, ids), set()).update(actions)
+            access.managed = _role_managed(roles[0], resources)
+            access.targets = {t: frozenset(a) for t, a in targets.items()}
+        out[fid] = access
+    return out
+
+
+def _role_statements(role_id: str, resources: dict) -> list[dict]:
+    props = resources[role_id].get("Properties") or {}
+    statements = []
+    for policy in props.get("Policies") or []:
+        if isinstance(policy, dict):
+            statements.extend(statements_of(policy.get("PolicyDocument")))
+    managed = props.get("ManagedPolicyArns") or []
+    for lid, resource in resources.items():
+        if resource.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            rprops = resource.get("Properties") or {}
+            if role_id in referenced_ids(rprops.get("Roles")) or {"Ref": lid} in managed:
+                statements.extend(statements_of(rprops.get("PolicyDocument")))
+    return statements
+
+
+def _role_managed(role_id: str, resources: dict) -> list[str]:
+    managed = (resources[role_id].get("Properties") or {}).get("ManagedPolicyArns") or []
+    return [managed_name(m) for m in managed if isinstance(m, str)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between the original's and the compiled template's access."""
+
+    function: str
+    problem: str  # lost | new-resource | lost-managed | unknown-role | lost-trigger
+    target: str
+    actions: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        acts = f" ({', '.join(self.actions[:6])}{'...' if len(self.actions) > 6 else ''})" if self.actions else ""
+        return f"{self.function}: {self.problem} {self.target}{acts}"
+
+
+def with_names_as_refs(template: dict) -> dict:
+    """``template`` with uses of resources' physical names read as references to them, as the
+    import reads them (see aliases.py), so both sides name the same targets."""
+    from stackerynb.model.importing.aliases import name_aliases, rewrite
+
+    resources = template.get("Resources") or {}
+    found = name_aliases(resources)
+    if not found:
+        return template
+    out = dict(template)
+    out["Resources"] = {lid: {k: (rewrite(v, found, lid) if k == "Properties" else v) for k, v in r.items()}
+                        for lid, r in resources.items()}
+    return out
+
+
+def compare_access(original: dict, compiled: dict, id_map: dict[str, str]) -> list[Finding]:
+    """Differences between what functions may do in ``original`` and in ``compiled`` (both
+    plain CloudFormation); ``id_map`` maps original logical ids to compiled ones where they
+    differ (renamed nodes, absorbed resources)."""
+    original, compiled = with_names_as_refs(original), with_names_as_refs(compiled)
+    table = sam_policy_table()
+    baseline = table["baseline_managed_policies"]
+    managed_actions = table.get("managed_policy_actions") or {}
+    before = function_access(original)
+    after = function_access(compiled)
+    original_ids = set(original.get("Resources") or {})
+    back = {}
+    for lid in original_ids:
+        back.setdefault(id_map.get(lid, lid), lid)
+    findings: list[Finding] = []
+    for fid, old in before.items():
+        new = after.get(id_map.get(fid, fid))
+        if new is None:
+            continue  # the function is not in the compiled template: nothing to compare
+        if not old.known or not new.known:
+            if old.known != new.known:
+                findings.append(Finding(fid, "unknown-role", old.role or "outside role"))
+            continue
+        for name in old.managed:
+            if name not in baseline and name not in new.managed:
+                findings.append(Finding(fid, "lost-managed", name))
+        new_targets: dict[str, frozenset] = {}
+        for target, actions in new.targets.items():
+            key = back.get(target, target) if target not in (STAR,) else STAR
+            new_targets[key] = new_targets.get(key, frozenset()) | actions
+        star_new = new_targets.get(STAR, frozenset())
+        for target, actions in old.targets.items():
+            granted = new_targets.get(target, frozenset()) | star_new
+            lost = sorted(a for a in actions if not action_covered(a, granted))
+            if lost:
+                findings.append(Finding(fid, "lost", target, tuple(lost)))
+        old_star = set(old.targets.get(STAR, frozenset()))
+        for name in old.managed:
+            old_star |= {a.lower() for a in managed_actions.get(name, ())}
+        old_services = {a.split(":")[0] for a in old_star}
+        for target, actions in new_targets.items():
+            if target == STAR:
+                extra = sorted(a for a in actions if not action_covered(a, frozenset(old_star)))
+                if extra:
+                    findings.append(Finding(fid, "new-resource", STAR, tuple(extra)))
+                continue
+            if target not in original_ids or target in old.targets:
+                continue  # a resource the compiler made for a node, or one the original granted
+            if {a.split(":")[0] for a in actions} & old_services:
+                continue  # granted by the original's "*" for that service
+            findings.append(Finding(fid, "new-resource", target, tuple(sorted(actions))))
+    return findings
+
+
+def triggers(template: dict) -> set[tuple[str, str, str]]:
+    """``(function, how, source)`` for everything that invokes or feeds a function: event source
+    mappings, Lambda permissions (principal and source), SNS subscriptions and rule targets."""
+    resources = template.get("Resources") or {}
+    ids = set(resources)
+
+    def one(value) -> str:
+        found = sorted(i for i in referenced_ids(value) if i in ids)
+        return found[0] if len(found) == 1 else json.dumps(value, sort_keys=True)
+
+    out = set()
+    for lid, resource in resources.items():
+        props = resource.get("Properties") or {}
+        rtype = resource.get("Type")
+        if rtype == "AWS::Lambda::EventSourceMapping":
+            out.add((one(props.get("FunctionName")), "mapping", one(props.get("EventSourceArn"))))
+        elif rtype == "AWS::Lambda::Permission":
+            source = one(props.get("SourceArn")) if "SourceArn" in props else "any"
+            out.add((one(props.get("FunctionName")), f"invoke by {props.get('Principal')}", source))
+        elif rtype == "AWS::SNS::Subscription" and props.get("Protocol") == "lambda":
+            out.add((one(props.get("Endpoint")), "subscription", one(props.get("TopicArn"))))
+        elif rtype == "AWS::Events::Rule":
+            for target in props.get("Targets") or []:
+                if isinstance(target, dict):
+                    out.add((one(target.get("Arn")), "rule target", lid))
+    return {t for t in out if t[0] in ids and resources[t[0]].get("Type") == "AWS::Lambda::Function"}
+
+
+def compare_triggers(original: dict, compiled: dict, id_map: dict[str, str]) -> list[Finding]:
+    """Triggers of the original's functions that the compiled template lacks."""
+    original = with_names_as_refs(original)
+    after = triggers(with_names_as_refs(compiled))
+    findings = []
+    for function, how, source in sorted(triggers(original)):
+        mapped = (id_map.get(function, function), how, id_map.get(source, source))
+        if source == "any" and any(t[:2] == mapped[:2] for t in after):
+            continue  # the compiled permission names its source: narrower, not lost
+        if mapped not in after:
+            findings.append(Finding(function, "lost-trigger", f"{how} from {source}"))
+    return findings

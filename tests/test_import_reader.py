@@ -1,0 +1,140 @@
+"""Reading templates: YAML short-form tags become CloudFormation's long form, JSON reads the
+same, and malformed files give a StackError naming the file and line."""
+import json
+
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from stackerynb.errors import StackError
+from stackerynb.model.importing.template_reader import parse_template, read_template
+
+SHORT = """\
+AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, Default: dev}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "${AWS::StackName}-${Stage}"
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          TABLE: !Ref Table
+          ARN: !GetAtt Table.Arn
+          NESTED: !GetAtt Table.StreamSpecification.StreamViewType
+          JOINED: !Join ["", ["a", !Ref "AWS::Region"]]
+          PICK: !Select [0, !GetAZs ""]
+          SUBLIST: !Sub ["${T}-x", {T: !Ref Table}]
+          IFFY: !If [IsProd, !Ref Table, !Ref "AWS::NoValue"]
+"""
+
+
+def test_short_form_tags_become_long_form():
+    t = parse_template(SHORT, "t.yaml")
+    env = t.resources["Fn"]["Properties"]["Environment"]["Variables"]
+    assert env["TABLE"] == {"Ref": "Table"}
+    assert env["ARN"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    assert env["NESTED"] == {"Fn::GetAtt": ["Table", "StreamSpecification.StreamViewType"]}
+    assert env["JOINED"] == {"Fn::Join": ["", ["a", {"Ref": "AWS::Region"}]]}
+    assert env["PICK"] == {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+    assert env["SUBLIST"] == {"Fn::Sub": ["${T}-x", {"T": {"Ref": "Table"}}]}
+    assert env["IFFY"] == {"Fn::If": ["IsProd", {"Ref": "Table"}, {"Ref": "AWS::NoValue"}]}
+    assert t.resources["Table"]["Properties"]["TableName"] == {"Fn::Sub": "${AWS::StackName}-${Stage}"}
+
+
+def test_dates_stay_text_and_lines_are_known():
+    t = parse_template(SHORT, "t.yaml")
+    assert t.data["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert t.lines == {"Table": 6, "Fn": 10}
+    assert t.is_sam
+
+
+def test_json_reads_like_yaml():
+    yaml_t = parse_template(SHORT, "t.yaml")
+    json_t = parse_template(json.dumps(yaml_t.data, indent=2), "t.json")
+    assert json_t.data == yaml_t.data
+    assert set(json_t.lines) == {"Table", "Fn"}
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n", "t.yaml:4", "appears twice"),
+    ("Resources:\n  A: [\n", "t.yaml:3", "not valid YAML"),
+    ("", "t.yaml:1", "empty"),
+    ("Description: no resources\n", "t.yaml", "no Resources section"),
+    ("Resources:\n  A:\n    Properties: {}\n", "t.yaml:2", "resource A has no Type"),
+    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties: [1]\n", "t.yaml:2", "Properties must be a mapping"),
+    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      X: !GetAtt nodot\n", "t.yaml:5",
+     "Resource.Attribute"),
+    ('{"Resources": {"A": {"Type": "AWS::SQS::Queue",}}}', "t.yaml:1", "not valid JSON"),
+    ("- just\n- a list\n", "t.yaml:1", "a template is a mapping"),
+])
+def test_malformed_templates_name_file_and_line(text, where, message):
+    with pytest.raises(StackError) as info:
+        parse_template(text, "t.yaml")
+    assert str(info.value).startswith(where) and message in str(info.value)
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(StackError, match="no such template file"):
+        read_template(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"Resources:\n  A:\n    Type: \xff\n")
+    with pytest.raises(StackError, match=r"bad.yaml:3: not UTF-8"):
+        read_template(bad)
+    with pytest.raises(StackError, match="is a folder"):
+        read_template(tmp_path)
+
+
+_names = st.from_regex(r"[A-Z][a-zA-Z0-9]{0,8}", fullmatch=True)
+_scalars = st.one_of(st.integers(-10**6, 10**6), st.booleans(),
+                     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12))
+_intrinsics = st.one_of(
+    _names.map(lambda n: {"Ref": n}),
+    st.tuples(_names, _names).map(lambda p: {"Fn::GetAtt": list(p)}),
+    _names.map(lambda n: {"Fn::Sub": "arn:${AWS::Partition}:x:::" + "${%s}" % n}),
+)
+_values = st.recursive(st.one_of(_scalars, _intrinsics),
+                       lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_names, inner, max_size=3)),
+                       max_leaves=12)
+
+
+def _to_short_yaml(value, indent=0) -> str:
+    """Write ``value`` as YAML using the short-form tags a person would type."""
+    class Tagged:
+        def __init__(self, tag, value):
+            self.tag, self.value = tag, value
+
+    def tagged(v):
+        if isinstance(v, dict) and len(v) == 1:
+            (k, a), = v.items()
+            if k == "Ref":
+                return Tagged("!Ref", a)
+            if k == "Fn::GetAtt":
+                return Tagged("!GetAtt", ".".join(a))
+            if k == "Fn::Sub":
+                return Tagged("!Sub", a)
+        if isinstance(v, dict):
+            return {k: tagged(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [tagged(x) for x in v]
+        return v
+
+    class Dumper(yaml.SafeDumper):
+        pass
+    Dumper.add_representer(Tagged, lambda d, t: d.represent_scalar(t.tag, t.value))
+    return yaml.dump({"Resources": {"R": {"Type": "AWS::SQS::Queue", "Properties": {"V": tagged(value)}}}},
+                     Dumper=Dumper, sort_keys=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_values)
+def test_short_form_yaml_reads_as_the_long_form(value):
+    text = _to_short_yaml(value)
+    assert parse_template(text, "t.yaml").resources["R"]["Properties"]["V"] == value
+    as_json = json.dumps({"Resources": {"R": {"Type": "AWS::SQS::Queue", "Properties": {"V": value}}}})
+    assert parse_template(as_json, "t.json").resources["R"]["Properties"]["V"] == value

@@ -1,0 +1,136 @@
+"""Round trip: import a real template, compile the stack, and the result passes cfn-lint (no
+error the original did not already have), every function keeps every permission and trigger
+it had, and gains access to no resource of the original it could not touch before."""
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from cfnlint.api import lint
+from cfnlint.config import ManualArgs
+
+from stackerynb.compile.compiler import assemble, build
+from stackerynb.compile.raw import add_raw
+from stackerynb.model.environments import Environment
+from stackerynb.model.importing import import_template, import_text, read_template
+from stackerynb.model.importing.roundtrip import (
+    compare_access, compare_triggers, expand_sam, function_access, triggers,
+)
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sam"
+# A spread of patterns: policies and events of every kind, APIs, roles, dead-letter queues,
+# raw SAM state machines and web sockets, a VPC kept raw, an original with lint errors of its own.
+SUBSET = [
+    "lambda-durable-parallel-processing-sam__template.yaml", "apigw-websocket-api-lambda__template.yml",
+    "lambda-s3-sfn__template.yaml", "apigw-lambda-cognito-sam-java__template.yaml",
+    "lambda-sns-sqs-lambda-sam-java__template.yml", "apigw-lambda-dynamodb-kinesis-lambda__template.yaml",
+    "lambda-kinesis-lambda-js__template.yaml", "lambda-sns__template.yaml",
+    "lambda-dynamodb-ddbstream-lambda-sam-java__template.yml", "apigw-lambda-dynamodb__template.yaml",
+    "dynamodb-eventbridge__template.yaml", "sns-sqs-lambda-xray__template.yaml", "s3-lambda-ses-sam__template.yaml",
+    "apigw-sqs-lambda__template.yaml", "eventbridge-scheduled-lambda-java__template.yaml",
+    "eventbridge-pipes-sqs-lambda-api-destination__template.yaml", "lambda-step-functions-sam-java__template.yml",
+    "apigw-lambda-memorydb__template.yaml", "alb-lambda-rest-api-sam-py__template.yaml",
+    "apigw-api-key__template.yaml",
+]
+LINT = ManualArgs(regions=["us-east-1"])
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared SAM corpus is not beside the repository")
+
+
+def compiled(stack, parameters=()) -> dict:
+    """The stack compiled for ``dev`` with its raw section, as plain data; ``parameters`` are
+    the template parameters the environment gives values (as a deploy of the original would)."""
+    environment = Environment("dev", parameters={name: "example" for name in parameters})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # governance warnings about the original's own choices
+        ctx = build(stack, environment)
+        template, data = assemble(ctx)
+        add_raw(ctx, template, data)  # a no-op once the compiler calls it itself
+    return json.loads(template.to_json(sort_keys=False))
+
+
+def lint_errors(data: dict) -> set:
+    return {(m.rule.id, m.message) for m in lint(json.dumps(data), config=LINT) if m.rule.id.startswith("E")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SUBSET)
+def test_round_trip(name):
+    path = CORPUS / name
+    stack, report = import_template(path)
+    assert stack.problems() == []
+    result = compiled(stack, report.attrs["environment_parameters"])
+    original = read_template(path).data
+    new_errors = lint_errors(result) - lint_errors(original)
+    assert not new_errors
+    before, after = expand_sam(original), expand_sam(result)
+    findings = compare_access(before, after, report.attrs["id_map"]) + \
+        compare_triggers(before, after, report.attrs["id_map"])
+    assert [str(f) for f in findings] == []
+    # every resource of the original is accounted for: a node, absorbed, or kept raw as it was
+    for lid, resource in original["Resources"].items():
+        outcome = report.set_index("resource").loc[lid, "outcome"]
+        if outcome == "raw":
+            kept = result["Resources"][report.attrs["id_map"].get(lid, lid)]
+            assert kept["Type"] == resource["Type"]
+        else:
+            assert outcome in ("node", "absorbed")
+
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Jobs: {Type: AWS::SQS::Queue}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      CodeUri: src/
+      Runtime: python3.12
+      Policies: [DynamoDBCrudPolicy: {TableName: !Ref Orders}]
+      Events:
+        Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}
+"""
+
+
+def test_the_check_finds_a_lost_permission_and_a_lost_trigger():
+    stack, report = import_text(TEMPLATE)
+    original = expand_sam(read_template_text(TEMPLATE))
+    assert compare_access(original, expand_sam(compiled(stack)), report.attrs["id_map"]) == []
+    stack.disconnect("Fn", "Orders")
+    stack.disconnect("Jobs", "Fn")
+    after = expand_sam(compiled(stack))
+    lost = compare_access(original, after, report.attrs["id_map"])
+    assert {(f.function, f.problem, f.target) for f in lost} == {("Fn", "lost", "Orders")}
+    assert "dynamodb:putitem" in lost[0].actions
+    assert [(f.problem, f.target) for f in compare_triggers(original, after, {})] == [("lost-trigger", "mapping from Jobs")]
+
+
+def test_the_check_finds_access_to_a_resource_the_original_did_not_grant():
+    # the original may use any queue (SAM's SQS poller policy), but only its own table
+    other = "  Other: {Type: AWS::DynamoDB::Table, Properties: {KeySchema: [{AttributeName: id, KeyType: HASH}], " \
+            "AttributeDefinitions: [{AttributeName: id, AttributeType: S}]}}\n  Fn:"
+    stack, report = import_text(TEMPLATE.replace("  Fn:", other))
+    original = expand_sam(read_template_text(TEMPLATE.replace("  Fn:", other)))
+    stack.connect("Fn", "Other", access="read")
+    findings = compare_access(original, expand_sam(compiled(stack)), report.attrs["id_map"])
+    assert [(f.problem, f.target) for f in findings] == [("new-resource", "Other")]
+
+
+def test_function_access_reads_roles_policies_and_managed_policies():
+    data = expand_sam(read_template_text(TEMPLATE))
+    access = function_access(data)["Fn"]
+    assert access.role == "FnRole" and "AWSLambdaSQSQueueExecutionRole" in access.managed
+    assert "dynamodb:putitem" in access.targets["Orders"]
+    assert ("Fn", "mapping", "Jobs") in triggers(data)
+
+
+def read_template_text(text: str) -> dict:
+    from stackerynb.model.importing.template_reader import parse_template
+    return parse_template(text).data
