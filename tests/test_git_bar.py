@@ -130,12 +130,36 @@ def test_polling_on_the_event_loop_notices_a_change_and_stops_when_closed(path):
         bar.close()
         assert bar._timer is None and not bar.start_polling()
 
-    asyncio.run(scenario())
+    in_own_thread(lambda: asyncio.run(scenario()))
 
 
 def test_no_polling_without_an_event_loop(path):
-    bar = GitBar(Stack.load(path), poll_seconds=1)
-    assert bar._timer is None and not bar.start_polling()
+    def check():
+        bar = GitBar(Stack.load(path), poll_seconds=1)
+        assert bar._timer is None and not bar.start_polling()
+
+    in_own_thread(check)
+
+
+def in_own_thread(fn):
+    """Run ``fn`` where no event loop runs: Playwright's sync API (the browser tests) keeps one
+    marked as running on the main thread for as long as its browser is open."""
+    import threading
+
+    errors = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "timed out"
+    if errors:
+        raise errors[0]
 
 
 @pytest.mark.slow
