@@ -1,0 +1,168 @@
+"""Canvas benchmark: a 500-node, 800-wire stack in JupyterLab, driven by headless Chromium.
+
+Reports
+- seconds from the cell that creates ``StackEditor(stack)`` starting to the canvas holding
+  every node and wire (target: under 3 s);
+- milliseconds for one settings edit in the form to reach the canvas (browser -> kernel ->
+  stack -> canvas), and for one edit made in Python to reach the canvas (target: under 200 ms);
+- milliseconds for one canvas event (a drag) to reach Python as a stack edit (target: under
+  200 ms).
+
+Run: ``.venv/bin/python benchmarks/canvas.py`` (needs Debian's chromium at /usr/bin/chromium).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from labdriver import CANVAS_CLASS, JupyterLab, NotebookPage, chromium_browser  # noqa: E402
+
+NODES = int(os.environ.get("BENCH_NODES", 500))
+WIRES = int(os.environ.get("BENCH_WIRES", 800))
+REPEATS = 10
+
+BUILD = f"""
+import random, time, json
+from stackerynb import Stack
+from stackerynb.catalog import wire_profile
+
+def big_stack(nodes={NODES}, wires={WIRES}, seed=7):
+    rng = random.Random(seed)
+    mix = [("function", 0.4), ("table", 0.2), ("queue", 0.16), ("topic", 0.12), ("rest_api", 0.06), ("timer", 0.06)]
+    stack = Stack("big")
+    kinds = [k for k, share in mix for _ in range(round(share * nodes))][:nodes]
+    for i, kind in enumerate(kinds):
+        stack.add(kind, f"N{{i}}")
+    ids = [n.id for n in stack.nodes]
+    while len(stack.wires) < wires:
+        a, b = rng.sample(ids, 2)
+        if wire_profile(stack.node(a).kind, stack.node(b).kind) and stack.wire(a, b) is None:
+            stack.connect(a, b)
+    return stack
+
+stack = big_stack()
+changes = []
+stack.observe(lambda change: changes.append((time.time(), change.op, change.node.id if change.node else None)))
+"""
+
+EDITOR = "t0 = time.time()\nfrom stackerynb.widgets import StackEditor\neditor = StackEditor(stack)\neditor"
+
+WATCH_DRAWN = """([cls, nodes, wires]) => { window.__drawn = new Promise(resolve => {
+    const tick = () => {
+        const el = document.querySelector('.' + cls);
+        const cy = el && el._cyreg && el._cyreg.cy;
+        if (cy && cy.nodes('.stack-node').length >= nodes && cy.edges('.wire').length >= wires) {
+            requestAnimationFrame(() => resolve(Date.now()));  // the frame that shows them
+        } else {
+            setTimeout(tick, 10);
+        }
+    };
+    tick();
+}); }"""
+
+# Resolves with Date.now() when the node's data next changes on the canvas.
+WATCH_DATA = """([cls, id]) => { const cy = document.querySelector('.' + cls)._cyreg.cy;
+    window.__dataChanged = new Promise(resolve => {
+        cy.getElementById(id).one('data', () => resolve(Date.now()));
+        setTimeout(() => resolve(null), 10000);
+    });
+}"""
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, chromium_browser() as browser:
+        lab = JupyterLab(Path(tmp)).start()
+        try:
+            lab.write_notebook("bench.ipynb", [BUILD, EDITOR])
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            nb = NotebookPage(lab, page, "bench.ipynb").open()
+            page.evaluate(WATCH_DRAWN, [CANVAS_CLASS, NODES, WIRES])
+            nb.run_all(timeout=180_000)
+            drawn_at = page.evaluate("() => window.__drawn") / 1000
+            kernel = lab.kernel_client("bench.ipynb")
+            t0 = kernel.value("t0")
+            draw_s = drawn_at - t0
+            page.locator(f".{CANVAS_CLASS}").scroll_into_view_if_needed()
+
+            form_ms, python_ms, event_ms = [], [], []
+            nb.focus("N0")
+            nb.click_node("N0")  # a function: the form shows its memory field
+            memory = page.locator(".stackerynb-setting-memory input")
+            memory.wait_for(timeout=30_000)
+            for i in range(REPEATS):
+                value = 256 + 64 * i
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N0"])
+                start = page.evaluate(
+                    """(v) => { const input = document.querySelector('.stackerynb-setting-memory input');
+                        input.value = String(v); const t = Date.now();
+                        input.dispatchEvent(new Event('change', {bubbles: true})); return t; }""", value)
+                done = page.evaluate("() => window.__dataChanged")
+                if done is None:
+                    raise RuntimeError("a settings edit in the form did not reach the canvas within 10 s")
+                form_ms.append(done - start)
+                assert kernel.value("stack.node('N0').get('memory')") == value
+
+            for i in range(REPEATS):
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N1"])
+                start = kernel.value(f"(time.time(), stack.set('N1', memory={512 + 64 * i}))[0]")
+                done = page.evaluate("() => window.__dataChanged")
+                if done is None:
+                    raise RuntimeError("a settings edit in Python did not reach the canvas within 10 s")
+                python_ms.append(done - start * 1000)
+
+            for i in range(REPEATS):
+                node = f"N{2 + i}"
+                nb.focus(node)
+                x, y = nb.node_point(node)
+                page.mouse.move(x, y)
+                page.mouse.down()
+                page.mouse.move(x + 30, y + 20, steps=3)
+                count = kernel.value("len(changes)")
+                start = time.time()
+                page.mouse.up()
+                seen, deadline = None, time.time() + 10
+                while seen is None:
+                    if time.time() > deadline:
+                        raise RuntimeError(f"dragging {node} did not reach Python within 10 s")
+                    rows = kernel.value(f"changes[{count}:]")
+                    moved = [t for t, op, nid in rows if op == "move" and nid == node]
+                    seen = moved[0] if moved else None
+                    if seen is None:
+                        time.sleep(0.02)
+                event_ms.append((seen - start) * 1000)
+
+            errors = nb.widget_errors()
+            kernel.close()
+        finally:
+            lab.stop()
+
+    def summary(values):
+        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+    result = {
+        "nodes": NODES, "wires": WIRES,
+        "draw_seconds": round(draw_s, 2),
+        "form_edit_to_canvas_ms": summary(form_ms),
+        "python_edit_to_canvas_ms": summary(python_ms),
+        "canvas_event_to_python_ms": summary(event_ms),
+        "widget_console_errors": len(errors),
+    }
+    print(f"canvas with {NODES} nodes and {WIRES} wires drawn in {draw_s:.2f} s (target < 3 s)")
+    print(f"settings edit in the form -> canvas: median {result['form_edit_to_canvas_ms']['median']} ms, "
+          f"max {result['form_edit_to_canvas_ms']['max']} ms (target < 200 ms)")
+    print(f"settings edit in Python -> canvas:   median {result['python_edit_to_canvas_ms']['median']} ms, "
+          f"max {result['python_edit_to_canvas_ms']['max']} ms")
+    print(f"canvas drag -> Python:               median {result['canvas_event_to_python_ms']['median']} ms, "
+          f"max {result['canvas_event_to_python_ms']['max']} ms (target < 200 ms)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

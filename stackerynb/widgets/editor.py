@@ -1,0 +1,86 @@
+"""``StackEditor(stack)``: the design canvas in a notebook. Palette on the left, canvas in the
+middle, settings form on the right, problems and actions below; edits on the canvas change
+``stack`` and edits of ``stack`` in other cells show up on the canvas."""
+from __future__ import annotations
+
+from ipywidgets import HBox, Layout, VBox
+
+from stackerynb.widgets.actions import StackActions
+from stackerynb.widgets.canvas import StackCanvas
+from stackerynb.widgets.gestures import Gestures
+from stackerynb.widgets.messages import MessageArea
+from stackerynb.widgets.palette import Palette
+from stackerynb.widgets.problems import ProblemsList
+from stackerynb.widgets.settings_form import SettingsForm
+from stackerynb.widgets.sync import GraphSync
+from stackerynb.widgets.toolbar import CanvasToolbar
+
+EDITOR_CLASS = "stackerynb-editor"
+
+
+def _deploy_panel_factory():
+    try:
+        from stackerynb.widgets.deploy_panel import DeployPanel
+    except ImportError:  # the deploy layer is not installed
+        return None
+    return DeployPanel
+
+
+def _git_bar(stack):
+    """The branch / "changed underneath" bar above the canvas (None if git support is missing)."""
+    try:
+        from stackerynb.widgets.git_bar import GitBar
+    except ImportError:
+        return None
+    return GitBar(stack)
+
+
+class StackEditor(VBox):
+    """The stack editor for ``stack``; display it as a cell's last expression.
+
+    ``git=False`` leaves out the git bar (branch, and a warning when the stack file changed
+    underneath). Parts: ``sync`` and ``gestures`` (the logic, plain Python), ``canvas``,
+    ``palette``, ``form``, ``problems``, ``messages``, ``toolbar``, ``actions`` and ``git_bar``.
+    """
+
+    def __init__(self, stack, *, height: str = "560px", git: bool = True, **kwargs):
+        self.stack = stack
+        self.sync = GraphSync(stack)
+        self.gestures = Gestures(self.sync)
+        self.canvas = StackCanvas(self.sync, self.gestures, height=height)
+        self.palette = Palette(self.gestures)
+        self.form = SettingsForm(self.gestures)
+        self.problems = ProblemsList(self.sync)
+        self.messages = MessageArea(self.gestures)
+        self.toolbar = CanvasToolbar(self.gestures, fit=self.canvas.fit)
+        self.actions = StackActions(self.gestures, deploy_panel_factory=_deploy_panel_factory())
+        self.git_bar = _git_bar(stack) if git else None
+        if self.git_bar is not None:  # saving clears the bar's "unsaved edits" marker
+            self.actions.save_button.on_click(lambda _b: self.git_bar.refresh())
+        top = HBox([self.toolbar, self.messages], layout=Layout(align_items="center"))
+        middle = HBox([self.palette, self.canvas.widget, self.form],
+                      layout=Layout(width="100%", align_items="flex-start"))
+        # Everything whose height changes sits below the canvas: cytoscape caches where its
+        # container is, so a canvas pushed down by a growing bar above would misplace clicks.
+        parts = [top, middle, self.problems, self.actions]
+        super().__init__(parts + ([self.git_bar] if self.git_bar is not None else []), **kwargs)
+        self.add_class(EDITOR_CLASS)
+
+    def close(self) -> None:
+        """Stop following the stack and close every widget of the editor."""
+        self.sync.close()
+        if self.git_bar is not None:
+            self.git_bar.close()  # stops its polling too
+        self.canvas.close()
+        for child in self.children:
+            _close_tree(child)
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<StackEditor of {self.stack!r}>"
+
+
+def _close_tree(widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()

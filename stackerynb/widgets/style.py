@@ -1,0 +1,68 @@
+"""The canvas stylesheet (cytoscape.js), built from the catalogue's display data: each kind's
+colour and shape, with its icon drawn inside the node. Plain data, no widgets."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from stackerynb.catalog import kinds
+
+SELECTED = "#0972d3"
+ERROR = "#d13212"
+WARNING = "#f2a900"
+WIRE = "#8a8f98"
+
+
+def icon_image(icon: str) -> str:
+    """An SVG data URI showing ``icon`` in white, used as the node's background image."""
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
+           "<text x='20' y='21' font-size='22' text-anchor='middle' dominant-baseline='middle' "
+           f"fill='white' font-family='sans-serif'>{_xml(icon)}</text></svg>")
+    return "data:image/svg+xml;utf8," + quote(svg)
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def canvas_style() -> list[dict]:
+    """The stylesheet: kinds, compound networks and tiers, problems, selection, wires."""
+    style = [
+        {"selector": "node", "style": {
+            "label": "data(label)", "text-valign": "bottom", "text-halign": "center",
+            "text-margin-y": 4, "font-size": 11, "color": "#16191f", "width": 44, "height": 44,
+            "background-color": "#879196", "text-wrap": "wrap", "text-max-width": 140,
+            "border-width": 0}},
+    ]
+    for spec in kinds():
+        style.append({"selector": f'node[kind = "{spec.name}"]', "style": {
+            "background-color": spec.colour, "shape": spec.shape,
+            "background-image": icon_image(spec.icon), "background-fit": "none",
+            "background-width": 40, "background-height": 40, "background-clip": "none"}})
+    style += [
+        {"selector": "node.network:parent", "style": {
+            "background-opacity": 0.06, "background-image": "none", "shape": "round-rectangle",
+            "border-width": 2, "border-style": "dashed", "border-color": "#248814",
+            "text-valign": "top", "text-halign": "center", "text-margin-y": -4, "font-size": 12,
+            "padding": 18}},
+        {"selector": "node.tier", "style": {
+            "label": "data(label)", "background-color": "#248814", "background-opacity": 0.04,
+            "shape": "round-rectangle", "border-width": 1, "border-style": "dotted",
+            "border-color": "#248814", "text-valign": "top", "text-halign": "left",
+            "text-margin-x": 60, "text-margin-y": 14, "font-size": 10, "color": "#248814",
+            "padding": 14}},
+        {"selector": "node.problem-warning", "style": {"border-width": 4, "border-color": WARNING}},
+        {"selector": "node.problem-error", "style": {"border-width": 4, "border-color": ERROR}},
+        {"selector": "node.connect-source", "style": {
+            "border-width": 5, "border-style": "double", "border-color": SELECTED}},
+        {"selector": "node.chosen", "style": {
+            "underlay-color": SELECTED, "underlay-opacity": 0.25, "underlay-padding": 8}},
+        {"selector": "edge", "style": {
+            "width": 2, "line-color": WIRE, "curve-style": "bezier", "target-arrow-shape": "triangle",
+            "target-arrow-color": WIRE, "arrow-scale": 1.2, "label": "data(label)", "font-size": 9,
+            "color": "#545b64", "text-rotation": "autorotate", "text-background-color": "white",
+            "text-background-opacity": 0.8}},
+        {"selector": "edge.chosen", "style": {
+            "line-color": SELECTED, "target-arrow-color": SELECTED, "width": 4}},
+        {"selector": ".gone", "style": {"display": "none"}},
+    ]
+    return style

@@ -1,0 +1,259 @@
+"""The editor's widgets without a browser: what the canvas sends to cytoscape, the palette, the
+toolbar, the problems list and the Save / Compile / Deploy actions (real compiler, real local
+deploy)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stackerynb import Stack
+from stackerynb.catalog import kinds
+from stackerynb.widgets import StackEditor
+from stackerynb.widgets.canvas import ANCHOR, StackCanvas
+
+
+class Recorder:
+    """Keeps every message a widget sends to the browser (wraps its comm's ``send``)."""
+
+    def __init__(self, widget):
+        self.sent = []
+        widget.comm.send = lambda data=None, buffers=None, **_: self.sent.append(data)
+
+
+def record(widget):
+    return Recorder(widget)
+
+
+def orders_stack():
+    s = Stack("orders")
+    s.add("rest_api", "Api", position=(0, 0))
+    s.add("function", "GetOrder", memory=512, position=(200, 0))
+    s.add("table", "Orders", position=(400, 0))
+    s.connect("Api", "GetOrder")
+    s.connect("GetOrder", "Orders", access="read")
+    return s
+
+
+@pytest.fixture
+def editor():
+    ed = StackEditor(orders_stack())
+    yield ed
+    ed.close()
+
+
+def drawn(canvas: StackCanvas) -> dict:
+    graph = canvas.widget.graph
+    return {w.data["id"]: w for w in [*graph.nodes, *graph.edges] if not w.removed}
+
+
+def test_the_canvas_draws_the_stack_with_a_preset_layout_and_the_catalogue_style(editor):
+    canvas = editor.canvas
+    ids = set(drawn(canvas))
+    assert ids == {ANCHOR, "Api", "GetOrder", "Orders", "Api->GetOrder", "GetOrder->Orders"}
+    assert drawn(canvas)["GetOrder"].position == {"x": 200.0, "y": 0.0}
+    assert canvas.widget.cytoscape_layout["name"] == "preset"
+    assert "stackerynb-canvas" in canvas.widget._dom_classes
+    selectors = {rule["selector"]: rule for rule in canvas.widget.cytoscape_style}
+    for spec in kinds():
+        style = selectors[f'node[kind = "{spec.name}"]']["style"]
+        assert (style["background-color"], style["shape"]) == (spec.colour, spec.shape)
+
+
+def test_element_lists_only_grow_and_removed_elements_are_hidden_in_place(editor):
+    canvas, stack = editor.canvas, editor.stack
+    nodes_before = list(canvas.widget.graph.nodes)
+    edges_before = list(canvas.widget.graph.edges)
+    old = canvas.live_widget("GetOrder")
+    stack.rename("GetOrder", "FetchOrder")
+    nodes, edges = list(canvas.widget.graph.nodes), list(canvas.widget.graph.edges)
+    assert nodes[:len(nodes_before)] == nodes_before and edges[:len(edges_before)] == edges_before
+    assert old.removed and old.classes == "gone" and old.data["id"].startswith("gone")
+    gone_edges = [e for e in edges if e.removed]
+    assert len(gone_edges) == 2 and all(e.data["source"] == ANCHOR == e.data["target"] for e in gone_edges)
+    assert set(drawn(canvas)) == {ANCHOR, "Api", "FetchOrder", "Orders", "Api->FetchOrder", "FetchOrder->Orders"}
+    # a fresh view draws every widget in the lists: no two live ids may collide
+    all_ids = [w.data["id"] for w in [*nodes, *edges]]
+    assert len(all_ids) == len(set(all_ids))
+
+
+def test_one_settings_edit_sends_one_update_to_one_element(editor):
+    canvas, stack = editor.canvas, editor.stack
+    comms = {eid: record(w) for eid, w in drawn(canvas).items()}
+    graph_comm = record(canvas.widget.graph)
+    stack.set("GetOrder", memory=2048)
+    sent = {eid: c.sent for eid, c in comms.items() if c.sent}
+    assert list(sent) == ["GetOrder"] and len(sent["GetOrder"]) == 1
+    assert sent["GetOrder"][0]["state"]["data"]["settings"] == {"memory": 2048}
+    assert graph_comm.sent == []  # no list change, no relayout
+
+
+def test_positions_dragged_in_the_browser_are_not_sent_back(editor):
+    canvas, gestures, stack = editor.canvas, editor.gestures, editor.stack
+    comm = record(canvas.live_widget("Api"))
+    gestures.grab({"data": {"id": "Api"}, "position": {"x": 0, "y": 0}})
+    gestures.release({"data": {"id": "Api"}, "position": {"x": 80, "y": 30}})
+    assert stack.layout["Api"] == (80, 30)
+    assert canvas.live_widget("Api").position == {"x": 80.0, "y": 30.0}
+    assert comm.sent == []
+    stack.move("Api", 10, 10)  # from Python: the browser must be told
+    assert comm.sent and comm.sent[-1]["state"]["position"] == {"x": 10.0, "y": 10.0}
+
+
+def test_browser_events_reach_the_stack_through_the_widget_callbacks(editor):
+    widget, stack = editor.canvas.widget, editor.stack
+    stack.add("queue", "Jobs", position=(400, 200))
+
+    def event(kind, name, element_id, x=None, y=None):
+        data = {"data": {"id": element_id}}
+        if x is not None:
+            data["position"] = {"x": x, "y": y}
+        widget._handle_interaction(widget, {"widget": kind, "event": name, "data": data}, [])
+
+    editor.toolbar.connect.value = True
+    event("node", "tap", "GetOrder")
+    event("node", "tap", "Jobs")
+    assert stack.wire("GetOrder", "Jobs") is not None
+    editor.toolbar.connect.value = False
+    assert not editor.gestures.connect_mode
+    event("node", "tapstart", "Jobs", 400, 200)
+    event("node", "tapend", "Jobs", 460, 260)
+    assert stack.layout["Jobs"] == (460, 260)
+    event("edge", "tap", "GetOrder->Jobs")
+    editor.toolbar.delete.click()
+    assert stack.wire("GetOrder", "Jobs") is None
+
+
+def test_each_new_view_and_the_fit_button_refit_the_drawing(editor):
+    widget = editor.canvas.widget
+    sent = record(widget).sent
+    heights = []
+    widget.layout.observe(lambda change: heights.append(change["new"]), "height")
+    widget._view_count = 1  # what the browser reports when it displays a view
+    editor.toolbar.fit.click()
+    assert [m["content"] for m in sent if m.get("method") == "custom"] == [{"name": "layout"}] * 2
+    assert heights == ["calc(560px + 0px)", "560px"]  # same height, new value: the view re-measures
+
+
+def test_palette_has_every_kind_in_its_colour_and_adds_on_click(editor):
+    palette = editor.palette
+    assert list(palette.buttons) == [k.name for k in kinds()]
+    for spec in kinds():
+        button = palette.buttons[spec.name]
+        assert button.style.button_color == spec.colour and spec.icon in button.description
+    palette.buttons["topic"].click()
+    assert editor.stack.node("Topic1").kind == "topic"
+    assert "Topic1" in drawn(editor.canvas)
+    assert editor.form.node_id == "Topic1"
+
+
+def test_gesture_errors_show_in_the_message_area(editor):
+    editor.toolbar.delete.click()  # nothing selected
+    assert "Select a node or a wire first" in editor.messages.value
+    assert "stackerynb-message-error" in editor.messages.value
+
+
+def test_problems_list_follows_the_stack(editor):
+    assert "No problems." in editor.problems.value
+    editor.stack.add("bastion", "Jump")
+    assert "Jump.network" in editor.problems.value and len(editor.problems.problems) == 1
+    editor.stack.remove("Jump")
+    assert "No problems." in editor.problems.value
+
+
+def test_auto_layout_button_records_positions(editor):
+    stack = editor.stack
+    stack.move("Orders", -999, -999)
+    editor.toolbar.auto_layout.click()
+    xs = {n: stack.layout[n][0] for n in ("Api", "GetOrder", "Orders")}
+    assert xs["Api"] < xs["GetOrder"] < xs["Orders"]
+
+
+def test_save_writes_the_stack_file_with_the_canvas_positions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    stack = orders_stack()
+    stack.add("queue", "Jobs")  # no position yet: the canvas picks one
+    editor = StackEditor(stack)
+    editor.actions.save_button.click()
+    path = tmp_path / "stacks" / "orders.yaml"
+    assert "Saved" in editor.actions.output.value and path.exists()
+    loaded = Stack.load(path)
+    assert loaded.layout["Jobs"] == editor.sync.position("Jobs")
+    assert [n.id for n in loaded.nodes] == [n.id for n in stack.nodes]
+    editor.close()
+
+
+def test_compile_shows_the_template_and_the_permissions_table(editor):
+    editor.actions.compile_button.click()
+    out = editor.actions.output.value
+    assert "stackerynb-compiled" in out and "Permissions" in out
+    template = json.loads(editor.actions.template_json)
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::Lambda::Function", "AWS::DynamoDB::Table", "AWS::ApiGateway::RestApi"} <= types
+    table = editor.actions.permissions
+    assert "GetOrder -> Orders" in set(table["wire"].dropna())
+    assert "GetOrder -&gt; Orders" in out or "GetOrder -> Orders" in out
+
+
+def test_compile_refusal_is_shown_not_raised(editor):
+    editor.stack.add("bastion", "Jump")  # invalid: a bastion must sit in a network
+    editor.actions.compile_button.click()
+    out = editor.actions.output.value
+    assert "stackerynb-error" in out and "Jump" in out
+    assert editor.actions.template_json is None
+
+
+@pytest.mark.slow
+def test_deploy_previews_the_change_set_and_confirm_executes_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    stack = orders_stack()
+    stack.save(tmp_path / "stacks" / "orders.yaml")
+    editor = StackEditor(stack)
+    deployment = editor.actions.deploy()
+    assert deployment is not None and deployment.status == "prepared"
+    panel = editor.actions.deploy_panel
+    assert panel in editor.actions.children and panel.confirm.deployment is deployment
+    assert "GetOrder" in panel.confirm.preview.value  # the change set lists the function
+    assert not panel.confirm.confirm_button.disabled
+    panel.confirm.confirm_button.click()
+    deployment.wait(timeout=120)
+    assert deployment.status == "succeeded"
+    editor.close()
+
+
+def test_deploy_to_an_unknown_environment_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "environments.yaml").write_text("dev: {target: local}\n")
+    stack = orders_stack()
+    editor = StackEditor(stack)
+    assert editor.actions.environment.options == ("dev",)
+    editor.actions.environment.options = ["dev", "staging"]
+    editor.actions.environment.value = "staging"
+    assert editor.actions.deploy() is None
+    error = editor.actions.deploy_panel.confirm.error.value
+    assert "unknown environment" in error and "staging" in error and "defines: dev" in error
+    editor.close()
+
+
+def test_the_git_bar_sits_below_the_canvas_and_save_clears_its_unsaved_marker(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    stack = orders_stack()
+    stack.save()
+    editor = StackEditor(stack)
+    assert editor.children[-1] is editor.git_bar  # its height changes: below, so the canvas never moves
+    stack.set("GetOrder", memory=1024)
+    assert "unsaved" in editor.git_bar.unsaved_label.value
+    editor.actions.save_button.click()
+    assert editor.git_bar.unsaved_label.value == ""
+    assert StackEditor(stack, git=False).git_bar is None
+    editor.close()
+
+
+def test_editor_close_stops_following_the_stack_and_closes_its_widgets():
+    stack = orders_stack()
+    editor = StackEditor(stack)
+    node = editor.canvas.live_widget("Api")
+    editor.close()
+    stack.add("queue", "Jobs")
+    assert "Jobs" not in editor.sync.elements
+    assert node.comm is None and editor.palette.buttons["function"].comm is None

@@ -1,0 +1,178 @@
+"""Canvas gestures in plain Python: clicks, drags, connect mode, palette, toolbar and form
+edits become stack edits, and refused gestures become messages instead of tracebacks."""
+from __future__ import annotations
+
+import pytest
+
+from stackerynb import Stack
+from stackerynb.widgets.gestures import Gestures
+from stackerynb.widgets.sync import GraphSync
+
+from test_widgets_sync import CytoscapeLike, orders_stack, snapshot
+
+
+@pytest.fixture
+def stack():
+    return orders_stack()
+
+
+@pytest.fixture
+def sync(stack):
+    return GraphSync(stack)
+
+
+@pytest.fixture
+def gestures(sync):
+    return Gestures(sync)
+
+
+@pytest.fixture
+def canvas(sync):
+    return CytoscapeLike(sync)
+
+
+def test_placing_in_a_network_adds_the_tier_box_and_leaving_removes_it(stack, sync, canvas, gestures):
+    stack.add("bastion", "Jump", position=(500, 300))
+    assert "Vpc::public" not in sync.elements
+    assert "problem-error" in sync.elements["Jump"].classes  # a bastion must sit in a network
+    assert gestures.place("Jump", "Vpc")
+    assert sync.elements["Jump"].parent == "Vpc::public"
+    assert "problem-error" not in sync.elements["Jump"].classes
+    # dropped next to the network's other members, so the network's box stays compact
+    x, y = stack.layout["Jump"]
+    assert abs(x - 200) <= 400 and abs(y - 300) <= 250
+    assert gestures.place("Jump", None)
+    assert "Vpc::public" not in sync.elements
+    stack.place("Db", None)
+    assert "Vpc::private" not in sync.elements
+    assert sync.elements["Vpc"].position == (200, 300)  # an empty network is drawn where it was saved
+    assert canvas.snapshot() == snapshot(sync)
+
+
+def test_connect_mode_wires_the_two_clicked_nodes(stack, sync, canvas, gestures):
+    messages = []
+    gestures.message.connect(messages.append)
+    gestures.set_connect_mode(True)
+    gestures.tap({"data": {"id": "GetOrder"}, "position": {"x": 200, "y": 0}})
+    assert "connect-source" in sync.elements["GetOrder"].classes
+    stack.add("queue", "Jobs", position=(400, 200))
+    gestures.tap({"data": {"id": "Jobs"}})
+    assert stack.wire("GetOrder", "Jobs") is not None
+    assert "GetOrder->Jobs" in sync.elements
+    assert "connect-source" not in sync.elements["GetOrder"].classes
+    assert messages[-1].level == "info" and "Wired GetOrder -> Jobs" in messages[-1].text
+    assert canvas.snapshot() == snapshot(sync)
+
+
+def test_a_refused_wire_says_what_the_source_can_wire_to(stack, gestures):
+    messages = []
+    gestures.message.connect(messages.append)
+    gestures.set_connect_mode(True)
+    gestures.tap({"data": {"id": "Orders"}})
+    gestures.tap({"data": {"id": "Api"}})
+    assert stack.wire("Orders", "Api") is None
+    assert messages[-1].level == "error"
+    assert "a table can wire to: function" in messages[-1].text
+    # clicking the source twice cancels, and the wire that exists already is refused
+    gestures.tap({"data": {"id": "Api"}})
+    gestures.tap({"data": {"id": "Api"}})
+    assert messages[-1].text == "Wiring cancelled."
+    gestures.tap({"data": {"id": "Api"}})
+    gestures.tap({"data": {"id": "GetOrder"}})
+    assert "already exists" in messages[-1].text and len(stack.wires) == 2
+
+
+def test_tapping_outside_connect_mode_selects(sync, gestures):
+    seen = []
+    sync.selection.connect(seen.append)
+    gestures.tap({"data": {"id": "Orders"}})
+    gestures.tap({"data": {"id": "GetOrder->Orders"}})
+    assert str(sync.selected_wire()) == "GetOrder -> Orders (read)" and sync.selected_node() is None
+    assert "chosen" in sync.elements["GetOrder->Orders"].classes
+    gestures.tap({"data": {"id": "Vpc::private"}})  # a tier box stands for its network
+    assert seen == ["Orders", "GetOrder->Orders", "Vpc"]
+    assert sync.selected_node().id == "Vpc" and sync.selected_wire() is None
+    assert "chosen" not in sync.elements["GetOrder->Orders"].classes
+    gestures.tap({"nonsense": 1})  # malformed events are ignored
+    assert sync.selected == "Vpc"
+
+
+def test_dragging_a_node_records_its_position_without_echoing_it(stack, canvas, gestures):
+    gestures.grab({"data": {"id": "Api"}, "position": {"x": 0, "y": 0}})
+    gestures.release({"data": {"id": "Api"}, "position": {"x": 41.6, "y": -19.2}})
+    assert stack.layout["Api"] == (42, -19)
+    op = canvas.batches[-1][0]
+    assert (op.action, op.fields, op.echo) == ("update", ("position",), True)
+    count = len(canvas.batches)
+    gestures.release({"data": {"id": "Api"}, "position": {"x": 42, "y": -19}})  # a click, not a drag
+    assert len(canvas.batches) == count
+    stack.move("Api", 5, 5)  # a move from Python is sent to the browser
+    assert canvas.batches[-1][0].echo is False
+
+
+def test_dragging_a_network_box_moves_its_members(stack, gestures):
+    stack.add("function", "Inner", network="Vpc", position=(300, 300))
+    gestures.grab({"data": {"id": "Vpc"}, "position": {"x": 250, "y": 300}})
+    gestures.release({"data": {"id": "Vpc"}, "position": {"x": 270, "y": 340}})
+    assert stack.layout["Db"] == (220, 340) and stack.layout["Inner"] == (320, 340)
+    gestures.grab({"data": {"id": "Vpc::private"}, "position": {"x": 270, "y": 340}})
+    gestures.release({"data": {"id": "Vpc::private"}, "position": {"x": 260, "y": 340}})
+    assert stack.layout["Db"] == (210, 340) and stack.layout["Inner"] == (310, 340)
+
+
+def test_palette_adds_numbered_nodes_at_free_spots_and_selects_them(stack, sync, gestures):
+    first = gestures.add_node("function")
+    second = gestures.add_node("function")
+    assert (first, second) == ("Function1", "Function2")
+    assert sync.selected == "Function2"
+    layout = stack.layout
+    others = [p for k, p in layout.items() if k not in (first, second)]
+    assert layout[first] != layout[second] and not {layout[first], layout[second]} & set(others)
+    assert gestures.add_node("rest_api") == "RestApi1"
+    assert gestures.add_node("no_such_kind") is None
+    assert gestures.last_message.level == "error" and "unknown kind" in gestures.last_message.text
+
+
+def test_delete_removes_the_selected_node_or_wire(stack, sync, gestures):
+    assert not gestures.delete_selected()
+    assert gestures.last_message.level == "error"
+    sync.select("GetOrder->Orders")
+    assert gestures.delete_selected() and stack.wire("GetOrder", "Orders") is None
+    assert sync.selected is None
+    sync.select("GetOrder")
+    assert gestures.delete_selected()
+    assert "GetOrder" not in stack and "GetOrder" not in sync.elements and "Api->GetOrder" not in sync.elements
+
+
+def test_refused_form_edits_leave_the_stack_alone_and_say_why(stack, gestures):
+    assert not gestures.set_setting("GetOrder", "memory", 5)
+    assert "out of range" in gestures.last_message.text
+    assert not gestures.rename("GetOrder", "Get Order")
+    assert not gestures.rename("GetOrder", "Orders")
+    assert not gestures.place("Api", "Vpc")  # a Rest Api does not sit inside a network
+    assert not gestures.place("GetOrder", "Orders")
+    assert stack == orders_stack()
+    assert gestures.rename("GetOrder", " GetOrder ")  # unchanged name: nothing to do
+
+
+def test_nodes_added_in_python_without_a_position_get_a_free_spot_recorded_on_save(stack, sync, gestures):
+    stack.add("queue", "Jobs")
+    spot = sync.position("Jobs")
+    assert spot is not None and spot not in [sync.position(n.id) for n in stack.nodes if n.id != "Jobs"]
+    assert "Jobs" not in stack.layout and sync.unsaved_positions() == {"Jobs": spot}
+    gestures.record_positions()
+    assert stack.layout["Jobs"] == spot and sync.unsaved_positions() == {}
+
+
+def test_a_stack_without_positions_is_laid_out_wires_left_to_right():
+    s = Stack("imported")
+    for kind, node_id in (("table", "Orders"), ("function", "GetOrder"), ("rest_api", "Api")):
+        s.add(kind, node_id)
+    s.connect("Api", "GetOrder")
+    s.connect("GetOrder", "Orders")
+    sync = GraphSync(s)
+    xs = {n: sync.position(n)[0] for n in ("Api", "GetOrder", "Orders")}
+    assert xs["Api"] < xs["GetOrder"] < xs["Orders"]
+    assert s.layout == {}  # showing a stack does not edit it
+    Gestures(sync).auto_layout()
+    assert set(s.layout) == {"Api", "GetOrder", "Orders"}
