@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from stackerynb.atomic import write_atomically
+from stackerynb.files import read_text, write_atomically
 from stackerynb.errors import StackError
 from stackerynb.model.elements import Node, Wire
 
@@ -289,16 +289,4 @@ def _read_raw(reader: _Reader, node) -> dict:
 
 def read_stack(path: str | Path):
     """Load the stack file at ``path``."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise StackError(f"{path}: no such stack file") from None
-    except OSError as exc:
-        raise StackError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise StackError(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
-    return parse_stack(text, str(path), path)
+    return parse_stack(read_text(path, "stack file"), str(path), Path(path))

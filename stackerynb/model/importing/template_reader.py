@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
+from stackerynb.files import read_text
 
 # Tags whose long form is not simply Fn::<Name>.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
@@ -197,18 +198,4 @@ def _check_shape(data, filename: str, lines: dict) -> None:
 
 def read_template(path: str | Path) -> Template:
     """Read the template file at ``path``."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise StackError(f"{path}: no such template file") from None
-    except IsADirectoryError:
-        raise StackError(f"{path}: is a folder, not a template file") from None
-    except OSError as exc:
-        raise StackError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise StackError(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
-    return parse_template(text, str(path))
+    return parse_template(read_text(path, "template file", encoding="utf-8-sig"), str(path))
