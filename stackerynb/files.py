@@ -49,3 +49,20 @@ def read_text(path: str | Path, what: str, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise StackError(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
+
+
+def yaml_error(exc: Exception, filename: str, text: str = "") -> StackError:
+    """A StackError naming ``filename`` and the line for a PyYAML error (or too deep nesting).
+    ``text`` lets a ReaderError (bad characters, found before parsing) give its line too."""
+    import yaml
+
+    if isinstance(exc, RecursionError):
+        return StackError(f"{filename}: nesting is too deep to read")
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1
+        return StackError(f"{filename}:{line}: not valid YAML: {exc.reason}")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        return StackError(f"{filename}:{line}: not valid YAML: {exc.problem or exc}")
+    return StackError(f"{filename}: not valid YAML: {exc}")

@@ -138,3 +138,10 @@ def test_short_form_yaml_reads_as_the_long_form(value):
     assert parse_template(text, "t.yaml").resources["R"]["Properties"]["V"] == value
     as_json = json.dumps({"Resources": {"R": {"Type": "AWS::SQS::Queue", "Properties": {"V": value}}}})
     assert parse_template(as_json, "t.json").resources["R"]["Properties"]["V"] == value
+
+
+def test_control_characters_name_the_line():
+    from stackerynb import StackError
+    from stackerynb.model.importing.template_reader import parse_template
+    with pytest.raises(StackError, match=r"t.yaml:2: not valid YAML"):
+        parse_template("Resources:\n  A: \x00", "t.yaml")

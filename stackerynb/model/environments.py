@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
+from stackerynb.files import read_text, yaml_error
 
 FILENAME = "environments.yaml"
 ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
@@ -100,13 +101,11 @@ def load_environments(folder: str | Path | None) -> dict[str, Environment] | Non
     path = Path(folder) / FILENAME
     if not path.exists():
         return None
+    text = read_text(path, "environments file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise StackError(f"{path}:{line}: not valid YAML: {exc.problem}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise StackError(f"{path}: cannot read: {exc}") from None
+        raw = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_error(exc, str(path), text) from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):

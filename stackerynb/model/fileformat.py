@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from stackerynb.files import read_text, write_atomically
+from stackerynb.files import read_text, write_atomically, yaml_error
 from stackerynb.errors import StackError
 from stackerynb.model.elements import Node, Wire
 
@@ -174,21 +174,14 @@ def parse_stack(text: str, filename: str = "<stack>", path: Path | None = None):
     from stackerynb.model.stack import Stack
 
     try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:  # raised while checking the characters up front
-        line = text[: exc.position].count("\n") + 1
-        raise StackError(f"{filename}:{line}: not valid YAML: {exc.reason}") from None
+        loader = yaml.SafeLoader(text)  # checks the characters up front
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, filename, text) from None
     try:
         try:
             root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise StackError(f"{filename}:{line}: not valid YAML: {exc.problem or exc}") from None
-        except yaml.YAMLError as exc:
-            raise StackError(f"{filename}: not valid YAML: {exc}") from None
-        except RecursionError:
-            raise StackError(f"{filename}: nesting is too deep to be a stack file") from None
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise yaml_error(exc, filename, text) from None
         if root is None:
             raise StackError(f"{filename}:1: the file is empty; a stack file needs at least name: and nodes:")
         reader = _Reader(filename, loader)

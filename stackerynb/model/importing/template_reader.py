@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
-from stackerynb.files import read_text
+from stackerynb.files import read_text, yaml_error
 
 # Tags whose long form is not simply Fn::<Name>.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
@@ -156,19 +156,16 @@ def parse_template(text: str, filename: str = "<template>") -> Template:
             raise StackError(f"{filename}: nesting is too deep to be a template") from None
         lines = _resource_lines_json(stripped, data) if isinstance(data, dict) else {}
     else:
-        loader = _TemplateLoader(text)
+        try:
+            loader = _TemplateLoader(text)  # checks the characters up front
+        except yaml.YAMLError as exc:
+            raise yaml_error(exc, filename, text) from None
         try:
             data = loader.get_single_data()
         except _LineError as exc:
             raise StackError(f"{filename}:{exc.line}: {exc.message}") from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise StackError(f"{filename}:{line}: not valid YAML: {exc.problem or exc}") from None
-        except yaml.YAMLError as exc:
-            raise StackError(f"{filename}: not valid YAML: {exc}") from None
-        except RecursionError:
-            raise StackError(f"{filename}: nesting is too deep to be a template") from None
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise yaml_error(exc, filename, text) from None
         finally:
             loader.dispose()
         lines = _resource_lines_yaml(text) if isinstance(data, dict) else {}
