@@ -8,27 +8,12 @@ from stackerynb import Stack
 from stackerynb.widgets.gestures import Gestures
 from stackerynb.widgets.sync import GraphSync
 
-from test_widgets_sync import CytoscapeLike, orders_stack, snapshot
-
-
-@pytest.fixture
-def stack():
-    return orders_stack()
-
-
-@pytest.fixture
-def sync(stack):
-    return GraphSync(stack)
+from test_widgets_sync import canvas, orders_stack, snapshot, stack, sync  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def gestures(sync):
     return Gestures(sync)
-
-
-@pytest.fixture
-def canvas(sync):
-    return CytoscapeLike(sync)
 
 
 def test_placing_in_a_network_adds_the_tier_box_and_leaving_removes_it(stack, sync, canvas, gestures):

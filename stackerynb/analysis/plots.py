@@ -28,6 +28,15 @@ def _axes(ax, figsize=(7, 4.5)):
     return fig, fig.add_subplot()
 
 
+def _label(ax, xlabel: str, ylabel: str, title: str) -> None:
+    """Axis labels, title, a light grid and a small legend: the look every plot here shares."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
 def _finish(fig, path):
     if path is not None:
         fig.savefig(Path(path), format="png")
@@ -121,11 +130,7 @@ def coldstart_rate_vs_keep_alive(invocations: pd.DataFrame, durations=None,
         g = data[data["function"] == name]
         ax.plot(g["keep_alive"] / 60, g["cold_start_rate"] * 100, marker="o",
                 label=name, linewidth=2.5 if name == "all" else 1.2, color="black" if name == "all" else None)
-    ax.set_xlabel("keep-alive, minutes")
-    ax.set_ylabel("cold starts, % of invocations")
-    ax.set_title("cold-start rate vs keep-alive")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _label(ax, "keep-alive, minutes", "cold starts, % of invocations", "cold-start rate vs keep-alive")
     return _finish(fig, path)
 
 
@@ -179,9 +184,5 @@ def latency_cdf(latencies, *, ax=None, path=None, log: bool = True):
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("latency, ms")
-    ax.set_ylabel("fraction of requests")
-    ax.set_title("latency CDF")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    _label(ax, "latency, ms", "fraction of requests", "latency CDF")
     return _finish(fig, path)
