@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stackerynb import Stack, StackError
-from stackerynb.model import gitstore
+from stackerynb.store import gitstore
 from stackerynb.model.elements import Change
 
 

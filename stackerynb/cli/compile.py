@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from stackerynb.files import write_atomically
+from stackerynb.store.files import write_atomically
 from stackerynb.cli.common import add_stack_arguments, load
 
 

@@ -116,7 +116,7 @@ def refuse_if_stuck(status: str | None, cf_stack: str, cloud: Cloud) -> None:
 
 def git_facts(stack) -> dict:
     """sha, branch and dirty flag of what is being deployed (``sha`` is "none" outside git)."""
-    from stackerynb.model import gitstore
+    from stackerynb.store import gitstore
     try:
         info = gitstore.vcs_info(stack.path, stack)
     except Exception as exc:  # noqa: BLE001 - a broken repository must not block a deploy

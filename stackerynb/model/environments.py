@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
-from stackerynb.files import read_text, yaml_error
+from stackerynb.store.files import read_text, yaml_error
 
 FILENAME = "environments.yaml"
 ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from stackerynb.files import read_text, write_atomically, yaml_error
+from stackerynb.store.files import read_text, write_atomically, yaml_error
 from stackerynb.errors import StackError
 from stackerynb.model.elements import Node, Wire
 

@@ -40,7 +40,7 @@ class Stack:
         # A CloudFormation fragment kept verbatim (resources an import could not map to kinds);
         # saved in the file's raw section and added to every compiled template as it is.
         self.raw: dict = {}
-        self.vcs = None  # what the file held when loaded or saved; set by stackerynb.model.gitstore
+        self.vcs = None  # what the file held when loaded or saved; set by stackerynb.store.gitstore
 
     # ----------------------------------------------------------------- reading
     @property
@@ -330,7 +330,7 @@ class Stack:
         """Read a stack file; StackError naming the file and line when it is malformed.
         The stack remembers what it read (and the git commit and branch) so ``save`` can refuse
         to overwrite a change made since."""
-        from stackerynb.model import gitstore
+        from stackerynb.store import gitstore
         return gitstore.load(path)
 
     @classmethod
@@ -356,7 +356,7 @@ class Stack:
         stack loaded or saved it; the error offers ``reload(confirm=True)`` or ``save(branch=...)``.
         ``branch="feature-x"`` creates that git branch (like ``git checkout -b``), carrying the
         edits over, and saves there."""
-        from stackerynb.model import gitstore
+        from stackerynb.store import gitstore
         target = Path(path) if path is not None else (self.path or Path("stacks") / f"{self.name}.yaml")
         gitstore.save(self, target, branch=branch)
         self.path = target
@@ -365,18 +365,18 @@ class Stack:
     def commit(self, message: str) -> str:
         """Save (checked as ``save`` is) and git-commit the stack file alone; returns the commit sha.
         Pushing stays your choice."""
-        from stackerynb.model import gitstore
+        from stackerynb.store import gitstore
         return gitstore.commit(self, message)
 
     def reload(self, confirm: bool = False) -> "Stack":
         """Read the stack file again into this stack (the canvas follows); discarding unsaved
         edits needs ``confirm=True``."""
-        from stackerynb.model import gitstore
+        from stackerynb.store import gitstore
         return gitstore.reload(self, confirm=confirm)
 
     def changed_underneath(self) -> str | None:
         """Why saving now would be refused (the file or the branch changed), or None."""
-        from stackerynb.model import gitstore
+        from stackerynb.store import gitstore
         return gitstore.changed_underneath(self)
 
 

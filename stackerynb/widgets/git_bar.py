@@ -3,7 +3,7 @@ ways out of a conflict ("Create branch..." and "Reload").
 
     bar = GitBar(stack)          # embed it above the canvas: VBox([GitBar(stack), canvas])
 
-The bar polls :func:`stackerynb.model.gitstore.changed_underneath` every ``poll_seconds`` on the
+The bar polls :func:`stackerynb.store.gitstore.changed_underneath` every ``poll_seconds`` on the
 kernel's own event loop (``loop.call_later``), so the check never runs on another thread and
 never while a cell is running. Outside a kernel (tests, scripts) there is no loop: call
 :meth:`GitBar.refresh` yourself, as the editor may also do after each canvas interaction.
@@ -16,7 +16,7 @@ import html
 import ipywidgets as widgets
 
 from stackerynb.errors import StackError
-from stackerynb.model import gitstore
+from stackerynb.store import gitstore
 
 WARNING_STYLE = "color:#b45309;font-weight:600"
 

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
-from stackerynb.files import read_text, yaml_error
+from stackerynb.store.files import read_text, yaml_error
 
 # Tags whose long form is not simply Fn::<Name>.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
