@@ -13,7 +13,7 @@ from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as e
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.api import route_path
 from stackerynb.compile.emitters.common import name
-from stackerynb.compile.refs import arn, value
+from stackerynb.compile.refs import arn, text_value, value
 from stackerynb.model.elements import Wire
 
 # Largest batch SQS hands a function without a batching window; FIFO queues stop here.
@@ -48,7 +48,7 @@ def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) 
     props = dict(Id=target.node.id, Arn=value(target.attribute("arn")))
     payload = source.node.get("payload")
     if payload:
-        props["Input"] = payload
+        props["Input"] = text_value(payload)
     if target.node.kind == "queue" and target.node.get("fifo"):
         props["SqsParameters"] = events.SqsParameters(MessageGroupId=source.node.id)
     source.handles["targets"].append(events.Target(**props))

@@ -14,8 +14,6 @@ from troposphere import AWSHelperFn, GetAtt, Ref, Sub
 _WHOLE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}")
 _ANY = re.compile(r"\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}")
 
-_UNESCAPED = re.compile(r"\$\{(?!!)")
-
 PARTITION_ARN = "arn:${AWS::Partition}"
 
 
@@ -40,12 +38,23 @@ def literal(text: str) -> str:
     return text.replace("${", "${!")
 
 
+def text_value(text) -> "str | AWSHelperFn":
+    """The CloudFormation value for text the user wrote (a setting), kept exactly as written.
+
+    Every setting's text goes into the template through here. Text holding ``${`` becomes
+    ``Fn::Sub`` with the ``${`` escaped as ``${!``: CloudFormation then writes ``${`` as it is,
+    where a plain string would be read as a substitution by cfn-lint (E1029) and by tools.
+    """
+    return value(literal(text)) if isinstance(text, str) else text
+
+
 def value(text) -> "str | AWSHelperFn":
-    """The CloudFormation value for Sub text: a literal, ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``."""
+    """The CloudFormation value for Sub text: a literal, ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``.
+
+    Escaped ``${!`` stays in a ``Fn::Sub`` (which writes it as ``${``), never a plain string.
+    """
     if not isinstance(text, str) or "${" not in text:
         return text
-    if not _UNESCAPED.search(text):
-        return text.replace("${!", "${")  # only escaped text: a plain literal
     whole = _WHOLE.fullmatch(text)
     if whole:
         name, attribute = whole.groups()

@@ -10,7 +10,7 @@ from troposphere import secretsmanager, ssm
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.names import camel, logical_id
 from stackerynb.compile.overrides import setting_text
-from stackerynb.compile.refs import arn, ref, value
+from stackerynb.compile.refs import arn, ref, text_value, value
 
 PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 MAX_VALUE = 4096  # standard-tier SSM parameters
@@ -55,7 +55,7 @@ def emit_config_store(ctx: Compilation, node) -> Parts:
 
 def emit_secret(ctx: Compilation, node) -> Parts:
     sid = node.id
-    props = dict(Description=node.get("description") or f"{sid} of {ctx.stack_name} ({ctx.env_name})")
+    props = dict(Description=text_value(node.get("description")) or f"{sid} of {ctx.stack_name} ({ctx.env_name})")
     if node.get("generate"):
         props["GenerateSecretString"] = secretsmanager.GenerateSecretString(PasswordLength=node.get("length"))
     ctx.add(secretsmanager.Secret(sid, **props), sid)

@@ -12,7 +12,7 @@ from stackerynb.compile.emitters.common import group_id, private_subnets, securi
 from stackerynb.compile.emitters.function import ENV_NAME
 from stackerynb.compile.iam import grant_baseline, new_role
 from stackerynb.compile.overrides import setting_text
-from stackerynb.compile.refs import att, literal, ref, value
+from stackerynb.compile.refs import att, literal, ref, text_value, value
 
 CONTAINER = "app"
 LOG_RETENTION_DAYS = 30
@@ -59,7 +59,7 @@ def emit_service(ctx: Compilation, node) -> Parts:
     new_role(ctx, sid, parts.role, "docker_task")
 
     container = ecs.ContainerDefinition(
-        Name=CONTAINER, Image=node.get("image"), Essential=True,
+        Name=CONTAINER, Image=text_value(node.get("image")), Essential=True,
         PortMappings=[ecs.PortMapping(ContainerPort=node.get("port"), Protocol="tcp")],
         LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
             "awslogs-group": Ref(log_group.title), "awslogs-region": Ref("AWS::Region"),

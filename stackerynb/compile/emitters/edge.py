@@ -10,7 +10,7 @@ from troposphere import GetAtt, Ref, certificatemanager as acm, cloudfront as cf
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import name, public_subnets, security_group
-from stackerynb.compile.refs import arn, att, ref
+from stackerynb.compile.refs import arn, att, ref, text_value
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
 CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
@@ -53,7 +53,7 @@ def emit_cdn(ctx: Compilation, node) -> Parts:
                 CachePolicyId=CACHING_OPTIMIZED, Compress=True,
                 AllowedMethods=["GET", "HEAD"], CachedMethods=["GET", "HEAD"]))
         if node.get("default_root_object"):
-            config["DefaultRootObject"] = node.get("default_root_object")
+            config["DefaultRootObject"] = text_value(node.get("default_root_object"))
         if domain:
             config["Aliases"] = [domain]
             config["ViewerCertificate"] = cf.ViewerCertificate(

@@ -15,7 +15,7 @@ from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import private_subnets, security_group, group_id
 from stackerynb.compile.iam import grant_baseline, new_role
 from stackerynb.compile.overrides import setting_text
-from stackerynb.compile.refs import att, ref, value
+from stackerynb.compile.refs import att, ref, text_value, value
 
 ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 # Lambda sets these itself and refuses functions that define them.
@@ -79,13 +79,14 @@ def _code(ctx: Compilation, node) -> dict:
     location = ctx.code_locations.get(node.id)
     if location is not None:
         bucket, key = location
-        return {"Code": awslambda.Code(S3Bucket=bucket, S3Key=key), "Handler": node.get("handler")}
+        return {"Code": awslambda.Code(S3Bucket=bucket, S3Key=key), "Handler": text_value(node.get("handler"))}
     if node.get("code"):
         bucket = ctx.parameter(Parameter(ARTIFACT_BUCKET, Type="String", Description=(
             "S3 bucket holding the packaged function code (the deploy step fills it in)")))
         return {"Code": awslambda.Code(S3Bucket=value(bucket),
                                        S3Key=f"{ctx.stack_name}/{ctx.env_name}/{node.id}.zip"),
-                "Handler": node.get("handler"), "Metadata": {"stackerynb": {"code": node.get("code")}}}
+                "Handler": text_value(node.get("handler")),
+                "Metadata": {"stackerynb": {"code": text_value(node.get("code"))}}}
     starter = starter_code.starter_for(node.get("runtime"))
     if starter is None:
         ctx.problem(node.id, "code", f"runtime {node.get('runtime')} has no starter handler "
