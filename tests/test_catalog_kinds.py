@@ -130,3 +130,12 @@ def test_every_icon_has_a_glyph_in_the_installed_fonts():
         covered |= set(TTFont(path, lazy=True).getBestCmap())
     missing = {k.name: k.icon for k in kinds() if not all(ord(ch) in covered for ch in k.icon)}
     assert not missing
+
+
+def test_health_check_path_takes_any_absolute_url_path():
+    health = kind("load_balancer").settings["health_check_path"]
+    for good in ["/", "/health", "/api/v1/ping", "/status.json", "/a-b_c~d/%20e", "/v1/"]:
+        assert health.check(good) is None, good
+    for bad in ["", "health", "//", "/a b", "http://x/health", "/" + "a" * 1024]:
+        assert health.check(bad) is not None, bad
+

@@ -55,6 +55,17 @@ def test_routes_that_api_gateway_would_refuse():
     assert "{id}, {name}" in text
 
 
+
+@pytest.mark.parametrize("path", ["/a/../admin", "/..", "/./x", "/orders/."])
+def test_dot_segments_in_routes_are_refused_naming_node_and_setting(path):
+    s = Stack("dots")
+    s.add("rest_api", "Api", routes={"Fn": path})
+    s.add("function", "Fn")
+    s.connect("Api", "Fn")
+    found, text = problems_of(s)
+    assert found == {("Api", "routes")}
+    assert path in text and "." in text and "Fn" in text
+
 def test_fifo_and_subscriptions_must_agree():
     s = Stack("fifo")
     s.add("topic", "Orders", fifo=True)

@@ -121,7 +121,7 @@ def load_balancer_target(ctx: Compilation, wire: Wire, source: Parts, target: Pa
     network = ctx.parts[source.node.network]
     ctx.add(elb.TargetGroup(
         logical, TargetType="ip", Protocol="HTTP", Port=target.port, VpcId=Ref(network.handles["vpc"]),
-        HealthCheckPath=health, Matcher=elb.Matcher(HttpCode="200-399"),
+        HealthCheckPath=text_value(health), Matcher=elb.Matcher(HttpCode="200-399"),
         TargetGroupAttributes=[elb.TargetGroupAttribute(Key="deregistration_delay.timeout_seconds", Value="30")]), lid)
     target.handles["load_balancers"].append(ecs.LoadBalancer(
         ContainerName="app", ContainerPort=target.port, TargetGroupArn=Ref(logical)))

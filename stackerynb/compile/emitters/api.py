@@ -19,6 +19,7 @@ from stackerynb.compile.names import camel, logical_id
 from stackerynb.compile.refs import att, ref
 
 SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}")
+DOT_SEGMENTS = (".", "..")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "'*'",
     "Access-Control-Allow-Methods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
@@ -132,6 +133,12 @@ def _check_paths(ctx: Compilation, node, routes) -> bool:
         if not path.startswith("/") or any(not SEGMENT.fullmatch(s) for s in segments):
             ctx.problem(node.id, "routes", f"route {path!r} for {fid} must be / or /segment/... made of "
                         "letters, digits, . _ - or {name} path variables")
+            ok = False
+            continue
+        if any(s in DOT_SEGMENTS for s in segments):
+            # clients and proxies collapse /a/../b to /b, so such a route answers a path it does not show
+            ctx.problem(node.id, "routes", f"route {path!r} for {fid} has a . or .. segment; write the "
+                        "path it stands for")
             ok = False
             continue
         if path in seen:
