@@ -64,15 +64,53 @@ def test_a_violation_blocks_a_production_compile_naming_node_and_rule():
     assert [(p.node, p.code, p.severity) for p in error.value.problems] == [("Checkout", "G006", "error")]
 
 
-def test_bastion_open_to_the_world_blocks_production_only():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", GovernanceWarning)
-        assert compile_report(open_bastion(), DEV).problems == []
+def test_bastion_open_to_the_world_warns_outside_production_and_blocks_production():
+    with pytest.warns(GovernanceWarning, match="G005"):
+        (problem,) = compile_report(open_bastion(), DEV).problems
+    assert (problem.node, problem.setting, problem.code, problem.severity) == ("Jump", "allowed_cidrs", "G005", "warning")
     with pytest.raises(StackError) as error:
         compile_stack(open_bastion(), PROD)
     (problem,) = error.value.problems
     assert (problem.node, problem.setting, problem.code) == ("Jump", "allowed_cidrs", "G005")
-    assert "SSH from anywhere" in problem.message
+    assert "SSH from the world" in problem.message
+
+
+@pytest.mark.parametrize("cidrs", [["0.0.0.0/1", "128.0.0.0/1"], ["::/1", "8000::/1"],
+                                   ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"], ["::/0"]])
+def test_ssh_open_to_the_world_in_pieces_is_still_open_to_the_world(cidrs):
+    s = open_bastion()
+    s.set("Jump", allowed_cidrs=cidrs)
+    with pytest.raises(StackError) as error:
+        compile_stack(s, PROD)
+    (problem,) = error.value.problems
+    assert problem.code == "G005" and "SSH from the world" in problem.message
+
+
+def test_ssh_from_half_the_internet_is_open_and_from_an_office_is_not():
+    s = open_bastion()
+    s.set("Jump", allowed_cidrs=["0.0.0.0/1"])
+    with pytest.raises(StackError, match=r"SSH from 50% of the IPv4 internet"):
+        compile_stack(s, PROD)
+    s.set("Jump", allowed_cidrs=["203.0.113.0/24", "198.51.100.0/24", "2001:db8::/32"])
+    assert compile_report(s, PROD).problems == []
+
+
+def test_exposure_is_measured_per_port_over_all_rules_of_a_group():
+    from stackerynb.compile.governance.network import exposures
+
+    class Context:
+        resources = {"G": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 20, "ToPort": 25, "CidrIp": "0.0.0.0/1"},
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "128.0.0.0/1"}]}},
+            "Extra": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+                "GroupId": {"Fn::GetAtt": ["G", "GroupId"]}, "IpProtocol": "-1", "CidrIpv6": "::/1"}}}
+
+        def resources_of_type(self, *types):
+            return [(k, b["Properties"]) for k, b in self.resources.items() if b["Type"] in types]
+    found = {(e.low, e.high): (e.share_v4, e.share_v6) for e in exposures(Context(), "G")}
+    assert found == {(0, 19): (0, 0.5), (20, 21): (0.5, 0.5), (22, 22): (1.0, 0.5), (23, 25): (0.5, 0.5),
+                     (26, 65535): (0, 0.5)}
+    assert [(e.low, e.share_v4) for e in exposures(Context(), "G", port=22)] == [(22, 1.0)]
 
 
 def test_check_false_skips_governance():
@@ -172,8 +210,11 @@ def test_g006_catches_literal_master_passwords_and_secret_parameters():
 def test_secret_like_names():
     from stackerynb.compile.governance.rules.g006_secrets_not_in_plain_text import secret_like
     assert all(map(secret_like, ["DB_PASSWORD", "apiKey", "GITHUB_TOKEN", "client-secret", "PRIVATE_KEY"]))
+    assert all(map(secret_like, ["DB_PASS", "PGPASSWORD", "STRIPE_KEY", "AUTH_HEADER", "pass", "Authorization",
+                                 "MYSQL_PWD", "sessionKey"]))
     assert not any(map(secret_like, ["DB_PASSWORD_ARN", "TOKEN_BUCKET_HOST", "SECRET_NAME", "KEYBOARD",
-                                     "PASSWORD_LENGTH", "TABLE_NAME"]))
+                                     "PASSWORD_LENGTH", "TABLE_NAME", "PARTITION_KEY", "S3_KEY", "KMS_KEY",
+                                     "AUTH_MODE", "PASSPORT_OFFICE", "BYPASS_CACHE"]))
 
 
 def test_rule_objects_are_accepted_too():
@@ -183,3 +224,107 @@ def test_rule_objects_are_accepted_too():
     s.add("queue", "Forbidden")
     with pytest.warns(GovernanceWarning, match="ORG9"):
         compile_report(s, DEV, rules=[rule])
+
+
+# ---------------------------------------------------------------- admin policies, raw and SAM
+ADMIN_ATTACHMENTS = [
+    ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []},
+                        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}),
+    ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []},
+                        "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/PowerUserAccess"}]}),
+    ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []}, "ManagedPolicyArns": [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/IAMFullAccess"]]}]}),
+    ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []},
+                        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AmazonElasticMapReduceFullAccess"]}),
+    ("AWS::Serverless::Function", {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x",
+                                   "Policies": ["AdministratorAccess"]}),
+    ("AWS::Serverless::Function", {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x",
+                                   "Policies": "arn:aws:iam::aws:policy/job-function/SystemAdministrator"}),
+    ("AWS::Serverless::Function", {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x",
+                                   "Policies": [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]}),
+]
+
+
+def raw_stack(kind: str, props: dict) -> Stack:
+    s = _one_function()
+    s.raw = {"Resources": {"Extra": {"Type": kind, "Properties": props}}}
+    return s
+
+
+@pytest.mark.parametrize("kind, props", ADMIN_ATTACHMENTS, ids=lambda v: str(v)[:60] if isinstance(v, dict) else v)
+def test_admin_policies_in_raw_resources_and_sam_policies_block_production(kind, props):
+    with pytest.raises(StackError) as error:
+        compile_stack(raw_stack(kind, props), PROD)
+    codes = {p.code for p in error.value.problems}
+    assert "G001" in codes, error.value
+
+
+@pytest.mark.parametrize("policies", [["AWSLambdaBasicExecutionRole"], ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                                      [{"SQSPollerPolicy": {"QueueName": "q"}}]])
+def test_narrow_managed_policies_pass(policies):
+    props = {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x", "Policies": policies}
+    problems = compile_report(raw_stack("AWS::Serverless::Function", props), DEV, warn=False).problems
+    assert [p for p in problems if p.code == "G001"] == []
+
+
+def test_managed_policies_are_judged_by_what_they_grant():
+    from stackerynb.compile.governance.rules.g001_no_wildcard_actions import grants
+    assert "every action" in grants("AdministratorAccess")
+    assert grants("AmazonS3FullAccess").startswith("s3:*")
+    assert grants("AmazonNewServiceFullAccess")  # AWS's naming of full-admin policies
+    assert grants("AWSLambdaBasicExecutionRole") is None and grants("ReadOnlyAccess") is None
+
+
+# ---------------------------------------------------------------- secrets by name and by value
+PLAIN_SECRETS = {
+    "DB_PASS": "correct horse", "PGPASSWORD": "hunter2", "STRIPE_KEY": "abc", "AUTH_HEADER": "whatever",
+    "DATABASE_URL": "postgres://app:s3cr3t@db.internal:5432/app", "UPSTREAM": "Bearer abcdefgh12345678",
+    "SIGNER": "-----BEGIN RSA PRIVATE KEY-----\nMIIB", "PAYMENT": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "OPAQUE": "q8Zr2Lw9Xv4Nk7Tb1Ys6Hm3Pd5Fj0Gc",
+}
+HARMLESS = {"LOG_LEVEL": "info", "DATABASE_URL": "postgres://db.internal:5432/app", "PARTITION_KEY": "id",
+            "GREETING": "hello world", "DB_PASSWORD_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            "REQUEST_ID": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "COMMIT": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "SITE": "https://example.com/path/to/page", "S3_KEY": "uploads/2024/report.csv"}
+
+
+@pytest.mark.parametrize("name, value", PLAIN_SECRETS.items())
+def test_plain_text_secrets_are_found_by_name_or_value(name, value):
+    s = Stack("env")
+    s.add("function", "Fn", environment={name: value})
+    with pytest.raises(StackError) as error:
+        compile_stack(s, PROD)
+    (problem,) = error.value.problems
+    assert (problem.node, problem.setting, problem.code) == ("Fn", "environment", "G006")
+    assert name in problem.message
+
+
+def test_harmless_settings_are_not_secrets():
+    s = Stack("env")
+    s.add("function", "Fn", environment=HARMLESS)
+    s.add("virtual_network", "Net")
+    s.add("docker_service", "App", network="Net", environment=HARMLESS)
+    s.add("docker_cluster", "Cluster")
+    s.connect("App", "Cluster")
+    s.add("config_store", "Config", parameters=HARMLESS)
+    assert compile_report(s, PROD).problems == []
+
+
+def test_secrets_in_config_stores_and_containers_are_found():
+    s = Stack("cfg")
+    s.add("config_store", "Config", parameters={"pass": "letmein", "region_url": "mysql://root:pw@h/db"})
+    s.add("virtual_network", "Net", nat="single")
+    s.add("docker_cluster", "Cluster")
+    s.add("docker_service", "App", network="Net", environment={"PGPASSWORD": "x"})
+    s.connect("App", "Cluster")
+    with pytest.raises(StackError) as error:
+        compile_stack(s, PROD)
+    assert sorted((p.node, p.setting) for p in error.value.problems) == [
+        ("App", "environment"), ("Config", "parameters"), ("Config", "parameters")]
+
+
+def test_secret_values_in_raw_sam_functions_are_found():
+    props = {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x",
+             "Environment": {"Variables": {"DSN": "postgres://u:p4ss@h/db"}}}
+    with pytest.raises(StackError, match="G006"):
+        compile_stack(raw_stack("AWS::Serverless::Function", props), PROD)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import warnings
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
@@ -176,8 +177,10 @@ def statements(resources: dict[str, dict]) -> Iterator[tuple[str, dict]]:
     for lid, body in resources.items():
         kind, props = body.get("Type"), body.get("Properties", {})
         documents = []
-        if kind == "AWS::IAM::Role":
-            documents = [p.get("PolicyDocument") for p in props.get("Policies", [])]
+        if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            documents = [p.get("PolicyDocument") for p in as_list(props.get("Policies")) if isinstance(p, dict)]
+        elif kind in SAM_WITH_POLICIES:  # inline documents among SAM's Policies
+            documents = [p for p in as_list(props.get("Policies")) if isinstance(p, dict) and "Statement" in p]
         elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::SQS::QueuePolicy",
                       "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy"):
             documents = [props.get("PolicyDocument")]
@@ -192,6 +195,53 @@ def statements(resources: dict[str, dict]) -> Iterator[tuple[str, dict]]:
             for statement in [found] if isinstance(found, dict) else found:
                 if isinstance(statement, dict):
                     yield lid, statement
+
+
+SAM_WITH_POLICIES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+_AWS_MANAGED = re.compile(r"^arn:(?:aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/(.+)$")
+
+
+def managed_policies(resources: dict[str, dict]) -> Iterator[tuple[str, str]]:
+    """``(logical id, name)`` for every AWS managed policy attached in the template: a role's,
+    user's or group's ``ManagedPolicyArns`` (``arn:aws:iam::aws:policy/NAME``, also written with
+    ``${AWS::Partition}`` or Fn::Join) and the policy names or ARNs among SAM ``Policies``.
+    The name keeps its path: ``job-function/SystemAdministrator``."""
+    for lid, body in resources.items():
+        kind, props = body.get("Type"), body.get("Properties", {})
+        if kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            values = as_list(props.get("ManagedPolicyArns"))
+        elif kind in SAM_WITH_POLICIES:
+            values = [p for p in as_list(props.get("Policies")) if not isinstance(p, dict) or "Statement" not in p]
+        else:
+            continue
+        for item in values:
+            text = intrinsic_text(item)
+            if text is None:
+                continue
+            found = _AWS_MANAGED.match(text)
+            if found:
+                yield lid, found.group(1)
+            elif kind in SAM_WITH_POLICIES and not text.startswith("arn:") and "${" not in text:
+                yield lid, text  # SAM reads a bare name as an AWS managed policy
+
+
+def intrinsic_text(value) -> str | None:
+    """A value as Sub text when it can be read without deploying: a string, ``Fn::Sub`` text,
+    ``Fn::Join`` of such parts, ``Ref`` as ``${Name}``; None otherwise (``Fn::If``, ...)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return "${%s}" % arg
+        if key == "Fn::Sub":
+            text = arg[0] if isinstance(arg, list) and arg else arg
+            return text if isinstance(text, str) else None
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            parts = [intrinsic_text(p) for p in arg[1]]
+            if isinstance(arg[0], str) and all(p is not None for p in parts):
+                return arg[0].join(parts)
+    return None
 
 
 def as_list(value) -> list:
