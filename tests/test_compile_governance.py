@@ -10,7 +10,6 @@ import pytest
 from stackerynb import Stack, StackError
 from stackerynb.catalog._data import load_table
 from stackerynb.compile import GovernanceWarning, Rule, compile_report, compile_stack, governance
-from stackerynb.compile.iam import WILDCARD_RESOURCE_ACTIONS
 from stackerynb.model.environments import Environment
 
 DEV = Environment(name="dev")
@@ -41,11 +40,15 @@ def test_rules_are_discovered_one_per_module_with_id_description_and_source():
         assert rule.description and rule.source.startswith("https://")
 
 
-def test_wildcard_resource_actions_are_data_with_reasons():
-    raw = load_table("iam.yaml")["wildcard_resource_actions"]
-    assert set(raw) == set(WILDCARD_RESOURCE_ACTIONS)
-    assert all(len(reason) > 20 for reason in raw.values())
-    assert "ec2:CreateNetworkInterface" in raw and "xray:PutTraceSegments" in raw
+def test_which_actions_take_resource_star_is_aws_data_not_ours():
+    from stackerynb.compile import iam_reference
+    assert "wildcard_resource_actions" not in load_table("iam.yaml")
+    for action in ["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments",
+                   "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"]:
+        assert iam_reference.wildcard_only(action), action
+    for action in ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                   "ec2:UnassignPrivateIpAddresses", "ecr:BatchGetImage", "s3:Get*", "nosuch:Thing"]:
+        assert not iam_reference.wildcard_only(action), action
 
 
 def test_a_plain_text_secret_warns_outside_production():
@@ -328,3 +331,57 @@ def test_secret_values_in_raw_sam_functions_are_found():
              "Environment": {"Variables": {"DSN": "postgres://u:p4ss@h/db"}}}
     with pytest.raises(StackError, match="G006"):
         compile_stack(raw_stack("AWS::Serverless::Function", props), PROD)
+
+
+# ---------------------------------------------------------------- G002 walks every statement
+def network_function_template():
+    s = Stack("vpc-fn")
+    s.add("virtual_network", "Net")
+    s.add("function", "Fn", network="Net")
+    template, owners = compiled_data(s)
+    return s, template, owners
+
+
+def test_compiled_network_function_scopes_its_interface_actions():
+    s, template, owners = network_function_template()
+    assert run(template, s, owners) == []
+
+
+@pytest.mark.parametrize("seed", [
+    {"Effect": "Allow", "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeSubnets"], "Resource": "*"},
+    {"Effect": "Allow", "Action": "ec2:DeleteNetworkInterface", "Resource": ["*"]},
+    {"Effect": "Allow", "Action": ["ecr:BatchGetImage"],
+     "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/*"}},
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/*"},
+    {"Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*"},
+])
+def test_g002_flags_resource_star_on_actions_aws_lets_be_scoped(seed):
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    seeded["Resources"]["FnRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(seed)
+    assert run(seeded, s, owners) == [("G002", "Fn")]
+
+
+@pytest.mark.parametrize("where", ["managed_policy", "sam_inline", "queue_policy"])
+def test_g002_walks_statements_wherever_they_are(where):
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    bad = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}
+    if where == "managed_policy":
+        body = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [bad]}}}
+    elif where == "sam_inline":
+        body = {"Type": "AWS::Serverless::Function", "Properties": {"Policies": [{"Statement": [bad]}]}}
+    else:
+        body = {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [], "PolicyDocument": {
+            "Statement": [{**bad, "Principal": {"Service": "sns.amazonaws.com"}}]}}}
+    seeded["Resources"]["Extra"] = body
+    assert run(seeded, s, owners) == [("G002", None)]
+
+
+def test_g002_leaves_wildcard_only_actions_and_conditioned_interfaces_alone():
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    seeded["Resources"]["FnRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] += [
+        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "ecr:GetAuthorizationToken"], "Resource": "*"},
+        {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": "*"}]
+    assert run(seeded, s, owners) == []

@@ -150,7 +150,16 @@ def test_function_in_a_network_gets_a_security_group_and_private_subnets():
     assert vpc["SecurityGroupIds"] == [{"Fn::GetAtt": ["NodeSecurityGroup", "GroupId"]}]
     rows = result.permissions()
     star = rows[rows["resources"].apply(lambda r: r == ["*"])]
-    assert len(star) == 1 and "ec2:CreateNetworkInterface" in star["actions"].iloc[0]
+    assert len(star) == 1 and star["actions"].iloc[0] == ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    # interface actions are scoped: the network's private subnets and the function's group,
+    # and interfaces Lambda has yet to create only inside this network's VPC
+    eni = rows[rows["actions"].apply(lambda a: "ec2:DeleteNetworkInterface" in a)].iloc[0]
+    assert eni["resources"] == ["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"]
+    assert json.loads(eni["condition"]) == {
+        "ArnEquals": {"ec2:Vpc": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${Net}"}}
+    create = rows[rows["actions"].apply(lambda a: a == ["ec2:CreateNetworkInterface"])].iloc[0]
+    assert [r.rsplit(":", 1)[1] for r in create["resources"]] == [
+        "subnet/${NetPrivateSubnet1}", "subnet/${NetPrivateSubnet2}", "security-group/${NodeSecurityGroup.GroupId}"]
     assert lint(result.to_json())[0] == []
 
 
@@ -308,6 +317,15 @@ def test_private_ecr_image_lets_only_the_execution_role_pull_that_repository():
     assert pulls["resources"].tolist() == [["*"], [
         "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/team/app"]]
 
+
+
+@pytest.mark.parametrize("repository", ["*", "team/*", "app?", "Team/App"])
+def test_an_ecr_image_naming_no_single_repository_is_refused(repository):
+    image = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}:latest"
+    with pytest.raises(StackError) as error:
+        compile_report(alone("docker_service", image=image), DEV)
+    assert [(p.node, p.setting) for p in error.value.problems] == [("Node", "image")]
+    assert "ECR repository name" in str(error.value)
 
 def test_bastion_lets_in_only_the_configured_addresses_and_users():
     result, t = compiled(alone("bastion", allowed_cidrs=["203.0.113.0/24", "2001:db8::/32"]))

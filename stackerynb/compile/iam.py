@@ -17,7 +17,6 @@ from stackerynb.compile.names import camel
 from stackerynb.compile.refs import value
 
 _DATA = load_table("iam.yaml")
-WILDCARD_RESOURCE_ACTIONS: dict[str, str] = dict(_DATA["wildcard_resource_actions"])
 TRUST: dict[str, str] = dict(_DATA["trust"])
 BASELINES: dict[str, dict] = dict(_DATA["baselines"])
 POLICY_VERSION = "2012-10-17"
@@ -39,8 +38,21 @@ def grant_baseline(ctx: Compilation, parts: Parts, name: str, **placeholders: st
     """Give ``parts``' role the statements of baseline ``name`` from iam.yaml."""
     baseline = BASELINES[name]
     for raw in baseline["statements"]:
-        resources = [r.format(**placeholders) for r in raw["resources"]]
-        ctx.grant(parts, raw["actions"], resources, purpose=name)
+        resources = [item for r in raw["resources"] for item in _fill(r, placeholders)]
+        condition = raw.get("condition")
+        if condition:
+            condition = {op: {key: text.format(**placeholders) for key, text in values.items()}
+                         for op, values in condition.items()}
+        ctx.grant(parts, raw["actions"], resources, purpose=name, condition=condition)
+
+
+def _fill(template: str, placeholders: dict) -> list[str]:
+    """``template`` with its placeholders filled in; a list placeholder gives one text per item."""
+    lists = {k: v for k, v in placeholders.items() if isinstance(v, (list, tuple)) and "{%s}" % k in template}
+    if not lists:
+        return [template.format(**placeholders)]
+    (key, items), = lists.items()  # one list per resource template is all the baselines use
+    return [template.format(**{**placeholders, key: item}) for item in items]
 
 
 def statement(record: StatementRecord, sid: str) -> aws.Statement:

@@ -25,6 +25,8 @@ FARGATE_MEMORY = {
     4096: tuple(range(8192, 30721, 1024)),
 }
 PRIVATE_ECR = re.compile(r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)")
+# ECR's own rule for repository names: no wildcards, so a pull is granted on one repository
+ECR_REPOSITORY = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 
 
 def emit_cluster(ctx: Compilation, node) -> Parts:
@@ -52,7 +54,10 @@ def emit_service(ctx: Compilation, node) -> Parts:
     new_role(ctx, sid, execution.role, "docker_execution")
     grant_baseline(ctx, execution, "container_logs", log_group_arn=att(log_group.title, "Arn"))
     ecr = PRIVATE_ECR.match(node.get("image"))
-    if ecr:
+    if ecr and not ECR_REPOSITORY.fullmatch(ecr.group(3)):
+        ctx.problem(sid, "image", f"{ecr.group(3)!r} in {node.get('image')!r} is not an ECR repository name "
+                    "(lower-case letters, digits and . _ - / separators, no wildcards)")
+    elif ecr:
         account, region, repository = ecr.groups()
         grant_baseline(ctx, execution, "container_image_pull",
                        repository_arn=f"arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{literal(repository)}")

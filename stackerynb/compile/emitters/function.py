@@ -15,7 +15,7 @@ from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import private_subnets, security_group, group_id
 from stackerynb.compile.iam import grant_baseline, new_role
 from stackerynb.compile.overrides import setting_text
-from stackerynb.compile.refs import att, ref, text_value, value
+from stackerynb.compile.refs import arn, att, ref, text_value, value
 
 ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 # Lambda sets these itself and refuses functions that define them.
@@ -53,7 +53,12 @@ def emit(ctx: Compilation, node) -> Parts:
         parts.security_group = security_group(ctx, node, f"{fid} function")
         props["VpcConfig"] = awslambda.VPCConfig(SubnetIds=private_subnets(ctx, node),
                                                  SecurityGroupIds=[group_id(parts.security_group)])
-        grant_baseline(ctx, parts, "function_network")
+        network = ctx.parts[node.network].handles
+        grant_baseline(ctx, parts, "function_network",
+                       subnet_arns=[arn("ec2", f"subnet/${{{s}}}") for s in network["private_subnets"]],
+                       security_group_arn=arn("ec2", f"security-group/${{{parts.security_group}.GroupId}}"),
+                       network_interface_arns=arn("ec2", "network-interface/*"),
+                       vpc_arn=arn("ec2", f"vpc/${{{network['vpc']}}}"))
         _check_reach(ctx, node)
     function = ctx.add(awslambda.Function(fid, **props), fid)
     parts.handles["function"] = function
