@@ -22,9 +22,10 @@ def _stack(stack: Stack | str) -> Stack:
 
 
 def api_with_table(stack: Stack | str = "orders", routes: tuple[str, ...] = ("GetOrder", "PutOrder", "ListOrders")) -> Stack:
-    """A REST API with one function per route, all using one table."""
+    """A REST API with one function per route, all using one table; callers sign their
+    requests with AWS credentials (``auth: iam``), so the API does not answer anyone."""
     s = _stack(stack)
-    s.add("rest_api", "Api", routes={r: "/" + r.lower() for r in routes}, position=(0, 0))
+    s.add("rest_api", "Api", routes={r: "/" + r.lower() for r in routes}, auth="iam", position=(0, 0))
     s.add("table", "Orders", position=(400, 0))
     for i, route in enumerate(routes):
         s.add("function", route, memory=512, position=(200, 150 * i - 150))

@@ -35,7 +35,7 @@ def open_bastion() -> Stack:
 
 def test_rules_are_discovered_one_per_module_with_id_description_and_source():
     rules = governance.builtin_rules()
-    assert [r.id for r in rules] == ["G001", "G002", "G003", "G004", "G005", "G006"]
+    assert [r.id for r in rules] == ["G001", "G002", "G003", "G004", "G005", "G006", "G007", "G008"]
     for rule in rules:
         assert rule.description and rule.source.startswith("https://")
 
@@ -385,3 +385,92 @@ def test_g002_leaves_wildcard_only_actions_and_conditioned_interfaces_alone():
         {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "ecr:GetAuthorizationToken"], "Resource": "*"},
         {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": "*"}]
     assert run(seeded, s, owners) == []
+
+
+# ---------------------------------------------------------------- in transit, SNS at rest, open APIs
+def cache_and_balancer():
+    s = Stack("transit")
+    s.add("virtual_network", "Net")
+    s.add("cache_cluster", "Cache", network="Net")
+    s.add("load_balancer", "Lb", network="Net",
+          certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/0f6c1d2e-1111-2222-3333-444455556666")
+    s.add("timer", "Tick")
+    s.add("topic", "News")
+    s.connect("Tick", "News")
+    template, owners = compiled_data(s)
+    return s, template, owners
+
+
+def test_compiled_cache_balancer_and_timer_topic_pass_g004_and_g008():
+    s, template, owners = cache_and_balancer()
+    assert run(template, s, owners) == []
+
+
+@pytest.mark.parametrize("fault, expected", [
+    (lambda r: r["Cache"]["Properties"].pop("AuthToken"), [("G008", "Cache")]),
+    (lambda r: r["Cache"]["Properties"].update(TransitEncryptionEnabled=False), [("G008", "Cache")]),
+    (lambda r: r["LbHttpRedirect"]["Properties"].update(DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"}]),
+     [("G008", "Lb")]),
+    (lambda r: r["News"]["Properties"].pop("KmsMasterKeyId"), [("G004", "News")]),
+])
+def test_g004_and_g008_catch_seeded_faults(fault, expected):
+    s, template, owners = cache_and_balancer()
+    seeded = copy.deepcopy(template)
+    fault(seeded["Resources"])
+    assert run(seeded, s, owners) == expected
+
+
+def test_g007_judges_raw_methods_too_and_only_in_production():
+    s = _one_function()
+    s.raw = {"Resources": {
+        "RawApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "raw"}},
+        "RawMethod": {"Type": "AWS::ApiGateway::Method", "Properties": {
+            "RestApiId": {"Ref": "RawApi"}, "ResourceId": {"Fn::GetAtt": ["RawApi", "RootResourceId"]},
+            "HttpMethod": "GET", "AuthorizationType": "NONE", "Integration": {"Type": "MOCK"}}}}}
+    with pytest.warns(GovernanceWarning, match="G007"):
+        result = compile_report(s, PROD)
+    assert [(p.code, p.severity) for p in result.problems] == [("G007", "warning")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GovernanceWarning)
+        assert compile_report(s, DEV).problems == []
+
+
+# ---------------------------------------------------------------- optional outside sources
+def test_cfn_lint_serverless_is_an_optional_advisory_source():
+    pytest.importorskip("cfn_lint_serverless")
+    from stackerynb.compile.governance import sources
+    from stackerynb.examples import rate_limiting
+    assert "cfn-lint-serverless" in sources.installed()
+    with pytest.warns(GovernanceWarning):
+        result = compile_report(rate_limiting(), PROD, rules=[sources.source("cfn-lint-serverless")])
+    found = [p for p in result.problems if p.code == "cfn-lint-serverless"]
+    assert found and all(p.severity == "warning" for p in found)  # advisory even in production
+    assert any("ES6000" in p.message and p.node == "Jobs" for p in found)  # the dead-letter queue has no redrive
+    with warnings.catch_warnings():  # not on by default: our own rules stay the default
+        warnings.simplefilter("error", GovernanceWarning)
+        compile_report(rate_limiting(), PROD)
+
+
+def test_checkov_source_runs_the_checkov_program_when_there_is_one():
+    import os
+    import shutil
+    from stackerynb.compile.governance import sources
+    if not (os.environ.get("STACKERYNB_CHECKOV") or shutil.which("checkov")):
+        pytest.skip("checkov is not installed (pipx install checkov; or STACKERYNB_CHECKOV=path)")
+    s = Stack("ckv")
+    s.add("queue", "Jobs")
+    template, owners = compiled_data(s)
+    template["Resources"]["Jobs"]["Properties"]["SqsManagedSseEnabled"] = False  # seeded: unencrypted queue
+    problems = governance.run(template, s, PROD, owners, extra=[sources.source("checkov")])
+    assert any(p.code == "checkov" and "CKV_AWS_27" in p.message and p.node == "Jobs" for p in problems)
+
+
+def test_a_missing_source_says_how_to_install_it(monkeypatch):
+    from stackerynb.compile.governance import sources
+    monkeypatch.delenv("STACKERYNB_CHECKOV", raising=False)
+    monkeypatch.setattr(sources.shutil, "which", lambda name: None)
+    with pytest.raises(StackError, match="pipx install checkov"):
+        sources.source("checkov")
+    with pytest.raises(StackError, match="sources: cfn-lint-serverless, checkov"):
+        sources.source("tfsec")

@@ -394,3 +394,114 @@ def test_timer_and_stream_and_topic_are_encrypted_or_scheduled():
     assert t["Resources"]["Node"]["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
     _, t = compiled(alone("topic"))
     assert t["Resources"]["Node"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+
+
+# ---------------------------------------------------------------- who may call, who may read
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f6c1d2e-1111-2222-3333-444455556666"
+USER_POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+
+
+def api_with(auth: str, **settings) -> Stack:
+    s = Stack("authed")
+    s.add("rest_api", "Api", auth=auth, cors=True, **settings)
+    s.add("function", "Orders")
+    s.add("function", "Gate")
+    s.connect("Api", "Orders")
+    return s
+
+
+@pytest.mark.parametrize("auth, settings, expected", [
+    ("none", {}, "NONE"), ("iam", {}, "AWS_IAM"),
+    ("cognito", {"user_pool_arn": USER_POOL}, "COGNITO_USER_POOLS"), ("lambda", {"authorizer": "Gate"}, "CUSTOM")])
+def test_rest_api_auth_guards_every_route_but_preflight(auth, settings, expected):
+    result, t = compiled(api_with(auth, **settings))
+    methods = resources_of(t, "AWS::ApiGateway::Method")
+    routes = [m for m in methods.values() if m["HttpMethod"] == "ANY"]
+    assert len(routes) == 2 and {m["AuthorizationType"] for m in routes} == {expected}
+    assert {m["AuthorizationType"] for m in methods.values() if m["HttpMethod"] == "OPTIONS"} == {"NONE"}
+    authorizers = resources_of(t, "AWS::ApiGateway::Authorizer")
+    if auth in ("cognito", "lambda"):
+        assert [m["AuthorizerId"] for m in routes] == [{"Ref": "ApiAuthorizer"}] * 2
+        (props,) = authorizers.values()
+        assert props["IdentitySource"] == "method.request.header.Authorization"
+    else:
+        assert authorizers == {}
+    if auth == "cognito":
+        assert props["ProviderARNs"] == [USER_POOL]
+    if auth == "lambda":
+        permission = t["Resources"]["ApiAuthorizerPermission"]["Properties"]
+        assert permission["FunctionName"] == {"Fn::GetAtt": ["Gate", "Arn"]}
+        assert permission["SourceArn"]["Fn::Sub"].endswith(":${Api}/authorizers/${ApiAuthorizer}")
+        assert "Gate.Arn" in props["AuthorizerUri"]["Fn::Sub"]
+    assert lint(result.to_json())[0] == []
+
+
+@pytest.mark.parametrize("auth, settings, setting", [
+    ("cognito", {}, "user_pool_arn"), ("lambda", {}, "authorizer"), ("lambda", {"authorizer": "Nobody"}, "authorizer"),
+    ("iam", {"user_pool_arn": USER_POOL}, "user_pool_arn"), ("none", {"authorizer": "Gate"}, "authorizer")])
+def test_rest_api_auth_settings_that_do_not_fit_are_named(auth, settings, setting):
+    with pytest.raises(StackError) as error:
+        compile_report(api_with(auth, **settings), DEV)
+    assert [(p.node, p.setting) for p in error.value.problems] == [("Api", setting)]
+
+
+def test_open_api_warns_in_production_without_blocking():
+    with pytest.warns(GovernanceWarning, match="G007"):
+        result = compile_report(api_with("none"), PROD)
+    assert [(p.node, p.setting, p.code, p.severity) for p in result.problems] == [("Api", "auth", "G007", "warning")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GovernanceWarning)
+        compile_report(api_with("none"), DEV)
+        compile_report(api_with("iam"), PROD)
+
+
+def test_cache_cluster_requires_tls_and_an_auth_token_from_a_secret():
+    s = alone("cache_cluster")
+    s.add("function", "Client", network="Net")
+    s.connect("Client", "Node")
+    result, t = compiled(s)
+    cache = t["Resources"]["Node"]["Properties"]
+    assert cache["TransitEncryptionMode"] == "required"
+    assert cache["AuthToken"] == {"Fn::Sub": "{{resolve:secretsmanager:${NodeAuthToken}:SecretString}}"}
+    token = t["Resources"]["NodeAuthToken"]["Properties"]["GenerateSecretString"]
+    assert token["PasswordLength"] == 64 and token["ExcludePunctuation"] is True
+    rows = result.permissions()
+    (reads,) = rows[rows["wire"] == "Client -> Node"].itertuples()
+    assert reads.actions == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    assert reads.resources == ["${NodeAuthToken}"]
+    assert t["Resources"]["Client"]["Properties"]["Environment"]["Variables"]["NODE_SECRET_ARN"] == {"Ref": "NodeAuthToken"}
+    assert lint(result.to_json())[0] == []
+
+
+@pytest.mark.parametrize("port, https", [(80, 443), (443, 443), (8443, 8443)])
+def test_load_balancer_with_a_certificate_serves_https_and_only_redirects_http(port, https):
+    result, t = compiled(alone("load_balancer", certificate_arn=CERTIFICATE, listener_port=port))
+    listeners = {p["Protocol"]: p for p in resources_of(t, "AWS::ElasticLoadBalancingV2::Listener").values()}
+    assert set(listeners) == {"HTTP", "HTTPS"}
+    assert listeners["HTTPS"]["Port"] == https and listeners["HTTPS"]["Certificates"] == [{"CertificateArn": CERTIFICATE}]
+    (redirect,) = listeners["HTTP"]["DefaultActions"]
+    assert listeners["HTTP"]["Port"] == 80 and redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"] == {"Protocol": "HTTPS", "Port": str(https), "StatusCode": "HTTP_301"}
+    ingress = t["Resources"]["NodeSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert sorted(r["FromPort"] for r in ingress) == sorted({80, https})
+    assert t["Outputs"]["NodeUrl"]["Value"]["Fn::Sub"].startswith("https://")
+    assert lint(result.to_json())[0] == []
+
+
+def test_timer_fed_topic_is_encrypted_with_a_key_eventbridge_and_publishers_may_use():
+    s = Stack("ticks")
+    s.add("timer", "Tick")
+    s.add("topic", "News")
+    s.add("function", "Writer")
+    s.connect("Tick", "News")
+    s.connect("Writer", "News")
+    result, t = compiled(s)
+    assert t["Resources"]["News"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NewsKey"}
+    key = t["Resources"]["NewsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    services = [st["Principal"].get("Service") for st in key["KeyPolicy"]["Statement"]]
+    assert "events.amazonaws.com" in services
+    rows = result.permissions()
+    uses = rows[rows["actions"].apply(lambda a: "kms:GenerateDataKey*" in a)]
+    assert uses["principal"].tolist() == ["WriterRole"] and uses["resources"].tolist() == [["${NewsKey.Arn}"]]
+    assert lint(result.to_json())[0] == []

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 
-from troposphere import GetAtt, Ref, Sub, apigateway
+from troposphere import GetAtt, Ref, Sub, apigateway, awslambda
 
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.iam import document
@@ -65,6 +65,9 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
         return
     if not routes:
         return  # nothing to deploy: a stage needs at least one method
+    authorization = _authorization(ctx, node)
+    if authorization is None:
+        return
     resources: dict[str, object] = {"": GetAtt(aid, "RootResourceId")}
     methods = []
     used: set[str] = set()
@@ -76,7 +79,7 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
         for target, label in targets:
             methods.append(ctx.add(apigateway.Method(
                 f"{aid}{fid}{label}Method", RestApiId=Ref(aid), ResourceId=_id(target),
-                HttpMethod="ANY", AuthorizationType="NONE",
+                HttpMethod="ANY", **authorization,
                 Integration=apigateway.Integration(
                     Type="AWS_PROXY", IntegrationHttpMethod="POST",
                     Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
@@ -84,13 +87,62 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
             if node.get("cors"):
                 methods.append(ctx.add(_preflight(f"{aid}{fid}{label}Options", aid, _id(target)), aid))
 
-    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")]).encode()).hexdigest()[:8]
+    # auth joins the digest only when set, so APIs without it keep their deployment ids
+    auth = [] if node.get("auth") == "none" else [node.get("auth"), node.get("user_pool_arn"), node.get("authorizer")]
+    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")] + auth).encode()).hexdigest()[:8]
     deployment = ctx.add(apigateway.Deployment(
         f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
         DependsOn=[m.title for m in methods]), aid)
     ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
                              DeploymentId=Ref(deployment.title)), aid)
     ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
+
+
+AUTH_HEADER = "method.request.header.Authorization"
+AUTH_SETTINGS = {"cognito": "user_pool_arn", "lambda": "authorizer"}  # what each auth needs
+
+
+def _authorization(ctx: Compilation, node) -> dict | None:
+    """The Method properties for the API's ``auth`` (making its authorizer), or None after
+    recording a problem: a setting the chosen auth needs is empty, or one it ignores is set."""
+    aid, auth = node.id, node.get("auth")
+    ok = True
+    for other, setting in AUTH_SETTINGS.items():
+        if other == auth and not node.get(setting):
+            ctx.problem(aid, setting, f"auth {auth} needs {setting}")
+            ok = False
+        elif other != auth and node.get(setting):
+            ctx.problem(aid, setting, f"is set but auth is {auth}, which does not use it; set auth to {other}")
+            ok = False
+    if auth == "lambda" and node.get("authorizer") and (
+            node.get("authorizer") not in ctx.nodes or ctx.nodes[node.get("authorizer")].kind != "function"):
+        ctx.problem(aid, "authorizer", f"{node.get('authorizer')!r} is not a function of this stack")
+        ok = False
+    if not ok:
+        return None
+    if auth == "none":
+        return {"AuthorizationType": "NONE"}
+    if auth == "iam":
+        return {"AuthorizationType": "AWS_IAM"}
+    logical = f"{aid}Authorizer"
+    props = dict(RestApiId=Ref(aid), Name=name(ctx, aid, limit=128, part="auth"), IdentitySource=AUTH_HEADER)
+    if auth == "cognito":
+        ctx.add(apigateway.Authorizer(logical, Type="COGNITO_USER_POOLS",
+                                      ProviderARNs=[node.get("user_pool_arn")], **props), aid)
+        return {"AuthorizationType": "COGNITO_USER_POOLS", "AuthorizerId": Ref(logical)}
+    fid = node.get("authorizer")
+    ctx.add(apigateway.Authorizer(logical, Type="TOKEN", AuthorizerResultTtlInSeconds=300, AuthorizerUri=Sub(
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+        f"${{{fid}.Arn}}/invocations"), **props), aid)
+    source = f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{aid}}}/authorizers/${{{logical}}}"
+    permission = f"{aid}AuthorizerPermission"
+    ctx.add(awslambda.Permission(permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
+                                 Principal="apigateway.amazonaws.com", SourceArn=Sub(source)), aid)
+    ctx.statements.append(StatementRecord(
+        wire=None, node=fid, principal="apigateway.amazonaws.com", actions=("lambda:InvokeFunction",),
+        resources=(att(fid, "Arn"),), kind="resource", purpose=f"{aid} asks {fid} to authorize requests",
+        holder=permission, condition={"ArnLike": {"aws:SourceArn": source}}))
+    return {"AuthorizationType": "CUSTOM", "AuthorizerId": Ref(logical)}
 
 
 def _resource(ctx: Compilation, aid: str, resources: dict, used: set, path: str):

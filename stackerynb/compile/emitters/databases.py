@@ -2,7 +2,9 @@
 
 Both sit in their network's private subnets behind a security group with no ingress until a
 wire opens their port to a source's security group. The database's master credentials are
-generated in Secrets Manager and reach RDS as dynamic references, never as template text.
+generated in Secrets Manager and reach RDS as dynamic references, never as template text; so
+is the cache's AUTH token (in-transit encryption is required, so the token never crosses the
+network in clear).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ DATABASE_ENGINES = {
 }
 CACHE_ENGINES = {"redis": "7.1", "valkey": "8.0"}
 MASTER_USER = "dbadmin"
+AUTH_TOKEN_LENGTH = 64  # Redis AUTH takes 16-128 printable characters
 # characters RDS refuses in master passwords, plus quotes that trip shells and URLs
 PASSWORD_EXCLUDES = "\"'@/\\ "
 
@@ -65,12 +68,19 @@ def emit_cache(ctx: Compilation, node) -> Parts:
     subnets = ctx.add(elasticache.SubnetGroup(f"{kid}SubnetGroup", Description=f"Private subnets of {kid}",
                                               SubnetIds=private_subnets(ctx, node)), kid)
     group = security_group(ctx, node, f"{kid} cache: only wired sources reach its port")
+    # Redis AUTH: clients need the token (from the secret) as well as the network path
+    token = ctx.add(secretsmanager.Secret(
+        f"{kid}AuthToken", Description=f"AUTH token of the {kid} cache ({ctx.stack_name}, {ctx.env_name})",
+        GenerateSecretString=secretsmanager.GenerateSecretString(
+            PasswordLength=AUTH_TOKEN_LENGTH, ExcludePunctuation=True)), kid)
     cluster = ctx.add(elasticache.ReplicationGroup(
         kid, ReplicationGroupDescription=f"{kid} of {ctx.stack_name} ({ctx.env_name})",
         Engine=node.get("engine"), EngineVersion=CACHE_ENGINES[node.get("engine")],
         CacheNodeType=node.get("node_type"), NumCacheClusters=1 + replicas,
         AutomaticFailoverEnabled=replicas > 0, MultiAZEnabled=replicas > 0, Port=node.get("port"),
-        AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
+        AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True, TransitEncryptionMode="required",
+        AuthToken=Sub("{{resolve:secretsmanager:${%s}:SecretString}}" % token.title),
         CacheSubnetGroupName=Ref(subnets.title), SecurityGroupIds=[group_id(group)]), kid)
-    return Parts(node, attributes={"host": att(kid, "PrimaryEndPoint.Address"), "port": str(node.get("port"))},
+    return Parts(node, attributes={"host": att(kid, "PrimaryEndPoint.Address"), "port": str(node.get("port")),
+                                   "secret_arn": ref(token.title)},
                  security_group=group, port=node.get("port"), handles={"cluster": cluster})

@@ -15,6 +15,7 @@ from stackerynb.compile.refs import arn, att, ref, text_value
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
 CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HTTP_PORT, HTTPS_PORT = 80, 443
 
 
 def emit_cdn(ctx: Compilation, node) -> Parts:
@@ -71,9 +72,14 @@ def emit_load_balancer(ctx: Compilation, node) -> Parts:
     lid = node.id
     port, certificate = node.get("listener_port"), node.get("certificate_arn")
     scheme = "https" if certificate else "http"
-    group = security_group(ctx, node, f"{lid} load balancer: its listener port from the internet", ingress=[
-        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIp": "0.0.0.0/0",
-         "Description": f"{scheme.upper()} from anywhere"}])
+    if certificate and port == HTTP_PORT:
+        port = HTTPS_PORT  # port 80 then only redirects to HTTPS
+    ingress = [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIp": "0.0.0.0/0",
+                "Description": f"{scheme.upper()} from anywhere"}]
+    if certificate and port != HTTP_PORT:
+        ingress.append({"IpProtocol": "tcp", "FromPort": HTTP_PORT, "ToPort": HTTP_PORT, "CidrIp": "0.0.0.0/0",
+                        "Description": "HTTP from anywhere, redirected to HTTPS"})
+    group = security_group(ctx, node, f"{lid} load balancer: its listener ports from the internet", ingress=ingress)
     ctx.add(elb.LoadBalancer(
         lid, Type="application", Scheme="internet-facing", Subnets=public_subnets(ctx, node),
         SecurityGroups=[GetAtt(group, "GroupId")],
@@ -83,6 +89,10 @@ def emit_load_balancer(ctx: Compilation, node) -> Parts:
     if certificate:
         listener_props.update(Certificates=[elb.Certificate(CertificateArn=certificate)], SslPolicy=TLS_POLICY)
     listener = ctx.add(elb.Listener(f"{lid}Listener", **listener_props), lid)
+    if certificate and port != HTTP_PORT:  # plain HTTP only ever answers with a redirect
+        ctx.add(elb.Listener(f"{lid}HttpRedirect", LoadBalancerArn=Ref(lid), Port=HTTP_PORT, Protocol="HTTP",
+                             DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
+                                 Protocol="HTTPS", Port=str(port), StatusCode="HTTP_301"))]), lid)
     default_port = 443 if certificate else 80
     url = f"{scheme}://${{{lid}.DNSName}}" + ("" if port == default_port else f":{port}")
     parts = Parts(node, attributes={"url": url, "arn": ref(lid), "dns": att(lid, "DNSName")},

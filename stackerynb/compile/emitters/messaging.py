@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
-from troposphere import GetAtt, events, kinesis, sns, sqs
+from troposphere import GetAtt, Ref, Sub, events, kinesis, kms, sns, sqs
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import name
+from stackerynb.compile.iam import POLICY_VERSION
 from stackerynb.compile.refs import att, ref
 
 DEAD_LETTER_RETENTION = 1_209_600  # 14 days, SQS's maximum: time to look at what failed
 TIMER_MAX_TARGETS = 5  # EventBridge's limit per rule
+KEY_USE = ["kms:GenerateDataKey*", "kms:Decrypt"]  # what publishing to a KMS-encrypted topic needs
 
 
 def emit_queue(ctx: Compilation, node) -> Parts:
@@ -38,12 +40,40 @@ def emit_topic(ctx: Compilation, node) -> Parts:
     props = {}
     if node.get("fifo"):
         props.update(FifoTopic=True, TopicName=name(ctx, tid, limit=256, suffix=".fifo"))
-    # EventBridge cannot publish to a topic encrypted with the AWS managed key (it would need
-    # a customer managed key, which costs money); every other topic is encrypted.
-    if not ctx.wires_to(tid, "timer"):
-        props["KmsMasterKeyId"] = "alias/aws/sns"
+    # EventBridge cannot publish to a topic encrypted with the AWS managed key, whose policy
+    # it cannot be named in: a timer-fed topic gets a customer managed key (about 1 USD a month)
+    # that lets EventBridge in; every other topic uses the AWS managed key.
+    timers = ctx.wires_to(tid, "timer")
+    props["KmsMasterKeyId"] = Ref(_topic_key(ctx, node, timers)) if timers else "alias/aws/sns"
     topic = ctx.add(sns.Topic(tid, **props), tid)
     return Parts(node, attributes={"arn": ref(tid), "name": att(tid, "TopicName")}, handles={"topic": topic})
+
+
+def _topic_key(ctx: Compilation, node, timers) -> str:
+    """A customer managed KMS key for a timer-fed topic: the account administers it (as every
+    key's default policy does), EventBridge rules of this account may encrypt with it, and
+    roles wired to publish get data-key rights on it (a customer managed key is not open to
+    them the way the AWS managed key is)."""
+    tid, logical = node.id, f"{node.id}Key"
+    policy = {"Version": POLICY_VERSION, "Statement": [
+        {"Sid": "AccountAdministersTheKey", "Effect": "Allow",
+         "Principal": {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "TimersPublishEncrypted", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+         # the rules' ARNs would make a circle (rule -> topic -> key -> rule): this account's rules
+         "Condition": {"StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}}}]}
+    ctx.add(kms.Key(logical, Description=f"Encrypts the {tid} topic ({ctx.stack_name}, {ctx.env_name})",
+                    EnableKeyRotation=True, KeyPolicy=policy), tid)
+
+    def grant_publishers():
+        for wire in ctx.wires_to(tid):
+            source = ctx.parts.get(wire.source)
+            if source is not None and source.role is not None:
+                ctx.grant(source, KEY_USE, [att(logical, "Arn")], wire=wire,
+                          purpose=f"publish to the encrypted topic {tid}")
+    ctx.finalizers.append(grant_publishers)
+    return logical
 
 
 def emit_stream(ctx: Compilation, node) -> Parts:

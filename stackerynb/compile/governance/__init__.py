@@ -4,8 +4,10 @@ Each built-in rule is a module in ``governance/rules/`` (found automatically) wi
 ``DESCRIPTION``, ``SOURCE`` (a link explaining why) and ``check(context)``, a generator that
 *yields* problems, as cfn-lint rules do, so the user sees all of them at once.
 
-In an environment marked ``production: true`` any problem blocks the compile (StackError);
-elsewhere each one is a :class:`GovernanceWarning` and is listed on the compile result.
+In an environment marked ``production: true`` any problem blocks the compile (StackError),
+except those a rule marks advisory (``context.problem(..., advisory=True)``, a choice the user
+may make knowingly); elsewhere each one is a :class:`GovernanceWarning` and is listed on the
+compile result.
 
 Add your own rule with the :func:`rule` decorator::
 
@@ -29,6 +31,9 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
 from stackerynb.errors import Problem, StackError
+
+
+ADVISORY = "advisory"  # a rule's problem that only warns, even in production
 
 
 class GovernanceWarning(UserWarning):
@@ -85,12 +90,17 @@ class GovernanceContext:
             return None
         return self.stack.node(node).kind
 
-    def problem(self, logical_id: str | None, message: str, setting: str | None = None) -> Problem:
-        """A problem about resource ``logical_id``, attributed to the node that produced it."""
+    def problem(self, logical_id: str | None, message: str, setting: str | None = None, *,
+                advisory: bool = False) -> Problem:
+        """A problem about resource ``logical_id``, attributed to the node that produced it.
+
+        ``advisory=True`` makes it a warning even in production: a choice the user may make
+        knowingly (an API open to anyone), said out loud rather than blocked."""
         node = self.owners.get(logical_id) if logical_id else None
         where = f" ({logical_id})" if logical_id and logical_id != node else ""
         rule_id = self._rule.id if self._rule else "governance"
-        return Problem(node, setting, f"[{rule_id}] {message}{where}", code=rule_id)
+        return Problem(node, setting, f"[{rule_id}] {message}{where}", code=rule_id,
+                       severity=ADVISORY if advisory else "error")
 
 
 _BUILTIN: list[Rule] | None = None
@@ -155,17 +165,16 @@ def run(template: dict, stack, environment, owners: dict[str, str], extra: Itera
         for problem in problems:
             if not isinstance(problem, Problem):
                 problem = Problem(None, None, f"[{current.id}] {problem}", code=current.id)
-            found.append(replace(problem, severity=severity))
+            found.append(replace(problem, severity="warning" if problem.severity == ADVISORY else severity))
     return found
 
 
 def report(problems: list[Problem], environment, *, warn: bool = True) -> None:
     """Block on problems in production; warn (GovernanceWarning) about them elsewhere."""
-    if not problems:
-        return
-    if getattr(environment, "production", False):
+    blocking = [p for p in problems if p.severity == "error"]
+    if blocking and getattr(environment, "production", False):
         raise StackError(f"governance blocks the compile for production environment "
-                         f"{environment.name!r} ({len(problems)} problem(s)):", problems)
+                         f"{environment.name!r} ({len(blocking)} problem(s)):", blocking)
     if warn:
         for problem in problems:
             warnings.warn(GovernanceWarning(problem), stacklevel=4)

@@ -1,7 +1,7 @@
 """Stored data is encrypted at rest.
 
 Checked: S3 buckets, RDS instances and clusters, ElastiCache replication groups, SQS queues,
-Kinesis streams and EC2 block devices. DynamoDB tables and CloudWatch log groups are always
+SNS topics, Kinesis streams and EC2 block devices. DynamoDB tables and CloudWatch log groups are always
 encrypted at rest, whatever the template says.
 """
 from __future__ import annotations
@@ -27,6 +27,9 @@ def check(context):
     for lid, props in context.resources_of_type("AWS::SQS::Queue"):
         if props.get("SqsManagedSseEnabled") in FALSE and not props.get("KmsMasterKeyId"):
             yield context.problem(lid, "turns server-side encryption off (SqsManagedSseEnabled: false)")
+    for lid, props in context.resources_of_type("AWS::SNS::Topic"):
+        if not props.get("KmsMasterKeyId"):
+            yield context.problem(lid, "does not encrypt its messages (KmsMasterKeyId)")
     for lid, props in context.resources_of_type("AWS::Kinesis::Stream"):
         if not props.get("StreamEncryption"):
             yield context.problem(lid, "does not encrypt its records (StreamEncryption)")
