@@ -19,10 +19,7 @@ KNOWN_ISSUES = {  # under nbclient
     "02-consolidation-costs": "issue 14 item 1 (plots, another engineer): notebook 02 selects the Agg "
                               "backend, so its plots show as `<Figure size ...>` text",
 }
-KNOWN_ISSUES_IN_LAB = {  # run in JupyterLab
-    **KNOWN_ISSUES,
-    "03-deploy-from-a-cell": "issue 14 item 6 (deploy output, another engineer)",
-}
+KNOWN_ISSUES_IN_LAB = {**KNOWN_ISSUES}  # run in JupyterLab
 
 # MathJax leaves these alone (JupyterLab's MathJax 3+ options: skipHtmlTags, ignoreHtmlClass).
 _SKIPPED_TAGS = {"script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml"}
