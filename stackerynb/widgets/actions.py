@@ -14,6 +14,7 @@ from ipywidgets import Button, Dropdown, HBox, HTML, Layout, VBox
 
 from stackerynb.errors import StackError
 from stackerynb.model.environments import load_environments
+from stackerynb.tables import table_html
 from stackerynb.widgets.gestures import Gestures
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class StackActions(VBox):
                 f'overflow:auto">{html.escape(self.template_json)}</pre></details>'
                 f"<b>Permissions</b> ({len(table)} statements)"
                 f'<div class="stackerynb-permissions" style="max-height:300px;overflow:auto">'
-                f"{table.to_html(index=False, border=0)}</div></div>")
+                f"{table_html(table, index=False, border=0)}</div></div>")
         return self._run(action)
 
     def deploy(self):

@@ -230,6 +230,16 @@ class NotebookPage:
             if any("Traceback" in t or "Error" in t for t in texts):
                 raise AssertionError("a cell failed:\n" + "\n".join(texts))
 
+    def shut_down(self) -> None:
+        """End this notebook's session and kernel (through the page, which holds the XSRF
+        cookie a DELETE needs) and close the page."""
+        self.page.evaluate("""async (path) => {
+            const sessions = window.jupyterapp.serviceManager.sessions;
+            for (const model of Array.from(sessions.running()))
+                if (model.path === path) await sessions.shutdown(model.id);
+        }""", self.name)
+        self.page.close()
+
     # ------------------------------------------------------------- the canvas
     def wait_canvas(self, nodes: int, timeout: float = 60_000) -> None:
         """Wait until the canvas shows at least ``nodes`` stack nodes."""

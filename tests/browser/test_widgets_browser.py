@@ -188,18 +188,33 @@ def test_dragging_a_node_records_its_position_in_the_stack(session):
 
 
 def test_a_fresh_view_of_the_canvas_draws_the_same_stack(session):
-    """What a page reload or a second output view draws: removed elements stay hidden."""
+    """What a page reload or a second output view draws: removed elements stay hidden.
+
+    Every wait here is for something the edit makes true: the edit nets out to no visible change,
+    so "the removed node is not drawn" holds before the browser has even heard of it (the first
+    view was once read that early, and the second view read half-way through the edit).
+    """
     nb, kernel = session
-    kernel.run("stack.add('queue', 'Scratch', position=(600, 300)); stack.connect('GetOrder', 'Scratch');"
-               "stack.rename('Scratch', 'Spare'); stack.remove('Spare')")
-    wait_until(lambda: "Spare" not in canvas_nodes(nb) and "Scratch" not in canvas_nodes(nb), what="the removal")
+    kernel.run("stack.add('queue', 'Scratch', position=(600, 300)); stack.connect('GetOrder', 'Scratch')")
+    wait_until(lambda: "GetOrder->Scratch" in canvas_edges(nb), what="Scratch and its wire")
+    kernel.run("stack.rename('Scratch', 'Spare')")
+    wait_until(lambda: "GetOrder->Spare" in canvas_edges(nb) and "Scratch" not in canvas_nodes(nb),
+               what="the rename")
+    kernel.run("stack.remove('Spare')")
+    wait_until(lambda: "Spare" not in canvas_nodes(nb) and "GetOrder->Spare" not in canvas_edges(nb),
+               what="the removal")
     visible = ("return [cy.nodes(':visible').map(n => n.id() + '<' + n.parent().map(p => p.id())).sort(),"
                " cy.edges(':visible').map(e => e.id()).sort()];")
     first = nb.cy(visible)
+    assert "Spare<" not in str(first) and "Scratch<" not in str(first)
+    # a fresh view draws every element widget, hidden ones included: wait until it has them all
+    models = kernel.value("len(editor.canvas.widget.graph.nodes) + len(editor.canvas.widget.graph.edges)")
+    second_cy = "document.querySelectorAll('.stackerynb-canvas')[1]"
     nb.page.evaluate("() => window.jupyterapp.commands.execute('notebook:create-output-view')")
-    wait_until(lambda: nb.page.locator(f".{CANVAS_CLASS}").count() == 2, what="the second view")
-    second = nb.page.evaluate(
-        "(body) => new Function('cy', body)(document.querySelectorAll('.stackerynb-canvas')[1]._cyreg.cy)", visible)
+    wait_until(lambda: nb.page.evaluate(f"() => {{ const el = {second_cy}; const cy = el && el._cyreg && el._cyreg.cy;"
+                                        " return cy ? cy.elements().length : -1; }") == models,
+               what=f"the second view to draw all {models} elements")
+    second = nb.page.evaluate(f"(body) => new Function('cy', body)({second_cy}._cyreg.cy)", visible)
     nb.page.evaluate("""() => { for (const w of Array.from(window.jupyterapp.shell.widgets('main')))
                                   if (w.node.querySelector('.jp-LinkedOutputView')
                                       || w.node.classList.contains('jp-LinkedOutputView')) w.dispose(); }""")
