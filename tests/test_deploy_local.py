@@ -151,7 +151,7 @@ def test_prepare_then_execute_later_or_cancel(tmp_path, emulator):
     stale = stack.prepare("dev", quiet=True)  # prepared, then overtaken by another deployment
     stack.set("Worker", timeout=25)
     assert stack.deploy("dev", yes=True, quiet=True).status == "succeeded"
-    with pytest.raises(StackError, match="prepared before the one running now.*prepare it again"):
+    with pytest.raises(StackError, match="prepared against another version of the stack: deployment .* ran since.*prepare it again"):
         stale.execute(quiet=True)
     assert stale.status == "expired"
     assert "expired" in stack.deployments("dev")["status"].tolist()

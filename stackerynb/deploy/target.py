@@ -92,12 +92,15 @@ def check_region(environment: Environment) -> None:
                          f"{suggest(environment.region, sorted(regions))}; nothing was changed")
 
 
-def connect(environment: Environment) -> Cloud:
-    """Open the environment's target, checking region, credentials and account first."""
+def connect(environment: Environment, project=None) -> Cloud:
+    """Open the environment's target, checking region, credentials and account first.
+
+    ``project`` is a folder of the project (the stack's folder): a local target uses the
+    project's emulator, started when it is not running."""
     check_region(environment)
     if environment.is_local:
         session = local.session(environment.region)
-        cloud = Cloud(environment, session, local.endpoint(), account="")
+        cloud = Cloud(environment, session, local.endpoint(project), account="")
     else:
         cloud = Cloud(environment, _aws_session(environment), None, account="")
     cloud.account = _account(cloud)
