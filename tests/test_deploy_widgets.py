@@ -42,6 +42,7 @@ def test_confirm_button_executes_and_progress_follows(tmp_path):
     bar = panel.progress.bar
     assert (bar.value, bar.max, bar.bar_style) == (2, 2, "success")
     assert "Jobs" in panel.progress.table.value and "CREATE_COMPLETE" in panel.progress.table.value
+    assert panel.progress.details.selected_index is None  # the event table is collapsed
     assert "succeeded" in panel.progress.result.value and "succeeded" in panel.header.value
     assert stack.status("dev").current["id"] == prepared.id
 
@@ -78,7 +79,28 @@ def test_progress_widget_shows_failures_with_their_reason():
     progress.event(DeployEvent(now, "Jobs", "AWS::SQS::Queue", "CREATE_COMPLETE"))
     progress.event(DeployEvent(now, "Fn", "AWS::Lambda::Function", "CREATE_FAILED", "role <b>missing</b>"))
     assert progress.bar.value == 2 and progress.bar.bar_style == "danger"
-    assert "role &lt;b&gt;missing&lt;/b&gt;" in progress.table.value  # reasons are escaped, not rendered
+    assert "Fn CREATE_FAILED: role &lt;b&gt;missing&lt;/b&gt;" in progress.result.value  # escaped, not rendered
+
+
+def test_progress_shows_one_summary_and_collapses_the_events(tmp_path):
+    """One result line, the event table folded away (details on demand), no stale phase label."""
+    from stackerynb.widgets.deploy_progress import WidgetProgress
+    stack = Stack("folded")
+    progress = WidgetProgress()
+    done = stack.deploy("dev", yes=True, reporter=progress, template=two_resources())
+    assert done.status == "succeeded"
+    assert progress.phase_label.value == "" and progress.bar_row.layout.display == "flex"
+    assert progress.result.value.count("folded-dev in dev") == 1
+    assert progress.details.selected_index is None and progress.details.get_title(0) == "2 resource events"
+    assert "Jobs" in progress.table.value and "CREATE_COMPLETE" in progress.table.value
+    assert list(done.events["logical_id"]) == ["Jobs", "News"] and "(deployment.events)" in done.summary()
+
+    again = WidgetProgress()
+    same = stack.deploy("dev", yes=True, reporter=again, template=two_resources())
+    assert same.status == "no changes"
+    assert again.phase_label.value == "" and again.bar_row.layout.display == "none"  # no bar for nothing
+    assert "no changes" in again.result.value
+    assert "<Deployment" not in repr(same) and repr(same).startswith(f"Deployment {same.id}: folded-dev in dev")
 
 
 @pytest.mark.slow

@@ -354,7 +354,7 @@ def execute(deployment: Deployment, reporter: ProgressReporter | None = None, qu
                 return _execute_destroy(deployment, reporter)
             return _execute_deploy(deployment, reporter)
         except Exception as exc:
-            if plan.cloud.is_local and emulator.unreachable(exc):
+            if plan.cloud.is_local and emulator.unreachable(getattr(exc, "original", exc)):
                 raise StackError(f"the local emulator ({plan.cloud.endpoint}) stopped answering while {verb} "
                                  f"deployment {deployment.id} of {plan.cf_stack}: start it again with "
                                  "`stackerynb local start` (it restores its saved state); then "

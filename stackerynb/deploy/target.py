@@ -154,8 +154,11 @@ def aws_error(exc: Exception, doing: str) -> StackError:
     from botocore.exceptions import ClientError
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return StackError(f"{doing} failed: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": "))
-    return StackError(f"{doing} failed: {emulator_message(exc) or exc}")
+        out = StackError(f"{doing} failed: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": "))
+    else:
+        out = StackError(f"{doing} failed: {emulator_message(exc) or exc}")
+    out.original = exc  # what the call raised (e.g. the emulator being gone), for callers that must tell
+    return out
 
 
 def emulator_message(exc: Exception) -> str | None:
