@@ -152,3 +152,22 @@ def test_a_second_process_waits_for_the_deploy_lock(project):
     out, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err.decode()
     assert "succeeded" in out.decode()
+
+
+def test_an_idle_emulator_stops_by_itself_and_comes_back_with_its_state(project, monkeypatch):
+    from stackerynb.deploy import local
+    path = design(project, "Queue")
+    stack = Stack.load(path)
+    assert stack.deploy("dev", yes=True, quiet=True).status == "succeeded"
+    local.stop(project)
+    monkeypatch.setenv(local.IDLE_VARIABLE, "0.05")  # 3 s without a request
+    assert stack.status("dev").state == "deployed"
+    first = local.find(project)
+    deadline = time.monotonic() + 120
+    while local._alive(first.pid):
+        assert time.monotonic() < deadline, "the idle emulator did not stop"
+        time.sleep(0.2)
+    assert local.find(project) is None
+    monkeypatch.delenv(local.IDLE_VARIABLE)
+    assert stack.status("dev").state == "deployed"  # started again on first use, state replayed
+    assert local.find(project).pid != first.pid

@@ -10,7 +10,9 @@ stack, see ``stackerynb.deploy.project``). ``stackerynb local stop`` stops it.
 Its state survives a restart as far as moto allows: the emulator records every request it
 serves (moto's recorder) after seeding moto's random ids, and a restarted emulator replays the
 recording, so stacks, functions, tables, deployment history and ids come back as they were.
-``stackerynb local stop --reset`` forgets the saved state.
+``stackerynb local stop --reset`` forgets the saved state. An emulator that has served no request
+for an hour stops by itself (``STACKERYNB_LOCAL_IDLE_MINUTES``; 0: never); the next use starts it
+again with its state.
 
 ``STACKERYNB_LOCAL_ENDPOINT=http://127.0.0.1:5000`` points the local target at an emulator that
 is already running instead (a ``moto_server`` of your own, or a test's).
@@ -37,6 +39,7 @@ ENDPOINT_VARIABLE = "STACKERYNB_LOCAL_ENDPOINT"
 ACCESS_KEY = "stackerynb-local"  # any value works: the emulator does not check signatures
 SECRET_KEY = "stackerynb-local"
 INFO_FILE, LOG_FILE, RECORDING_FILE = "emulator.json", "emulator.log", "recording.jsonl"
+IDLE_VARIABLE, DEFAULT_IDLE_MINUTES = "STACKERYNB_LOCAL_IDLE_MINUTES", 60.0
 START_SECONDS = 120.0  # replaying a long recording takes a while on a busy machine
 
 _lock = threading.Lock()
@@ -199,8 +202,27 @@ def serve(folder) -> None:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    stopped.wait()
+    idle, began = idle_seconds(), time.time()
+    while not stopped.wait(min(idle, 30.0) if idle else None):
+        # Every request served is appended to the recording: its age is the time since the last one.
+        if time.time() - max(recording.stat().st_mtime, began) > idle:
+            break
     server.stop()
+    try:
+        if json.loads((folder / INFO_FILE).read_text()).get("pid") == os.getpid():
+            (folder / INFO_FILE).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def idle_seconds() -> float:
+    """How long the emulator waits without a request before it stops (its state is kept for
+    the next start): ``STACKERYNB_LOCAL_IDLE_MINUTES``, default 60; 0 means never."""
+    try:
+        minutes = float(os.environ.get(IDLE_VARIABLE, DEFAULT_IDLE_MINUTES))
+    except ValueError:
+        minutes = DEFAULT_IDLE_MINUTES
+    return max(minutes, 0.0) * 60
 
 
 def session(region: str):
