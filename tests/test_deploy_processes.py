@@ -113,16 +113,17 @@ def test_state_survives_an_emulator_restart(project):
 
 
 def test_a_change_set_whose_base_moved_is_refused(project):
-    """Processes A and B both prepare an edit of the same deployed stack and wait at their
-    prompts; A confirms first. B's change set was computed against the stack before A's edit:
+    """Processes A then B prepare an edit of the same deployed stack and wait at their prompts;
+    A confirms first. B's change set was computed against the stack before A's edit:
     executing it would undo A's edit behind a preview that never showed it, so it is refused."""
     first = cli(project, "deploy", design(project / "start", "Queue"), "--yes")
     assert first.returncode == 0, first.stderr
     edit_a = design(project / "kernel-a", "Queue2")  # +Queue2 -Queue
     edit_b = design(project / "kernel-b", "Topic")  # +Topic -Queue
-    a, b = start_cli(project, "deploy", edit_a), start_cli(project, "deploy", edit_b)
     prompt = "Execute this change set on shop-dev (dev)? [y/N]"
+    a = start_cli(project, "deploy", edit_a)
     read_until(a.stdout, prompt)
+    b = start_cli(project, "deploy", edit_b)  # prepared after A: a later deployment id than A's
     read_until(b.stdout, prompt)
     out, err = a.communicate(b"y\n", timeout=300)
     assert a.returncode == 0, err.decode()
