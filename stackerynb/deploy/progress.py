@@ -122,5 +122,6 @@ def in_notebook() -> bool:
 
 
 def default_reporter(quiet: bool = False) -> ProgressReporter:
-    """A tqdm bar, or nothing when ``quiet`` (notebooks pass their own widget reporter)."""
-    return NullReporter() if quiet else TqdmReporter()
+    """A tqdm bar, or nothing when ``quiet`` (notebooks pass their own widget reporter). It does
+    not print the result: the returned Deployment is the one summary."""
+    return NullReporter() if quiet else TqdmReporter(summary=False)
