@@ -232,10 +232,13 @@ def session(region: str):
     import botocore.session
 
     # No profile, config or credentials file: an AWS_PROFILE the user exported must not matter here.
+    # (A path that never exists, rather than /dev/null: a machine where something replaced
+    # /dev/null by a file must not break the local target.)
+    nowhere = str(Path(__file__).with_name("no-aws-config-here"))
     core = botocore.session.Session(session_vars={
         "profile": (None, None, None, None),
-        "config_file": (None, None, os.devnull, None),
-        "credentials_file": (None, None, os.devnull, None),
+        "config_file": (None, None, nowhere, None),
+        "credentials_file": (None, None, nowhere, None),
     })
     return boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                          region_name=region, botocore_session=core)

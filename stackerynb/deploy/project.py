@@ -34,11 +34,15 @@ def root(folder: str | Path | None = None) -> Path:
 def state_folder(folder: str | Path | None = None, *parts: str) -> Path:
     """``<project>/.stackerynb/<parts>``, created (with a .gitignore that ignores it all)."""
     base = root(folder) / FOLDER
-    if not base.is_dir():
-        base.mkdir(parents=True, exist_ok=True)
-        (base / ".gitignore").write_text("# machine state of stackerynb (emulator, locks): not design\n*\n")
     path = base.joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        if not base.is_dir():
+            base.mkdir(parents=True, exist_ok=True)
+            (base / ".gitignore").write_text("# machine state of stackerynb (emulator, locks): not design\n*\n")
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StackError(f"cannot keep the kit's state (emulator, deploy locks) in {path}: {exc.strerror or exc}; "
+                         "nothing was changed") from None
     return path
 
 
