@@ -137,7 +137,7 @@ def recover(cloud: Cloud, stack_name: str, deployment_id: str, template: dict, p
     failure = failure or Failure(None, None, reason)
     if previous is None:
         note = "the emulator has no rollback: the kit removed the partly created stack"
-        return Recovery(failure, "; ".join([note, *problems]), restored=not problems)
+        return Recovery(failure, "; ".join([note, *problems]))
     try:
         applier.apply(stack_name, previous, previous_parameters, create=True, mark=False,
                       tags=tags(facts_of(previous) or {}))
@@ -151,7 +151,7 @@ def recover(cloud: Cloud, stack_name: str, deployment_id: str, template: dict, p
             f"{stack_name} is not deployed now; deploy again", *problems]), restored=False)
     note = ("the emulator has no rollback: the kit re-created the previous deployment (its resources are new; "
             "data kept in them locally is gone)")
-    return Recovery(failure, "; ".join([note, *problems]), restored=not problems)
+    return Recovery(failure, "; ".join([note, *problems]))
 
 
 def _probe(applier: _Applier, scratch: str, template: dict, parameters: list[dict],
