@@ -151,7 +151,7 @@ def test_prepare_then_execute_later_or_cancel(tmp_path, emulator):
     stale = stack.prepare("dev", quiet=True)  # prepared, then overtaken by another deployment
     stack.set("Worker", timeout=25)
     assert stack.deploy("dev", yes=True, quiet=True).status == "succeeded"
-    with pytest.raises(StackError, match="prepared before the one running now.*prepare it again"):
+    with pytest.raises(StackError, match="prepared against another version of the stack: deployment .* ran since.*prepare it again"):
         stale.execute(quiet=True)
     assert stale.status == "expired"
     assert "expired" in stack.deployments("dev")["status"].tolist()
@@ -530,3 +530,27 @@ def test_command_line_deploy_asks_and_history(tmp_path, emulator, capsys, monkey
 
 def deploy_cmd_args(path):
     return type("A", (), {"file": path, "env": "dev", "yes": False, "quiet": True})()
+
+
+def test_deployments_of_a_stack_never_deployed_is_a_sentence(tmp_path, capsys):
+    from stackerynb.cli import main
+    stack = Stack("never")
+    stack.add("queue", "Jobs")
+    stack.save(tmp_path / "never.yaml")
+    assert main(["deployments", str(tmp_path / "never.yaml"), "--env", "dev"]) == 0
+    captured = capsys.readouterr()
+    assert "never has no deployments in dev: deploy it with `stackerynb deploy" in captured.out
+    assert "Traceback" not in captured.err and "Error" not in captured.err
+
+
+def test_command_line_deploy_prints_the_summary_and_the_change_set_once(tmp_path, capsys):
+    from stackerynb.cli import main
+    shop(tmp_path, "once")
+    path = str(tmp_path / "once.yaml")
+    assert main(["deploy", path, "--env", "dev", "--yes", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("once-dev in dev (local emulator, us-east-1): succeeded") == 1
+    assert printed.count("AWS::SQS::Queue") == 1 and printed.count("action") == 1
+    assert main(["deploy", path, "--env", "dev", "--yes", "--quiet"]) == 0
+    again = capsys.readouterr().out
+    assert "no changes" in again and "<Deployment" not in again

@@ -231,8 +231,7 @@ def test_unknown_environment_is_refused(tmp_path):
 def test_no_way_to_ask_is_refused_before_anything(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal, not a notebook
     with pytest.raises(StackError, match="needs a confirmation.*yes=True.*Nothing was changed"):
-        confirm.mode(False, "deploying shop to dev")
-    assert confirm.mode(True, "deploying shop to dev") == confirm.YES
+        confirm.terminal("deploying shop to dev")
 
 
 def test_terminal_questions_need_an_explicit_yes():

@@ -42,6 +42,7 @@ def test_confirm_button_executes_and_progress_follows(tmp_path):
     bar = panel.progress.bar
     assert (bar.value, bar.max, bar.bar_style) == (2, 2, "success")
     assert "Jobs" in panel.progress.table.value and "CREATE_COMPLETE" in panel.progress.table.value
+    assert panel.progress.details.selected_index is None  # the event table is collapsed
     assert "succeeded" in panel.progress.result.value and "succeeded" in panel.header.value
     assert stack.status("dev").current["id"] == prepared.id
 
@@ -78,7 +79,28 @@ def test_progress_widget_shows_failures_with_their_reason():
     progress.event(DeployEvent(now, "Jobs", "AWS::SQS::Queue", "CREATE_COMPLETE"))
     progress.event(DeployEvent(now, "Fn", "AWS::Lambda::Function", "CREATE_FAILED", "role <b>missing</b>"))
     assert progress.bar.value == 2 and progress.bar.bar_style == "danger"
-    assert "role &lt;b&gt;missing&lt;/b&gt;" in progress.table.value  # reasons are escaped, not rendered
+    assert "Fn CREATE_FAILED: role &lt;b&gt;missing&lt;/b&gt;" in progress.result.value  # escaped, not rendered
+
+
+def test_progress_shows_one_summary_and_collapses_the_events(tmp_path):
+    """One result line, the event table folded away (details on demand), no stale phase label."""
+    from stackerynb.widgets.deploy_progress import WidgetProgress
+    stack = Stack("folded")
+    progress = WidgetProgress()
+    done = stack.deploy("dev", yes=True, reporter=progress, template=two_resources())
+    assert done.status == "succeeded"
+    assert progress.phase_label.value == "" and progress.bar_row.layout.display == "flex"
+    assert progress.result.value.count("folded-dev in dev") == 1
+    assert progress.details.selected_index is None and progress.details.get_title(0) == "2 resource events"
+    assert "Jobs" in progress.table.value and "CREATE_COMPLETE" in progress.table.value
+    assert list(done.events["logical_id"]) == ["Jobs", "News"] and "(deployment.events)" in done.summary()
+
+    again = WidgetProgress()
+    same = stack.deploy("dev", yes=True, reporter=again, template=two_resources())
+    assert same.status == "no changes"
+    assert again.phase_label.value == "" and again.bar_row.layout.display == "none"  # no bar for nothing
+    assert "no changes" in again.result.value
+    assert "<Deployment" not in repr(same) and repr(same).startswith(f"Deployment {same.id}: folded-dev in dev")
 
 
 @pytest.mark.slow
@@ -103,22 +125,30 @@ def test_deploy_in_a_real_kernel_shows_one_panel_then_runs_on_click(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_kernel_deploys_to_its_own_emulator_without_noise(tmp_path, monkeypatch):
-    """No endpoint given: the kit starts moto in the kernel, and its request log and moto's
-    warnings stay out of the notebook (the kit reports skipped resources itself)."""
+def test_a_kernel_uses_the_project_emulator_without_noise(tmp_path, monkeypatch):
+    """No endpoint given: the kernel starts the project's emulator (a background process that
+    outlives the kernel), and neither its request log nor moto's warnings reach the notebook
+    (the kit reports skipped resources itself)."""
     import nbformat
     from nbclient import NotebookClient
+
+    from stackerynb.deploy import local
     monkeypatch.delenv("STACKERYNB_LOCAL_ENDPOINT")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in (
         "from stackerynb import Stack\nstack = Stack('own')\nstack.add('queue', 'Jobs')\nstack.add('secret', 'Key')",
-        "deployment = stack.deploy('dev', yes=True)",
-        "from stackerynb.deploy import local\nprint(deployment.status, local.running(), [n for n, _, _ in deployment.not_created])",
+        "deployment = stack.deploy('dev', yes=True)\ndeployment",
+        "from stackerynb.deploy import local\nprint(deployment.status, local.find().pid, [n for n, _, _ in deployment.not_created])",
     )]
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outputs = [o for cell in nb.cells for o in cell.outputs]
-    streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "HTTP/1.1" not in streams and "UserWarning" not in streams and "No Moto" not in streams, streams
-    views = [o for o in nb.cells[1].outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(views) == 1  # the live progress widget
-    assert nb.cells[2].outputs[-1]["text"].split() == ["succeeded", "True", "['Key']"]
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+        outputs = [o for cell in nb.cells for o in cell.outputs]
+        streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+        assert "HTTP/1.1" not in streams and "UserWarning" not in streams and "No Moto" not in streams, streams
+        views = [o for o in nb.cells[1].outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert len(views) == 1 and len(nb.cells[1].outputs) == 1  # the progress widget, not the result again
+        status, pid, skipped = nb.cells[2].outputs[-1]["text"].split(maxsplit=2)
+        assert (status, skipped.strip()) == ("succeeded", "['Key']")
+        assert local.find(tmp_path).pid == int(pid)  # the kernel has ended; its emulator has not
+    finally:
+        local.stop(tmp_path, reset=True)

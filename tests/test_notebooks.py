@@ -50,7 +50,8 @@ def test_notebook_is_committed_without_outputs(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _cases())
-def test_notebook_runs_top_to_bottom_with_images_and_literal_dollars(path, tmp_path):
+def test_notebook_runs_top_to_bottom_with_images_and_literal_dollars(path, tmp_path, local_target):
+    # local_target: kernels deploy to the session's emulator instead of starting project emulators
     nb = nbformat.read(path, as_version=4)
     # Run in a copy of the notebooks folder so saved stacks and code folders land in tmp.
     for other in (ROOT / "notebooks").iterdir():

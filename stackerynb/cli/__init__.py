@@ -13,7 +13,7 @@ import sys
 
 from stackerynb.errors import StackError
 
-COMMANDS = ("kinds", "validate", "compile", "deploy", "deployments", "cost", "import_template", "status", "destroy")
+COMMANDS = ("kinds", "validate", "compile", "deploy", "deployments", "cost", "import_template", "status", "destroy", "local")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,16 +18,20 @@ def register(sub) -> None:
 
 
 def run(args, out=None, err=None, stdin=None) -> int:
-    from stackerynb.deploy import confirm, prepare
+    from stackerynb.deploy import confirm, deploy, prepare
 
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     stack, environment = load(args)
     progress = reporter(args, err)
+    if args.yes:  # holds the deploy lock from preparing to the end
+        deployment = deploy(stack, environment, yes=True, reporter=progress)
+        out.write(deployment.preview() + "\n")
+        return 0 if deployment.status in ("succeeded", "no changes") else 1
     deployment = prepare(stack, environment, reporter=progress)
-    out.write(repr(deployment) + "\n")
+    out.write(deployment.preview() + "\n")
     if deployment.status != "prepared":
         return 0
-    if not args.yes and not confirm.ask_to_execute(deployment, environment, stdin, out):
+    if not confirm.ask_to_execute(deployment, environment, stdin, out):
         deployment.cancel()
         out.write("cancelled: the change set was deleted, nothing was changed\n")
         return 1

@@ -20,12 +20,14 @@ def run(args, out=None) -> int:
     from stackerynb.deploy import deployments
 
     out = out or sys.stdout
-    table = deployments(*load(args))
+    stack, environment = load(args)
+    table = deployments(stack, environment)
     if args.json:
         out.write(table.to_json(orient="records", date_format="iso", indent=1) + "\n")
         return 0
     if table.empty:
-        out.write(f"{stack.name} has no deployments in {args.env}\n")
+        out.write(f"{stack.name} has no deployments in {environment.name}: deploy it with "
+                  f"`stackerynb deploy {args.file} --env {environment.name}`\n")
         return 0
     shown = table[SHOWN].copy()
     shown["git_sha"] = shown["git_sha"].str[:12]

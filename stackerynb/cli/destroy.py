@@ -21,7 +21,7 @@ def run(args, out=None, err=None, stdin=None) -> int:
     if teardown.status != "prepared":
         out.write(teardown.summary() + "\n")
         return 0
-    out.write(repr(teardown) + "\n")
+    out.write(teardown.preview() + "\n")
     if not args.yes and not confirm.ask_typed(
             f"This deletes every resource of {teardown.stack_name} ({environment.name}).",
             teardown.stack_name, stdin, out):

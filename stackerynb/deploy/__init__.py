@@ -5,6 +5,7 @@ Environment (or an environment name, resolved beside the stack file)::
 
     deployment = stack.deploy("dev")            # preview + Confirm button (notebook) / prompt (terminal);
                                                 # production environments ask for the stack name
+    deploy(stack, "dev", confirm=callback, reporter=progress)  # your own question and progress drawing
     deployment = stack.deploy("dev", yes=True)  # no question; returns the finished Deployment
     prepared = stack.prepare("dev")             # change set only; prepared.execute() later
     stack.deployments("dev")                    # history DataFrame (current and previous)
@@ -18,13 +19,14 @@ emulator does not really create is listed in the result.
 from __future__ import annotations
 
 from stackerynb.deploy import confirm as _confirm
+from stackerynb.deploy.confirm import Confirmation
 from stackerynb.deploy.deployment import Deployment
 from stackerynb.deploy.packaging import write_starter
-from stackerynb.deploy.progress import DeployEvent, NullReporter, ProgressReporter, TqdmReporter
+from stackerynb.deploy.progress import DeployEvent, NullReporter, ProgressReporter, TqdmReporter, default_reporter
 from stackerynb.deploy.state import StackStatus
 
 __all__ = ["deploy", "prepare", "deployments", "deployed", "status", "destroy", "write_starter",
-           "Deployment", "StackStatus", "ProgressReporter", "TqdmReporter", "NullReporter", "DeployEvent"]
+           "Deployment", "Confirmation", "StackStatus", "ProgressReporter", "TqdmReporter", "NullReporter", "DeployEvent"]
 
 
 def _environment(stack, environment):
@@ -43,58 +45,49 @@ def prepare(stack, environment="dev", *, reporter: ProgressReporter | None = Non
 
 
 def deploy(stack, environment="dev", *, yes: bool = False, reporter: ProgressReporter | None = None,
-           quiet: bool = False, template=None, **compile_options) -> Deployment:
-    """Prepare, show the change set, ask, execute and follow; returns the Deployment.
+           confirm: Confirmation | None = None, quiet: bool = False, template=None,
+           **compile_options) -> Deployment:
+    """Prepare, ask, execute and follow; returns the Deployment.
 
-    ``yes=True`` executes without asking. Otherwise a notebook shows the preview with Confirm and
-    Cancel buttons (execution runs on click, with live progress in the same panel; the returned
-    Deployment follows along), and a terminal asks on stdin. Where nobody can be asked, the
-    deploy is refused before anything is done."""
+    ``yes=True`` executes without asking, holding the project's deploy lock from preparing to the
+    end (a second process deploying the same stack waits, then prepares against the result).
+    Otherwise ``confirm(deployment, environment)`` decides (see ``confirm.Confirmation``; default:
+    the change set is printed and a terminal asks; where nobody can be asked the deploy is
+    refused before anything is done). ``reporter`` draws the progress (default: a tqdm bar)."""
+    from stackerynb.deploy import engine
     environment = _environment(stack, environment)
-    how = _confirm.mode(yes, f"deploying {stack.name} to {environment.name}")
-    if how == _confirm.NOTEBOOK:
-        panel = _confirm.notebook_panel(danger=environment.production)
-        try:
-            deployment = prepare(stack, environment, reporter=reporter or panel.progress, quiet=quiet,
-                                 template=template, **compile_options)
-        except Exception as exc:
-            panel.fail(exc)
-            raise
-        _confirm.attach(deployment, panel)
+    if not yes and confirm is None:
+        confirm = _confirm.terminal(f"deploying {stack.name} to {environment.name}")
+    reporter = reporter or default_reporter(quiet)
+    deployment = engine.prepare(stack, environment, reporter=reporter, quiet=quiet, template=template,
+                                then_execute=yes, **compile_options)
+    if yes or deployment.status != "prepared":
         return deployment
-    from stackerynb.deploy.progress import default_reporter
-    reporter = reporter or default_reporter(quiet)  # one bar for preparing and executing
-    deployment = prepare(stack, environment, reporter=reporter, quiet=quiet, template=template, **compile_options)
-    if deployment.status != "prepared":
-        return deployment
-    if how == _confirm.YES:
-        return deployment.execute(reporter=reporter, quiet=quiet)
-    print(repr(deployment))
-    if _confirm.ask_to_execute(deployment, environment):
+    return _decide(deployment, confirm(deployment, environment), reporter, quiet)
+
+
+def _decide(deployment: Deployment, answer: bool | None, reporter, quiet: bool) -> Deployment:
+    if answer is None:
+        return deployment  # the confirmation took it over
+    if answer:
         return deployment.execute(reporter=reporter, quiet=quiet)
     return deployment.cancel()
 
 
 def destroy(stack, environment="dev", *, yes: bool = False, reporter: ProgressReporter | None = None,
-            quiet: bool = False) -> Deployment:
-    """Tear the stack down in ``environment`` after an explicit confirmation (``yes=True``, the
-    notebook's Destroy button, or typing the stack name in a terminal)."""
+            confirm: Confirmation | None = None, quiet: bool = False) -> Deployment:
+    """Tear the stack down in ``environment`` after an explicit confirmation (``yes=True``, or
+    ``confirm(teardown, environment)``; default: typing the stack name in a terminal)."""
     from stackerynb.deploy import engine
     environment = _environment(stack, environment)
-    how = _confirm.mode(yes, f"destroying {stack.name} in {environment.name}")
+    if not yes and confirm is None:
+        confirm = _confirm.terminal(f"destroying {stack.name} in {environment.name}")
     teardown = engine.prepare_destroy(stack, environment)
     if teardown.status != "prepared":
         return teardown
-    if how == _confirm.YES:
+    if yes:
         return teardown.execute(reporter=reporter, quiet=quiet)
-    if how == _confirm.NOTEBOOK:
-        _confirm.attach(teardown, _confirm.notebook_panel(danger=True))
-        return teardown
-    print(repr(teardown))
-    if _confirm.ask_typed(f"This deletes every resource of {teardown.stack_name} ({environment.name}).",
-                          teardown.stack_name):
-        return teardown.execute(reporter=reporter, quiet=quiet)
-    return teardown.cancel()
+    return _decide(teardown, confirm(teardown, environment), reporter, quiet)
 
 
 def deployments(stack, environment="dev"):

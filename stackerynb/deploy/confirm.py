@@ -1,30 +1,49 @@
-"""Asking before changing infrastructure: on a terminal, in a notebook, or not at all (``yes``).
+"""Asking before changing infrastructure: the confirmation callback and its terminal form.
 
-``mode(yes)`` decides how the question is asked, before anything is done, so a script that
-cannot answer is refused with nothing changed. The notebook's Confirm/Cancel panel lives in
-``stackerynb.widgets.confirm`` (imported only inside a kernel).
+``deploy``/``destroy`` take a ``confirm`` callback (a plain callable, see :class:`Confirmation`)
+and call it with the prepared deployment before executing. The terminal's is made here; the
+notebook's Confirm/Cancel panel is the widgets layer's own (``stackerynb.widgets.confirm``), which
+``Stack.deploy`` passes in a kernel. This layer never imports widgets.
 """
 from __future__ import annotations
 
 import sys
+from typing import Protocol
 
-from stackerynb.deploy.progress import in_notebook
 from stackerynb.errors import StackError
 
-YES, NOTEBOOK, TERMINAL = "yes", "notebook", "terminal"
+
+class Confirmation(Protocol):
+    """Asked before a prepared deployment (or teardown) is executed.
+
+    Returns True to execute now, False to cancel (the change set is deleted), or None when the
+    confirmation takes the deployment over (a notebook panel executes it when its button is
+    clicked); ``deploy`` then returns the prepared deployment."""
+
+    def __call__(self, deployment, environment) -> bool | None: ...
 
 
-def mode(yes: bool, what: str) -> str:
-    """How to confirm: ``yes`` (already given), ``notebook`` (a button) or ``terminal`` (a prompt);
-    StackError when nobody can be asked."""
-    if yes:
-        return YES
-    if in_notebook():
-        return NOTEBOOK
-    if sys.stdin is not None and sys.stdin.isatty():
-        return TERMINAL
-    raise StackError(f"{what} needs a confirmation and there is no terminal or notebook to ask in: "
-                     "pass yes=True (or --yes on the command line). Nothing was changed")
+def can_ask() -> bool:
+    """True when there is a terminal to ask on."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def terminal(what: str) -> Confirmation:
+    """The terminal's confirmation: prints the preview and asks y/N (deploy) or for the stack
+    name to be typed (destroy, production). StackError, before anything is done, when there is
+    no terminal to ask on."""
+    if not can_ask():
+        raise StackError(f"{what} needs a confirmation and there is no terminal to ask on: pass yes=True "
+                         "(or --yes on the command line), or use stack.deploy()/stack.destroy() in a notebook. "
+                         "Nothing was changed")
+
+    def ask(deployment, environment) -> bool:
+        print(deployment.preview())
+        if deployment.kind == "destroy":
+            return ask_typed(f"This deletes every resource of {deployment.stack_name} ({environment.name}).",
+                             deployment.stack_name)
+        return ask_to_execute(deployment, environment)
+    return ask
 
 
 def ask_yes_no(question: str, stream_in=None, stream_out=None) -> bool:
@@ -52,22 +71,3 @@ def ask_to_execute(deployment, environment, stream_in=None, stream_out=None) -> 
     if environment.production:
         return ask_typed(f"{where} is a PRODUCTION environment.", deployment.stack_name, stream_in, stream_out)
     return ask_yes_no(f"Execute this change set on {where}?", stream_in, stream_out)
-
-
-def notebook_panel(danger: bool = False):
-    """Display an empty deployment panel (it shows the preparation, then the change set with
-    Confirm/Cancel, then the progress) and return it."""
-    from IPython.display import display
-
-    from stackerynb.widgets.confirm import ConfirmPanel  # only layer allowed ipywidgets
-    panel = ConfirmPanel(danger=danger)
-    display(panel)
-    return panel
-
-
-def attach(deployment, panel) -> None:
-    """Show ``deployment`` in ``panel``; the deployment, as a cell's result, does not show twice."""
-    from IPython import get_ipython
-    panel.show(deployment)
-    deployment._panel = panel
-    deployment._shown_in = getattr(get_ipython(), "execution_count", None)

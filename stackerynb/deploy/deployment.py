@@ -28,7 +28,7 @@ class Deployment:
         self.record = record
         self._plan = plan  # engine state needed to execute (never shown)
         self.message = message
-        self.events: list = []
+        self.event_log: list = []  # DeployEvents as they came (``events`` is the table)
         self.phases: dict[str, float] = dict(record.get("phases", {}))
         self.outputs: dict[str, str] = {}
         self.error: BaseException | None = None
@@ -78,12 +78,15 @@ class Deployment:
         return pd.DataFrame(self.record.get("changes", []), columns=CHANGE_COLUMNS)
 
     @property
-    def event_table(self):
-        """The events seen while executing, as a DataFrame."""
+    def events(self):
+        """The resource events seen while executing, as a DataFrame (time, logical_id, type,
+        status, reason, source): the details behind the summary's one line."""
         import pandas as pd
         return pd.DataFrame([{"time": e.time, "logical_id": e.logical_id, "type": e.type, "status": e.status,
-                              "reason": e.reason, "source": e.source} for e in self.events],
+                              "reason": e.reason, "source": e.source} for e in self.event_log],
                             columns=["time", "logical_id", "type", "status", "reason", "source"])
+
+    event_table = events  # the name before 0.x
 
     # ------------------------------------------------------------ acting
     def execute(self, reporter=None, quiet: bool = False, background: bool = False, on_done=None) -> "Deployment":
@@ -162,27 +165,48 @@ class Deployment:
             lines.append(f"not really created by the local emulator: {names}")
         if self.message:
             lines.append(self.message)
+        if self.event_log:
+            failed = sum(e.failed for e in self.event_log)
+            lines.append(f"{len(self.event_log)} resource events{f', {failed} failed' if failed else ''} "
+                         "(deployment.events)")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        text = f"<Deployment {self.id} {self.status}>\n{self.summary()}"
-        if self.record.get("changes") and self.status in (history.PREPARED, history.SUCCEEDED, history.FAILED,
-                                                           history.INTERRUPTED, history.IN_PROGRESS):
+    def preview(self) -> str:
+        """The summary and the change set, as the terminal shows them before asking."""
+        text = self.summary()
+        if self.record.get("changes"):
             text += "\n" + self.changes.to_string(index=False)
         return text
 
+    def __repr__(self) -> str:
+        verb = "Teardown" if self.kind == "destroy" else "Deployment"
+        return f"{verb} {self.id}: {self.summary()}"
+
     def _repr_html_(self) -> str:
-        body = "<br>".join(html.escape(line) for line in self.summary().splitlines())
-        table = self.changes.to_html(index=False, border=0) if self.record.get("changes") else ""
-        return f"<div class='stackerynb-deployment'><b>Deployment {html.escape(self.id)}</b><br>{body}{table}</div>"
+        lines = self.summary().splitlines()
+        head = f"<b>{html.escape(lines[0])}</b>"
+        body = "".join(f"<br>{html.escape(line)}" for line in lines[1:])
+        details = ""
+        if self.record.get("changes"):
+            details += (f"<details><summary>change set: {len(self.record['changes'])} resources</summary>"
+                        f"{_html_table(self.changes)}</details>")
+        if self.event_log:
+            details += (f"<details><summary>events: {len(self.event_log)}</summary>"
+                        f"{_html_table(self.events)}</details>")
+        return f"<div class='stackerynb-deployment'>{head}{body}{details}</div>"
 
     def _ipython_display_(self) -> None:
         from IPython import get_ipython
         from IPython.display import display
         ip = get_ipython()
-        if self._panel is not None and ip is not None and self._shown_in == getattr(ip, "execution_count", None):
-            return  # its panel is already on screen in this cell's output
+        if self._shown_in is not None and ip is not None and self._shown_in == getattr(ip, "execution_count", None):
+            return  # a panel or progress display in this cell's output already shows it
         if self._panel is not None:
             display(self._panel)
         else:
             display({"text/html": self._repr_html_(), "text/plain": repr(self)}, raw=True)
+
+
+def _html_table(frame) -> str:
+    """A DataFrame as HTML with ``$`` kept literal (a notebook would typeset ``$...$`` as maths)."""
+    return frame.to_html(index=False, border=0).replace("$", "&#36;")

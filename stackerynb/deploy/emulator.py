@@ -5,10 +5,9 @@ moto's CloudFormation (the local target) differs from AWS in ways a user would t
 * some resource types are accepted but not created (``stackerynb/catalog/emulator.yaml``):
   :func:`not_created` lists the ones in a template so the user is told;
 * a failed execution raises from ``ExecuteChangeSet`` and leaves the stack half changed, with no
-  rollback and no resource events saying which resource failed. :func:`recover` puts the
-  previous template back (or removes a stack whose creation failed), then finds the failing
-  resource by replaying the change one resource at a time, and puts the previous template back
-  again. Everything goes through CloudFormation calls over HTTP, as on AWS.
+  rollback and no resource events saying which resource failed. :func:`recover` removes the
+  half-changed stack, finds the failing resource on a scratch stack, and creates the previous
+  deployment again. Everything goes through CloudFormation calls over HTTP, as on AWS.
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stackerynb.catalog._data import load_table
-from stackerynb.deploy.template import META_KEY
+from stackerynb.deploy.template import META_KEY, facts_of, tags
 from stackerynb.deploy.target import Cloud, emulator_message
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -47,10 +46,12 @@ class Failure:
 
 @dataclass(frozen=True)
 class Recovery:
-    """What :func:`recover` found and did: the failure and how the stack was put back."""
+    """What :func:`recover` found and did: the failure, how the stack was put back, and whether
+    that worked (``restored`` is False when the previous deployment could not be put back)."""
 
     failure: Failure
-    restored: str  # one sentence for the user
+    note: str  # one or two sentences for the user
+    restored: bool = True
 
 
 def error_reason(exc: Exception) -> str:
@@ -62,91 +63,123 @@ def error_reason(exc: Exception) -> str:
     return emulator_message(exc) or f"{type(exc).__name__}: {str(exc)[:300]}"
 
 
-class _Applier:
-    """Applies templates to one emulator stack through change sets, counting them for names."""
+def unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` says the emulator is not there any more (stopped or killed)."""
+    from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+    return isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectionError))
 
-    def __init__(self, cloud: Cloud, stack_name: str, deployment_id: str):
+
+class _Applier:
+    """Applies templates to emulator stacks through change sets, counting them for names."""
+
+    def __init__(self, cloud: Cloud, deployment_id: str):
+        self.cloud = cloud
         self.cf = cloud.client("cloudformation")
-        self.stack_name = stack_name
         self.prefix = f"stackerynb-{deployment_id}-recover"
         self.count = 0
 
-    def apply(self, template: dict, parameters: list[dict], create: bool) -> None:
+    def apply(self, stack_name: str, template: dict, parameters: list[dict], create: bool, mark: bool = True,
+              tags: list[dict] | None = None) -> None:
         """Create and execute a change set for ``template``; raises the emulator's error."""
         self.count += 1
         body = copy.deepcopy(template)
-        # A marker makes every body differ from the last, so the emulator never answers "no changes".
-        body.setdefault("Metadata", {}).setdefault(META_KEY, {})["Recovery"] = f"{self.prefix}-{self.count}"
+        if mark:  # every body differs from the last, so the emulator never answers "no changes"
+            body.setdefault("Metadata", {}).setdefault(META_KEY, {})["Recovery"] = f"{self.prefix}-{self.count}"
         name = f"{self.prefix}-{self.count}"
-        self.cf.create_change_set(StackName=self.stack_name, ChangeSetName=name, TemplateBody=json.dumps(body),
+        self.cf.create_change_set(StackName=stack_name, ChangeSetName=name, TemplateBody=json.dumps(body),
                                   ChangeSetType="CREATE" if create else "UPDATE", Parameters=parameters,
-                                  Capabilities=CAPABILITIES)
-        self.cf.execute_change_set(StackName=self.stack_name, ChangeSetName=name)
+                                  Capabilities=CAPABILITIES, Tags=tags or [])
+        self.cf.execute_change_set(StackName=stack_name, ChangeSetName=name)
 
-    def restore(self, previous: dict | None, parameters: list[dict]) -> None:
-        """Put the stack back: the previous template again, or no stack at all."""
-        if previous is None:
-            self.cf.delete_stack(StackName=self.stack_name)
-        else:
-            self.apply(previous, parameters, create=False)
+    def remove(self, stack_name: str) -> None:
+        """Delete a stack and what the emulator leaves behind of it (see :func:`sweep_vpcs`)."""
+        vpcs = stack_vpcs(self.cloud, stack_name)
+        try:
+            self.cf.delete_stack(StackName=stack_name)
+        except Exception as exc:  # noqa: BLE001 - only the emulator's VPC leftovers are expected here
+            if not (vpcs and "DependencyViolation" in error_reason(exc)):
+                raise
+            sweep_vpcs(self.cloud, vpcs)
 
 
 def recover(cloud: Cloud, stack_name: str, deployment_id: str, template: dict, parameters: list[dict],
             previous: dict | None, previous_parameters: list[dict], changes: list[dict],
             error: Exception) -> Recovery:
-    """After ``ExecuteChangeSet`` failed on the emulator: restore, find the failing resource, restore.
+    """After ``ExecuteChangeSet`` failed on the emulator: put the previous deployment back and
+    find the failing resource.
+
+    The emulator has no rollback, and its stacks cannot be updated back reliably after a
+    half-applied update (moto keeps resources an update deleted in its cache, so adding them
+    again creates nothing). So the half-changed stack is deleted; the failing resource is found
+    on a scratch stack (``<stack>-recover``) by adding the new template's resources a few at a
+    time; the scratch stack is deleted; and the previous template (with its own deployment
+    facts) is created again under the stack's name. Its resources are new: data kept in them
+    locally is gone. Every error on the way is reported in the result, never dropped.
 
     ``template``/``parameters``: what failed; ``previous``/``previous_parameters``: the template
     deployed before (None for a first deployment); ``changes``: the change set's resource changes.
     """
-    applier = _Applier(cloud, stack_name, deployment_id)
+    applier = _Applier(cloud, deployment_id)
     reason = error_reason(error)
+    problems: list[str] = []
     try:
-        applier.restore(previous, previous_parameters)
-    except Exception as exc:  # noqa: BLE001 - reported to the user, who can destroy the stack
+        applier.remove(stack_name)
+    except Exception as exc:  # noqa: BLE001 - reported: nothing else can be done safely
         return Recovery(Failure(None, None, reason),
-                        f"the emulator has no rollback and putting the previous template back failed too "
-                        f"({error_reason(exc)}); `destroy` the stack to start clean")
-    failure = _replay(applier, template, parameters, previous, previous_parameters, changes) or Failure(None, None, reason)
-    restored = ("the emulator has no rollback: the kit removed the partly created stack"
-                if previous is None else
-                "the emulator has no rollback: the kit put the previous template back")
-    return Recovery(failure, restored)
+                        f"the emulator has no rollback, and removing the half-changed stack failed "
+                        f"({error_reason(exc)}): the stack is left as the failed deployment made it; "
+                        "`destroy` it, or deploy again", restored=False)
+    failure = None
+    try:
+        failure = _probe(applier, f"{stack_name}-recover", template, parameters, changes)
+    except Exception as exc:  # noqa: BLE001 - the culprit is a nicety; cleaning up is not
+        problems.append(f"removing the scratch stack {stack_name}-recover failed ({error_reason(exc)})")
+    failure = failure or Failure(None, None, reason)
+    if previous is None:
+        note = "the emulator has no rollback: the kit removed the partly created stack"
+        return Recovery(failure, "; ".join([note, *problems]))
+    try:
+        applier.apply(stack_name, previous, previous_parameters, create=True, mark=False,
+                      tags=tags(facts_of(previous) or {}))
+    except Exception as exc:  # noqa: BLE001 - reported to the user, who can destroy or deploy again
+        try:
+            applier.remove(stack_name)
+        except Exception as cleanup:  # noqa: BLE001
+            problems.append(f"removing what was re-created failed too ({error_reason(cleanup)})")
+        return Recovery(failure, "; ".join([
+            f"the emulator has no rollback, and re-creating the previous deployment failed ({error_reason(exc)}): "
+            f"{stack_name} is not deployed now; deploy again", *problems]), restored=False)
+    note = ("the emulator has no rollback: the kit re-created the previous deployment (its resources are new; "
+            "data kept in them locally is gone)")
+    return Recovery(failure, "; ".join([note, *problems]))
 
 
-def _replay(applier: _Applier, template: dict, parameters: list[dict], previous: dict | None,
-            previous_parameters: list[dict], changes: list[dict]) -> Failure | None:
-    """Apply the change one resource at a time (template order, which is dependency order) and
-    return the first resource that fails, leaving the stack as it was before."""
+def _probe(applier: _Applier, scratch: str, template: dict, parameters: list[dict],
+           changes: list[dict]) -> Failure | None:
+    """The first added or changed resource the emulator refuses, found by creating the new
+    template's resources on a scratch stack in template order (dependency order), a chunk at a
+    time, each chunk ending with one resource the change set added or changed. The scratch
+    stack is deleted afterwards (an error doing so is raised)."""
     new = template.get("Resources", {})
-    old = (previous or {}).get("Resources", {})
     skipped = not_created_types()
     touched = {c["LogicalResourceId"] for c in changes if c.get("Action") in ("Add", "Modify")}
-    order = [lid for lid in new if lid in touched and new[lid].get("Type") not in skipped]
-    step_base = {k: v for k, v in template.items() if k not in ("Resources", "Outputs")}
-    found = None
-    created = previous is not None
-    for k, culprit in enumerate(order):
-        applied = set(order[:k + 1])
-        resources = {}
+    base = {k: v for k, v in template.items() if k not in ("Resources", "Outputs", "Metadata")}
+    found, created, applied = None, False, {}
+    try:
         for lid, body in new.items():
-            if lid in applied:
-                resources[lid] = body
-            elif lid in old:
-                resources[lid] = old[lid]
-        resources.update({lid: body for lid, body in old.items() if lid not in new})  # removals come last
-        try:
-            applier.apply({**step_base, "Resources": resources}, parameters, create=not created)
-            created = True
-        except Exception as exc:  # noqa: BLE001 - this is the failure we are looking for
-            found = Failure(culprit, new[culprit].get("Type"), error_reason(exc))
-            created = True
-            break
-    if created:
-        try:
-            applier.restore(previous, previous_parameters)
-        except Exception:  # noqa: BLE001 - the first restore worked; report the failure we found
-            pass
+            applied[lid] = body
+            if lid not in touched or body.get("Type") in skipped:
+                continue
+            try:
+                applier.apply(scratch, {**base, "Resources": dict(applied)}, parameters, create=not created)
+                created = True
+            except Exception as exc:  # noqa: BLE001 - this is the failure we are looking for
+                created = True  # a failed CREATE leaves the scratch stack behind as well
+                found = Failure(lid, body.get("Type"), error_reason(exc))
+                break
+    finally:
+        if created:
+            applier.remove(scratch)
     return found
 
 

@@ -93,6 +93,19 @@ def _exclusive(cloud: Cloud, cf_stack: str):
             _running.discard(key)
 
 
+def lock_key(cloud: Cloud, cf_stack: str) -> str:
+    """The name of a stack's deploy lock: the stack and where it is deployed."""
+    return f"{cf_stack}.{'local' if cloud.is_local else cloud.account}.{cloud.region}"
+
+
+def hold(folder, cloud: Cloud, cf_stack: str, doing: str, reporter: ProgressReporter | None = None):
+    """The project's lock on ``cf_stack`` in this target (see ``project.stack_lock``): a second
+    process deploying or destroying the same stack waits for this one, and is told why."""
+    from stackerynb.deploy.project import stack_lock
+    on_wait = (lambda text: reporter.message(text, "warning")) if reporter is not None else None
+    return stack_lock(folder, lock_key(cloud, cf_stack), doing, on_wait)
+
+
 def refuse_if_running_here(cloud: Cloud, cf_stack: str) -> None:
     if _key(cloud, cf_stack) in _running:
         raise StackError(f"{cf_stack} ({cloud.where}) is being deployed or destroyed from this session "
@@ -175,12 +188,13 @@ def _delete_and_wait(cloud: Cloud, cf_stack: str) -> None:
 
 # ----------------------------------------------------------------------- prepare
 def prepare(stack, environment, *, reporter: ProgressReporter | None = None, quiet: bool = False,
-            template=None, **compile_options) -> Deployment:
+            template=None, then_execute: bool = False, **compile_options) -> Deployment:
     """Package, compile and create the change set without executing it.
 
     Returns a Deployment that is ``prepared`` (``.changes`` previews the change set; run it with
     ``.execute()``) or ``no changes``. ``template`` deploys that template (troposphere Template,
     dict or JSON) instead of compiling the stack; it still carries the stack file and facts.
+    ``then_execute=True`` runs a prepared deployment at once, without releasing the deploy lock.
     """
     if template is not None and environment.production:
         raise StackError(f"environment {environment.name} is production: it deploys compiled stacks only "
@@ -189,8 +203,20 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
     clock = Phases()
     cf_stack = stack_name(stack, environment)
     with clock("connect"):
-        cloud = connect(environment)
+        cloud = connect(environment, project=stack.folder)
         refuse_if_running_here(cloud, cf_stack)
+    with hold(stack.folder, cloud, cf_stack, f"deploying {cf_stack}", reporter):
+        deployment = _prepare_held(stack, environment, reporter, clock, cloud, cf_stack, template, compile_options)
+        if then_execute and deployment.status == history.PREPARED:
+            return execute(deployment, reporter=reporter)
+        if deployment.status != history.PREPARED:
+            reporter.finish(deployment)  # nothing more will be drawn: clear the phase lines
+        return deployment
+
+
+def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases, cloud: Cloud, cf_stack: str,
+                  template, compile_options: dict) -> Deployment:
+    with clock("connect"):
         existing = watch.stack_status(cloud, cf_stack)
     refuse_if_busy(existing, cf_stack, cloud)
     refuse_if_stuck(existing, cf_stack, cloud)
@@ -247,6 +273,7 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
                   deleted=sum(r["action"] == "Remove" for r in rows), phases=clock.seconds)
     history.save(artifacts, record)
     plan = Plan(cloud=cloud, artifacts=artifacts, cf_stack=cf_stack, change_set_id=description["ChangeSetId"],
+                folder=stack.folder,
                 template=body, parameters=parameters, previous=previous, previous_parameters=previous_parameters,
                 changes=changes, redact=redact, first=first, has_outputs=bool(compiled.get("Outputs")))
     deployment = Deployment(record, plan)
@@ -319,10 +346,20 @@ def execute(deployment: Deployment, reporter: ProgressReporter | None = None, qu
     """Run a prepared deployment and follow it to the end; records every step."""
     plan = deployment._plan
     reporter = reporter or default_reporter(quiet)
-    with _exclusive(plan.cloud, plan.cf_stack):
-        if deployment.kind == "destroy":
-            return _execute_destroy(deployment, reporter)
-        return _execute_deploy(deployment, reporter)
+    verb = "destroying" if deployment.kind == "destroy" else "executing"
+    with _exclusive(plan.cloud, plan.cf_stack), \
+            hold(plan.folder, plan.cloud, plan.cf_stack, f"{verb} deployment {deployment.id} of {plan.cf_stack}", reporter):
+        try:
+            if deployment.kind == "destroy":
+                return _execute_destroy(deployment, reporter)
+            return _execute_deploy(deployment, reporter)
+        except Exception as exc:
+            if plan.cloud.is_local and emulator.unreachable(getattr(exc, "original", exc)):
+                raise StackError(f"the local emulator ({plan.cloud.endpoint}) stopped answering while {verb} "
+                                 f"deployment {deployment.id} of {plan.cf_stack}: start it again with "
+                                 "`stackerynb local start` (it restores its saved state); then "
+                                 f"stack.status({deployment.environment!r}) tells where the stack stands") from None
+            raise
 
 
 def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deployment:
@@ -330,12 +367,19 @@ def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deplo
     cloud, record = plan.cloud, deployment.record
     status = watch.stack_status(cloud, plan.cf_stack)
     refuse_if_busy(status, plan.cf_stack, cloud)
-    current = tmpl.facts_of(deployed_template(cloud, plan.cf_stack)[0]) if status in DEPLOYED else None
-    if (current or {}).get("id", "") > deployment.id or (plan.first and status in DEPLOYED):
-        record.update(status=history.EXPIRED, reason="another deployment ran after it was prepared")
+    running = deployed_template(cloud, plan.cf_stack)[0] if status in DEPLOYED else None
+    if running != plan.previous:
+        # The change set was computed against another template than the one running now: executing
+        # it would silently undo what ran in between (CloudFormation applies it to the new base).
+        ran = (tmpl.facts_of(running) or {}).get("id") if running is not None else None
+        what = (f"deployment {ran} ran" if ran else "it was changed outside this deployment" if running is not None
+                else "it was destroyed")
+        record.update(status=history.EXPIRED, reason=f"{plan.cf_stack} changed after this change set was prepared "
+                                                     f"({what}); its preview no longer says what it would do")
         history.save(plan.artifacts, record)
-        raise StackError(f"deployment {deployment.id} of {plan.cf_stack} was prepared before the one running now "
-                         f"({(current or {}).get('id', 'unknown')}); nothing was changed: prepare it again")
+        changeset.delete(cloud, plan.change_set_id)
+        raise StackError(f"deployment {deployment.id} of {plan.cf_stack} was prepared against another version of the "
+                         f"stack: {what} since. Nothing was changed: prepare it again to see what it would change now")
     record.update(status=history.IN_PROGRESS, executed=now().isoformat(timespec="seconds"))
     history.save(plan.artifacts, record)
     start, since = time.perf_counter(), now()
@@ -348,7 +392,7 @@ def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deplo
         else:
             final, events = watch.follow(cloud, plan.cf_stack, since, deployment.id, reporter, plan.redact,
                                          poll=poll_seconds(cloud))
-            deployment.events.extend(events)
+            deployment.event_log.extend(events)
             succeeded = final in SUCCESS
             failure = None if succeeded else watch.first_failure(events)
             note = None if succeeded else f"CloudFormation rolled the stack back ({final}); the previous deployment stays current"
@@ -402,9 +446,11 @@ def _finish_local(cloud: Cloud, plan: Plan, deployment: Deployment, reporter: Pr
     not_created = emulator.not_created_types()
     if error is None:
         for event in watch.emulated_events(plan.changes, not_created):
-            deployment.events.append(event)
+            deployment.event_log.append(event)
             reporter.event(event)
         return True, None, None
+    if emulator.unreachable(error):
+        raise error
     recovery = emulator.recover(cloud, plan.cf_stack, deployment.id, plan.template, plan.parameters,
                                 plan.previous, plan.previous_parameters, plan.changes, error)
     failure = recovery.failure
@@ -412,9 +458,12 @@ def _finish_local(cloud: Cloud, plan: Plan, deployment: Deployment, reporter: Pr
     status = "UPDATE_FAILED" if action == "Modify" or (action is None and not plan.first) else "CREATE_FAILED"
     event = DeployEvent(now(), failure.logical_id or plan.cf_stack, failure.type or watch.STACK_TYPE,
                         status, plan.redact(failure.reason), "emulator")
-    deployment.events.append(event)
+    deployment.event_log.append(event)
     reporter.event(event)
-    note = recovery.restored + ("; the previous deployment stays current" if plan.previous else "")
+    note = recovery.note
+    if plan.previous and recovery.restored:
+        note += "; the previous deployment stays current"
+    deployment.record["restored"] = recovery.restored
     return False, failure, plan.redact(note)
 
 
@@ -447,7 +496,7 @@ def cancel(deployment: Deployment) -> Deployment:
 # ----------------------------------------------------------------------- destroy
 def prepare_destroy(stack, environment) -> Deployment:
     """A teardown of the stack in ``environment``, waiting for ``.execute()``."""
-    cloud = connect(environment)
+    cloud = connect(environment, project=stack.folder)
     cf_stack = stack_name(stack, environment)
     refuse_if_running_here(cloud, cf_stack)
     status = watch.stack_status(cloud, cf_stack)
@@ -468,7 +517,7 @@ def prepare_destroy(stack, environment) -> Deployment:
     record["changes"] = [{"action": "Remove", "logical_id": r.get("LogicalResourceId") or "?", "type": r.get("ResourceType", ""),
                           "replacement": "", "note": ""} for r in resources if r.get("LogicalResourceId")]
     record["deleted"] = len(record["changes"])
-    return Deployment(record, Plan(cloud=cloud, artifacts=Artifacts(cloud), cf_stack=cf_stack,
+    return Deployment(record, Plan(cloud=cloud, artifacts=Artifacts(cloud), cf_stack=cf_stack, folder=stack.folder,
                                    redact=Redactor(), first=False, changes=[]))
 
 
@@ -495,12 +544,12 @@ def _execute_destroy(deployment: Deployment, reporter: ProgressReporter) -> Depl
             final = watch.stack_status(cloud, plan.cf_stack)
             for row in record.get("changes", []):
                 event = DeployEvent(now(), row["logical_id"], row["type"], "DELETE_COMPLETE", source="emulator")
-                deployment.events.append(event)
+                deployment.event_log.append(event)
                 reporter.event(event)
         else:
             final, events = watch.follow(cloud, plan.cf_stack, since, deployment.id, reporter, plan.redact,
                                          poll=poll_seconds(cloud))
-            deployment.events.extend(events)
+            deployment.event_log.extend(events)
         gone = final in (None, "DELETE_COMPLETE")
         if gone:
             deployment.message = (f"the artifacts bucket {plan.artifacts.bucket} is kept: it holds the function code "
@@ -512,7 +561,7 @@ def _execute_destroy(deployment: Deployment, reporter: ProgressReporter) -> Depl
                       finished=now().isoformat(timespec="seconds"),
                       duration_s=round(time.perf_counter() - start, 3))
         if not gone:
-            failure = watch.first_failure(deployment.events)
+            failure = watch.first_failure(deployment.event_log)
             if failure:
                 record["failure"] = {"logical_id": failure.logical_id, "type": failure.type, "reason": failure.reason}
             record["reason"] = f"the stack is {final}"

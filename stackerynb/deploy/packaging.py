@@ -44,12 +44,16 @@ class Package:
         return {"S3Bucket": bucket, "S3Key": self.key}
 
 
-def zip_folder(folder: Path) -> bytes:
-    """The folder's files as a deterministic zip (same content -> same bytes)."""
+def zip_folder(folder: Path, inside: Path | None = None) -> bytes:
+    """The folder's files as a deterministic zip (same content -> same bytes). With ``inside``,
+    a file that is a link to somewhere outside that folder is refused (StackError)."""
     buffer = io.BytesIO()
     total = 0
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in _files(folder):
+            if inside is not None and not path.resolve().is_relative_to(inside):
+                raise StackError(f"{path} links to {path.resolve()}, outside the project {inside}: "
+                                 "function code is packaged from inside the project only")
             data = path.read_bytes()
             total += len(data)
             if total > MAX_UNZIPPED:
@@ -104,7 +108,7 @@ def code_of(stack, node) -> tuple[str, bytes, str]:
     if not code:
         name, text = starter_for(node.id, runtime, handler)
         return "starter handler", zip_text_files({name: text}), "zip"
-    path = (stack.folder / code).resolve()
+    path = code_path(stack, node.id, code)
     if not path.exists():
         raise StackError(f"{node.id}.code: {code!r} does not exist (looked for {path})")
     if path.is_file():
@@ -117,7 +121,30 @@ def code_of(stack, node) -> tuple[str, bytes, str]:
     candidates = handler_file_candidates(runtime, handler)
     if candidates and not any((path / c).is_file() for c in candidates):
         raise StackError(f"{node.id}.handler: {handler!r} needs {candidates[0]} in {code!r}, which has no such file")
-    return code, zip_folder(path), "zip"
+    try:
+        return code, zip_folder(path, inside=project_root(stack)), "zip"
+    except StackError as exc:
+        raise StackError(f"{node.id}.code: {exc}") from None
+
+
+def project_root(stack) -> Path:
+    """The folder function code must stay in: the stack's project (git work tree, else its folder)."""
+    from stackerynb.deploy.project import root
+    return root(stack.folder)
+
+
+def code_path(stack, node_id: str, code) -> Path:
+    """The code folder (or file) ``code`` of function ``node_id``, resolved against the stack's
+    folder; StackError naming the node and setting when it is not text or leads outside the
+    project (an absolute path, ``..``, or a link out)."""
+    if not isinstance(code, str):
+        raise StackError(f"{node_id}.code: expected a folder relative to the stack file, got {code!r}")
+    inside = project_root(stack)
+    path = (stack.folder / code).resolve()
+    if not path.is_relative_to(inside):
+        raise StackError(f"{node_id}.code: {code!r} leads to {path}, outside the project {inside}; "
+                         "function code must be a folder inside the project (relative to the stack file)")
+    return path
 
 
 def package_functions(stack, artifacts=None) -> dict[str, Package]:
@@ -161,8 +188,15 @@ def write_starter(stack, node_id: str, folder: str | None = None) -> Path:
     if node.kind != "function":
         raise StackError(f"{node_id} is a {node.kind}, not a function")
     code = node.get("code") or folder or f"functions/{node_id}"
+    setting = "code" if node.get("code") or not folder else "folder"
     name, text = starter_for(node_id, node.get("runtime"), node.get("handler"))
-    target = stack.folder / code / name
+    try:
+        base = code_path(stack, node_id, code)
+    except StackError as exc:
+        raise StackError(str(exc).replace(f"{node_id}.code:", f"{node_id}.{setting}:", 1)) from None
+    target = (base / name).resolve()
+    if not target.is_relative_to(base):
+        raise StackError(f"{node_id}.handler: {node.get('handler')!r} leads outside the code folder {base}")
     if target.exists():
         raise StackError(f"{node_id}: {target} already exists; it was not overwritten")
     target.parent.mkdir(parents=True, exist_ok=True)

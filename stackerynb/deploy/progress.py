@@ -2,7 +2,7 @@
 
 The engine calls a reporter at each phase, for each resource event and at the end; reporters
 only draw. ``TqdmReporter`` draws in a terminal; the notebook one (ipywidgets) lives in
-``stackerynb.widgets.deploy_progress`` and is imported only when a kernel is running, so this
+``stackerynb.widgets.deploy_progress`` and is passed in by ``Stack.deploy`` in a kernel, so this
 layer never imports ipywidgets itself.
 """
 from __future__ import annotations
@@ -122,14 +122,6 @@ def in_notebook() -> bool:
 
 
 def default_reporter(quiet: bool = False) -> ProgressReporter:
-    """Widgets in a notebook, tqdm elsewhere, nothing when ``quiet``."""
-    if quiet:
-        return NullReporter()
-    if in_notebook():
-        from IPython.display import display
-
-        from stackerynb.widgets.deploy_progress import WidgetProgress  # only layer allowed ipywidgets
-        widget = WidgetProgress()
-        display(widget)
-        return widget
-    return TqdmReporter()
+    """A tqdm bar, or nothing when ``quiet`` (notebooks pass their own widget reporter). It does
+    not print the result: the returned Deployment is the one summary."""
+    return NullReporter() if quiet else TqdmReporter(summary=False)

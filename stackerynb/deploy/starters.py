@@ -47,11 +47,20 @@ STARTERS = {
 
 
 def split_handler(handler: str) -> tuple[str, str]:
-    """``"src/app.main"`` -> (``"src/app"``, ``"main"``); Python dotted modules become paths."""
+    """``"src/app.main"`` -> (``"src/app"``, ``"main"``); Python dotted modules become paths.
+
+    The module must name a file inside the code folder: no absolute path, no ``..`` and no
+    empty part (``"..tmp.x.main"`` would be ``//tmp/x``)."""
+    if not isinstance(handler, str):
+        raise ValueError(f"handler {handler!r} must be text, module.function")
     module, _, function = handler.rpartition(".")
     if not module or not function:
         raise ValueError(f"handler {handler!r} must be module.function")
-    return module.replace(".", "/"), function
+    path = module.replace(".", "/")
+    if "\\" in handler or any(part in ("", "..") for part in path.split("/")):
+        raise ValueError(f"handler {handler!r} must name a module inside the code folder "
+                         "(no absolute path, no '..', no empty part)")
+    return path, function
 
 
 def starter_for(node_id: str, runtime: str, handler: str) -> tuple[str, str]:
@@ -82,6 +91,8 @@ def handler_file_candidates(runtime: str, handler: str) -> list[str]:
         return [f"{module}.py", f"{module}/__init__.py"]
     if runtime.startswith("nodejs"):
         module = handler.rpartition(".")[0]  # Node handlers keep dots in file names
+        if module.startswith("/") or ".." in module.split("/"):
+            return []
         return [f"{module}{ext}" for ext in (".js", ".mjs", ".cjs")]
     if runtime.startswith("ruby"):
         return [f"{module}.rb"]

@@ -73,7 +73,7 @@ class StackStatus:
 
 
 def _open(stack, environment) -> tuple[Cloud, str, Artifacts]:
-    cloud = connect(environment)
+    cloud = connect(environment, project=stack.folder)
     return cloud, stack_name(stack, environment), Artifacts(cloud)
 
 

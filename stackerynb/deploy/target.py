@@ -92,12 +92,15 @@ def check_region(environment: Environment) -> None:
                          f"{suggest(environment.region, sorted(regions))}; nothing was changed")
 
 
-def connect(environment: Environment) -> Cloud:
-    """Open the environment's target, checking region, credentials and account first."""
+def connect(environment: Environment, project=None) -> Cloud:
+    """Open the environment's target, checking region, credentials and account first.
+
+    ``project`` is a folder of the project (the stack's folder): a local target uses the
+    project's emulator, started when it is not running."""
     check_region(environment)
     if environment.is_local:
         session = local.session(environment.region)
-        cloud = Cloud(environment, session, local.endpoint(), account="")
+        cloud = Cloud(environment, session, local.endpoint(project), account="")
     else:
         cloud = Cloud(environment, _aws_session(environment), None, account="")
     cloud.account = _account(cloud)
@@ -151,8 +154,11 @@ def aws_error(exc: Exception, doing: str) -> StackError:
     from botocore.exceptions import ClientError
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return StackError(f"{doing} failed: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": "))
-    return StackError(f"{doing} failed: {emulator_message(exc) or exc}")
+        out = StackError(f"{doing} failed: {error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": "))
+    else:
+        out = StackError(f"{doing} failed: {emulator_message(exc) or exc}")
+    out.original = exc  # what the call raised (e.g. the emulator being gone), for callers that must tell
+    return out
 
 
 def emulator_message(exc: Exception) -> str | None:

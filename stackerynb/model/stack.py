@@ -290,12 +290,19 @@ class Stack:
         return permissions_table(self, self.environment(env))
 
     def deploy(self, env: "str | Environment" = "dev", **options):
-        """Package, compile, preview the change set, confirm and execute it; returns a Deployment."""
+        """Package, compile, preview the change set, confirm and execute it; returns a Deployment.
+        In a notebook the preview, Confirm button and progress are widgets."""
+        if _notebook(options):
+            from stackerynb.widgets.confirm import deploy_in_notebook
+            return deploy_in_notebook(self, self.environment(env), **options)
         from stackerynb.deploy import deploy
         return deploy(self, self.environment(env), **options)
 
     def prepare(self, env: "str | Environment" = "dev", **options):
         """Create the change set without executing it; ``.execute()`` the result later."""
+        if _notebook(options):
+            from stackerynb.widgets.confirm import prepare_in_notebook
+            return prepare_in_notebook(self, self.environment(env), **options)
         from stackerynb.deploy import prepare
         return prepare(self, self.environment(env), **options)
 
@@ -321,6 +328,9 @@ class Stack:
 
     def destroy(self, env: "str | Environment" = "dev", **options):
         """Tear the stack down in ``env`` after an explicit confirmation."""
+        if _notebook(options):
+            from stackerynb.widgets.confirm import destroy_in_notebook
+            return destroy_in_notebook(self, self.environment(env), **options)
         from stackerynb.deploy import destroy
         return destroy(self, self.environment(env), **options)
 
@@ -398,3 +408,12 @@ def _access_text(access) -> str | None:
         return ",".join(str(a) for a in access)
     except TypeError:
         raise StackError(f"access must be a level name or a list of them, got {access!r}") from None
+
+
+def _notebook(options: dict) -> bool:
+    """True when a deploy should draw widgets: in a Jupyter kernel, not quiet, and no reporter
+    or confirmation given by the caller."""
+    if options.get("quiet") or options.get("reporter") is not None or options.get("confirm") is not None:
+        return False
+    from stackerynb.deploy.progress import in_notebook
+    return in_notebook()

@@ -1,6 +1,8 @@
 """The notebook's deployment panel: preparing, change-set preview with Confirm/Cancel, progress.
 
-``stack.deploy("dev")`` (and ``stack.destroy("dev")``) display one panel and return at once.
+``stack.deploy("dev")`` (and ``stack.destroy("dev")``) in a kernel come here (``deploy_in_notebook``):
+the panel is the deploy layer's progress reporter and confirmation callback (the deploy layer
+knows nothing of widgets). They display one panel and return at once.
 The panel shows the preparation (its progress part is the reporter), then the change set with
 Confirm and Cancel. Confirm executes the prepared deployment in a background thread, so the
 kernel stays free and the widgets keep updating while CloudFormation works; progress and result
@@ -39,6 +41,13 @@ class ConfirmPanel(widgets.VBox):
         if deployment is not None:
             self.show(deployment)
 
+    # ------------------------------------------------------------ the deploy layer's callbacks
+    def __call__(self, deployment, environment=None):
+        """The confirmation callback (``stackerynb.deploy.confirm.Confirmation``): show the
+        change set with Confirm/Cancel and take the deployment over (returns None)."""
+        attach(deployment, self)
+        return None
+
     # ------------------------------------------------------------ states
     def show(self, deployment) -> None:
         """Show a prepared deployment's change set and offer Confirm/Cancel (or just its summary)."""
@@ -51,7 +60,8 @@ class ConfirmPanel(widgets.VBox):
         self.confirm_button.tooltip = f"{verb} {deployment.stack_name} in {deployment.environment}"
         self.header.value = self._summary_html()
         table = deployment.changes
-        self.preview.value = "" if table.empty else table.to_html(index=False, border=0, classes="stackerynb-changes")
+        self.preview.value = "" if table.empty else table.to_html(
+            index=False, border=0, classes="stackerynb-changes").replace("$", "&#36;")
         waiting = deployment.status == "prepared"
         self.buttons.layout.display = "flex" if waiting else "none"
         self._buttons(waiting)
@@ -62,7 +72,7 @@ class ConfirmPanel(widgets.VBox):
 
     def fail(self, error: BaseException) -> None:
         """Show an error that stopped the preparation (it is raised in the cell as well)."""
-        self.progress.phase_label.value = ""
+        self.progress.clear()
         self.error.value = f"<span style='{ERROR_STYLE}'>{html.escape(str(error))}</span>"
 
     # ------------------------------------------------------------ actions
@@ -97,5 +107,70 @@ class ConfirmPanel(widgets.VBox):
         except Exception as exc:  # noqa: BLE001 - shown in the panel, not as a traceback
             self.error.value = f"<span style='{ERROR_STYLE}'>{html.escape(str(exc))}</span>"
             return
-        self.progress.phase_label.value = ""
+        self.progress.clear()
         self.header.value = self._summary_html() + "<br><b>cancelled: nothing was changed</b>"
+
+
+# ---------------------------------------------------------------- what Stack.deploy uses in a kernel
+def attach(deployment, panel: ConfirmPanel) -> None:
+    """Show ``deployment`` in ``panel``; the deployment, as a cell's result, does not show twice."""
+    from IPython import get_ipython
+    panel.show(deployment)
+    deployment._panel = panel
+    deployment._shown_in = getattr(get_ipython(), "execution_count", None)
+
+
+def _shown_here(deployment) -> None:
+    from IPython import get_ipython
+    deployment._shown_in = getattr(get_ipython(), "execution_count", None)
+
+
+def deploy_in_notebook(stack, environment, *, yes: bool = False, **options):
+    """``stack.deploy`` in a kernel: one panel (progress, then the change set with Confirm and
+    Cancel, or straight on with ``yes``), which the returned Deployment does not repeat."""
+    from IPython.display import display
+
+    from stackerynb.deploy import deploy
+    if yes:
+        progress = WidgetProgress()
+        display(progress)
+        deployment = deploy(stack, environment, yes=True, reporter=progress, **options)
+        _shown_here(deployment)
+        return deployment
+    panel = ConfirmPanel(danger=environment.production)
+    display(panel)
+    try:
+        deployment = deploy(stack, environment, reporter=panel.progress, confirm=panel, **options)
+    except Exception as exc:
+        panel.fail(exc)
+        raise
+    if deployment._panel is None:  # no changes: nothing to confirm, the panel shows the outcome
+        panel.show(deployment)
+        _shown_here(deployment)
+    return deployment
+
+
+def prepare_in_notebook(stack, environment, **options):
+    """``stack.prepare`` in a kernel: the preparation's progress as a widget."""
+    from IPython.display import display
+
+    from stackerynb.deploy import prepare
+    progress = WidgetProgress()
+    display(progress)
+    return prepare(stack, environment, reporter=progress, **options)
+
+
+def destroy_in_notebook(stack, environment, *, yes: bool = False, **options):
+    """``stack.destroy`` in a kernel: a danger panel with the resources to delete."""
+    from IPython.display import display
+
+    from stackerynb.deploy import destroy
+    if yes:
+        progress = WidgetProgress()
+        display(progress)
+        teardown = destroy(stack, environment, yes=True, reporter=progress, **options)
+        _shown_here(teardown)
+        return teardown
+    panel = ConfirmPanel(danger=True)
+    display(panel)
+    return destroy(stack, environment, reporter=panel.progress, confirm=panel, **options)

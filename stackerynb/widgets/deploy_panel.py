@@ -1,7 +1,7 @@
 """The editor's deploy panel: Deploy prepares a change set for the chosen environment and shows
 it with Confirm and Cancel; confirming executes it with live progress in the same panel.
 
-The panel itself is the deploy layer's ``ConfirmPanel`` (``stackerynb.widgets.confirm``), so a
+The panel itself is the notebook's ``ConfirmPanel`` (``stackerynb.widgets.confirm``), so a
 deploy from the canvas looks and behaves like ``stack.deploy(env)`` in a cell.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import html
 from ipywidgets import HTML, VBox
 
 from stackerynb.errors import StackError
-from stackerynb.widgets.confirm import ConfirmPanel
+from stackerynb.widgets.confirm import ConfirmPanel, attach
 
 
 class DeployPanel(VBox):
@@ -28,7 +28,6 @@ class DeployPanel(VBox):
     def prepare(self, env: str):
         """Create the change set for ``env`` and show it for confirmation; the Deployment, or
         None when preparing failed (the reason is shown in the panel)."""
-        from stackerynb.deploy.confirm import attach
         self.title.value = f"<b>Deploy {html.escape(self.stack.name)} to {html.escape(env)}</b>"
         self.deployment = None
         try:
@@ -41,7 +40,8 @@ class DeployPanel(VBox):
         self.confirm = ConfirmPanel(danger=environment.production)
         self.children = [self.title, self.confirm]
         try:
-            deployment = self.stack.prepare(environment, reporter=self.confirm.progress)
+            from stackerynb.deploy import prepare
+            deployment = prepare(self.stack, environment, reporter=self.confirm.progress)
         except StackError as exc:
             self.confirm.fail(exc)
             return None

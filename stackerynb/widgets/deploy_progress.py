@@ -1,8 +1,11 @@
-"""Live deployment progress in a notebook: a progress bar and a table of resource events.
+"""Live deployment progress in a notebook: one phase line, a progress bar, the result, and the
+resource events collapsed under it (details on demand).
 
 ``WidgetProgress`` is the notebook's :class:`~stackerynb.deploy.progress.ProgressReporter`:
 the deploy engine calls it (possibly from the thread following CloudFormation) and it only
-assigns new values to widget traits, which ipywidgets sends to the browser at once.
+assigns new values to widget traits, which ipywidgets sends to the browser at once. The bar
+shows only while a change set executes; the phase line is cleared when the work ends, so no
+"creating change set..." stays beside an empty bar.
 """
 from __future__ import annotations
 
@@ -24,20 +27,26 @@ def _colour(status: str) -> str:
 
 
 class WidgetProgress(widgets.VBox, ProgressReporter):
-    """Phase line, progress bar (one step per changed resource), event table and result."""
+    """Phase line, progress bar (one step per changed resource), result, events (collapsed)."""
 
     def __init__(self, **kwargs):
         self.phase_label = widgets.HTML(value="")
         self.bar = widgets.IntProgress(value=0, min=0, max=1, description="", bar_style="info",
                                        layout=widgets.Layout(width="100%"))
         self.counter = widgets.HTML(value="")
-        self.table = widgets.HTML(value="")
+        self.bar_row = widgets.HBox([self.bar, self.counter], layout=widgets.Layout(display="none"))
         self.result = widgets.HTML(value="")
+        self.table = widgets.HTML(value="")
+        self.details = widgets.Accordion(children=[self.table], layout=widgets.Layout(display="none"))
+        self.details.selected_index = None  # collapsed
         self.events: list[DeployEvent] = []
         self._done: set[str] = set()
-        super().__init__([self.phase_label, widgets.HBox([self.bar, self.counter]), self.table, self.result],
-                         **kwargs)
+        super().__init__([self.phase_label, self.bar_row, self.result, self.details], **kwargs)
         self.add_class("stackerynb-deploy-progress")
+
+    def clear(self) -> None:
+        """Remove the phase line (the work it named is over)."""
+        self.phase_label.value = ""
 
     # ProgressReporter --------------------------------------------------------
     def phase(self, name: str) -> None:
@@ -56,8 +65,10 @@ class WidgetProgress(widgets.VBox, ProgressReporter):
         self.bar.bar_style = "info"
         self.bar.description = ""
         self.counter.value = f"0/{total}"
+        self.bar_row.layout.display = "flex"
         self.phase_label.value = f"<b>{html.escape(title)}</b>"
         self.table.value = ""
+        self.details.layout.display = "none"
 
     def event(self, event: DeployEvent) -> None:
         self.events.append(event)
@@ -67,7 +78,8 @@ class WidgetProgress(widgets.VBox, ProgressReporter):
             self.counter.value = f"{self.bar.value}/{self.bar.max}"
         if event.failed:
             self.bar.bar_style = "danger"
-        self.table.value = self.render_table(self.events)
+            self.result.value = (f"<span style='color:{_colour(event.status)}'>{html.escape(event.logical_id)} "
+                                 f"{html.escape(event.status)}: {html.escape(event.reason or '')}</span>")
 
     def finish(self, deployment) -> None:
         if deployment.status == "succeeded":
@@ -76,8 +88,14 @@ class WidgetProgress(widgets.VBox, ProgressReporter):
             self.counter.value = f"{self.bar.max}/{self.bar.max}"
         elif deployment.status in ("failed", "interrupted"):
             self.bar.bar_style = "danger"
-        self.phase_label.value = ""
-        self.result.value = "<br>".join(html.escape(line) for line in deployment.summary().splitlines())
+        self.clear()
+        lines = deployment.summary().splitlines()
+        self.result.value = "<br>".join(html.escape(line) for line in lines if not line.endswith("(deployment.events)"))
+        if self.events:
+            self.table.value = self.render_table(self.events)
+            failed = sum(e.failed for e in self.events)
+            self.details.set_title(0, f"{len(self.events)} resource events" + (f", {failed} failed" if failed else ""))
+            self.details.layout.display = "flex"
 
     # drawing ------------------------------------------------------------------
     @staticmethod

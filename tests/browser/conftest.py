@@ -2,6 +2,7 @@
 runtime and root folders; token off; 127.0.0.1 on a free port) and one headless Chromium."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,8 +13,18 @@ from labdriver import CHROMIUM, JupyterLab, chromium_browser  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def jupyterlab(tmp_path_factory):
-    lab = JupyterLab(tmp_path_factory.mktemp("jupyterlab")).start()
+def jupyterlab(tmp_path_factory, emulator):
+    # Kernels deploy to the session's emulator instead of starting a project emulator that
+    # would outlive the suite.
+    before = os.environ.get("STACKERYNB_LOCAL_ENDPOINT")
+    os.environ["STACKERYNB_LOCAL_ENDPOINT"] = emulator
+    try:
+        lab = JupyterLab(tmp_path_factory.mktemp("jupyterlab")).start()
+    finally:
+        if before is None:
+            os.environ.pop("STACKERYNB_LOCAL_ENDPOINT")
+        else:
+            os.environ["STACKERYNB_LOCAL_ENDPOINT"] = before
     yield lab
     lab.stop()
 
