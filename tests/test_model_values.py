@@ -96,3 +96,14 @@ def test_a_code_archive_counts_and_a_stack_without_a_file_is_not_judged(tmp_path
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "worker.zip").write_bytes(b"PK")
     assert stack.problems() == []
+
+
+def test_a_big_number_in_the_raw_section_loads_and_saves_unchanged(tmp_path):
+    """Raw CloudFormation is kept verbatim: what the reader accepts, the writer writes."""
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\nraw:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n"
+                    "      Properties: {Big: 18446744073709551616}\n")
+    stack = Stack.load(path)
+    stack.add("queue", "Jobs")
+    stack.save()
+    assert Stack.load(path).raw["Resources"]["Q"]["Properties"]["Big"] == 2 ** 64

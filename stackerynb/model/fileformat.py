@@ -92,10 +92,10 @@ def dump_stack(stack) -> str:
 def _check_writable(stack) -> None:
     for node in stack.nodes:
         for name, value in node.settings.items():
-            why = value_problem(value)
+            why = value_problem(value, setting=False)
             if why:
                 raise StackError(f"cannot write stack {stack.name!r}: {node.id}.{name}: {why}")
-    why = value_problem(getattr(stack, "raw", None))
+    why = value_problem(getattr(stack, "raw", None), setting=False)
     if why:
         raise StackError(f"cannot write stack {stack.name!r}: its raw section is {why}")
 

@@ -44,18 +44,24 @@ def shown(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def value_problem(value) -> str | None:
-    """Why ``value`` cannot be a setting or file value at all, whatever the setting: nesting
-    deeper than MAX_NESTING levels, or a whole number larger than 64 bits (checked iteratively,
-    so the check itself cannot run out of stack)."""
+def value_problem(value, setting: bool = True) -> str | None:
+    """Why ``value`` cannot be a setting value at all, whatever the setting: nesting deeper than
+    MAX_NESTING levels, or a whole number larger than 64 bits. With ``setting=False``, why it
+    cannot even be written to a file (too deep, or a number too long for Python to print).
+    Checked iteratively, so the check itself cannot run out of stack."""
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
         if depth > MAX_NESTING:
             return f"nested more than {MAX_NESTING} levels deep"
         if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > MAX_INT_BITS:
-            return (f"a whole number of {item.bit_length()} bits is too large (at most {MAX_INT_BITS}); "
-                    "quote it to keep it as text")
+            if setting:
+                return (f"a whole number of {item.bit_length()} bits is too large (at most {MAX_INT_BITS}); "
+                        "quote it to keep it as text")
+            try:
+                repr(item)
+            except ValueError:
+                return f"a whole number of {item.bit_length()} bits, too long to write"
         if isinstance(item, dict):
             pending.extend((v, depth + 1) for pair in item.items() for v in pair)
         elif isinstance(item, (list, tuple, set, frozenset)):

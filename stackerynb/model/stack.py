@@ -130,9 +130,10 @@ class Stack:
         if network is not None:
             self._check_placement(node, network)
             node = dataclasses.replace(node, network=network)
+        where = _position(position, node_id) if position is not None else None  # checked before any change
         self._nodes[node_id] = node
-        if position is not None:
-            self._layout[node_id] = _position(position, node_id)
+        if where is not None:
+            self._layout[node_id] = where
         self._emit(Change("add", node=node, position=self._layout.get(node_id)))
         return node
 
@@ -218,7 +219,7 @@ class Stack:
         """Remove the wire ``source -> target``."""
         wire = self.wire(source, target)
         if wire is None:
-            raise StackError(f"there is no wire {source} -> {target}")
+            raise StackError(f"there is no wire {shown(source)} -> {shown(target)}")
         self._wires.remove(wire)
         self._emit(Change("disconnect", wire=wire))
 
