@@ -297,7 +297,7 @@ def run_environment_text(text: str, folder: Path) -> str:
 # ------------------------------------------------------------------ API call sequences
 api_values = st.one_of(values.filter(lambda v: not isinstance(v, Raw)), st.just(HUGE), st.just(-HUGE),
                        st.just(float("nan")), st.binary(max_size=4), st.just(object()),
-                       st.just([[[[[[[[[[[[HUGE]]]]]]]]]]]]))
+                       st.just([[[[[[[[[[[[HUGE]]]]]]]]]]]]), st.just("\ud800 lone surrogate"), st.just("\x85\u2028"))
 plain_values = values.filter(lambda v: not (isinstance(v, Raw) or
                                             (isinstance(v, (list, dict)) and "Raw(" in repr(v))))
 node_ids = mostly(st.sampled_from(["F", "G", "T", "Q", "Net", "Api"]), names | api_values, 4)

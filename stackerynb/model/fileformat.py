@@ -43,6 +43,15 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _represent_text(dumper, text: str):
+    # PyYAML writes NEL and the Unicode line/paragraph separators raw in plain and single-quoted
+    # text, where a reader takes them for line breaks (the value would come back changed);
+    # double quotes escape them.
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 _Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
 
