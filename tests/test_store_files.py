@@ -27,6 +27,17 @@ from stackerynb.store.files import remove_stale_temporaries, write_atomically
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def dev_null():
+    """/dev/null, put back as the device if a broken writer replaced it (as root, os.replace
+    onto /dev/null turns it into a regular file for every process on the machine)."""
+    yield "/dev/null"
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode) and os.geteuid() == 0:
+        os.unlink("/dev/null")
+        os.mknod("/dev/null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.chmod("/dev/null", 0o666)
+
+
 # ------------------------------------------------------------------ what gets written where
 def test_a_regular_file_is_replaced_whole_and_keeps_its_mode(tmp_path):
     target = tmp_path / "t.json"
@@ -37,12 +48,12 @@ def test_a_regular_file_is_replaced_whole_and_keeps_its_mode(tmp_path):
     assert os.listdir(tmp_path) == ["t.json"]
 
 
-def test_dev_null_stays_a_character_device():
-    write_atomically("/dev/null", "anything\n")
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+def test_dev_null_stays_a_character_device(dev_null):
+    write_atomically(dev_null, "anything\n")
+    assert stat.S_ISCHR(os.stat(dev_null).st_mode)
 
 
-def test_compile_to_dev_null_leaves_the_device_alone(tmp_path, capsys):
+def test_compile_to_dev_null_leaves_the_device_alone(tmp_path, capsys, dev_null):
     path = api_with_table().save(tmp_path / "orders.yaml")
     assert main(["compile", str(path), "-o", "/dev/null"]) == 0
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
@@ -53,7 +64,7 @@ def test_a_pipe_is_written_through(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
     reader.start()
     write_atomically(fifo, "through the pipe\n")
     reader.join(timeout=30)
@@ -244,3 +255,14 @@ def test_what_loads_can_be_saved_again(tmp_path):
 def _re(text: str) -> str:
     import re
     return re.escape(text)
+
+
+def test_a_stack_is_never_saved_onto_a_device_pipe_or_folder(tmp_path, dev_null):
+    """A stack file is read back after a save, so only regular files (or links to them) will do."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    (tmp_path / "folder.yaml").mkdir()
+    for target, kind in [("/dev/null", "a character device"), (fifo, "a pipe"), (tmp_path / "folder.yaml", "a folder")]:
+        with pytest.raises(StackError, match=rf"{target}: is {kind}, not a regular file; a stack file must be one"):
+            api_with_table().save(target)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -52,6 +52,21 @@ def write_atomically(path: str | Path, text: str) -> Path:
     return target
 
 
+def require_regular_file(path: str | Path, what: str) -> None:
+    """StackError unless ``path`` is a regular file (through symlinks) or does not exist yet:
+    for files the kit also reads back, such as stack files (never a device, pipe or folder)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StackError(f"{path}: cannot use it as a {what}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a character device" if stat.S_ISCHR(info.st_mode) else \
+            "a pipe" if stat.S_ISFIFO(info.st_mode) else _file_type(info.st_mode)
+        raise StackError(f"{path}: is {kind}, not a regular file; a {what} must be one. Nothing was written.")
+
+
 def _write_stream(path: Path, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as stream:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
 from stackerynb.errors import StackError
-from stackerynb.store.files import read_text, write_atomically
+from stackerynb.store.files import read_text, require_regular_file, write_atomically
 
 
 class StoredStack(Protocol):
@@ -358,6 +358,7 @@ def save(stack: "Stack", path: str | Path, *, branch: str | None = None) -> "Pat
     if branch is not None:
         return save_to_branch(stack, path, branch)
     path = Path(path)
+    require_regular_file(path, "stack file")  # it is read back: never a device, pipe or folder
     path.parent.mkdir(parents=True, exist_ok=True)  # so both kernels lock the same folder
     with _locked(path):
         text = stack.dumps()
@@ -404,6 +405,7 @@ def save_to_branch(stack: "Stack", path: str | Path, branch: str) -> BranchSave:
     holds what.
     """
     path = Path(path)
+    require_regular_file(path, "stack file")
     work_tree = find_work_tree(path)
     if work_tree is None:
         raise StackError(f"cannot save to branch {branch!r}: {path} is not in a git repository "
