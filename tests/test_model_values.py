@@ -36,6 +36,7 @@ def test_huge_numbers_are_refused_naming_node_and_setting(edit):
     (lambda s: s.add("function", "F", position=(0, HUGE)), "F: position must be"),
     (lambda s: s.connect("G", "T", access=[HUGE]), "access must be a level name"),
     (lambda s: s.set("G", **{"memory": [[[[HUGE]]]]}), "G.memory: a whole number"),
+    (lambda s: s.set("G", environment={"A": "\ud800"}), "G.environment: text with a lone surrogate"),
 ])
 def test_huge_numbers_anywhere_in_the_api_are_clear_errors(edit, message):
     stack = Stack("x")

@@ -200,7 +200,8 @@ BAD_VALUES = [("!!bool maybe", "'maybe' is not a valid !!bool"),
               ("!!int abc", "'abc' is not a valid !!int"),
               ("!!float abc", "'abc' is not a valid !!float"),
               ("!!timestamp 2020-13-45", "not a valid !!timestamp"),
-              ("1" * 5000, "(5000 characters) is not a valid !!int")]
+              ("1" * 5000, "(5000 characters) is not a valid !!int"),
+              ('"\\ud800 x"', "text with a lone surrogate escape")]
 
 
 @pytest.mark.parametrize("value, message", BAD_VALUES)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_targets
 from stackerynb.errors import Problem
+from stackerynb.store.files import SURROGATE
 
 if TYPE_CHECKING:
     from stackerynb.model.stack import Stack
@@ -62,6 +63,8 @@ def value_problem(value, setting: bool = True) -> str | None:
                 repr(item)
             except ValueError:
                 return f"a whole number of {item.bit_length()} bits, too long to write"
+        if isinstance(item, str) and SURROGATE.search(item):
+            return "text with a lone surrogate (\\ud800-\\udfff) is not valid Unicode"
         if isinstance(item, dict):
             pending.extend((v, depth + 1) for pair in item.items() for v in pair)
         elif isinstance(item, (list, tuple, set, frozenset)):

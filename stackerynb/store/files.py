@@ -15,6 +15,8 @@ from stackerynb.errors import StackError
 # YAML deeper than this is refused when read: nothing the kit reads nests this deep, and the
 # recursive readers and writers (PyYAML, troposphere, json) run out of stack not far above it.
 MAX_NESTING = 100
+# "\ud800" escapes in double-quoted YAML give text no UTF-8 file or AWS API can hold.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A temporary file of a writer that died is removed on a later save once no live process can
 # own it: its writer's pid is gone, or it is older than any save could take.
@@ -200,11 +202,16 @@ class CheckedLoader(yaml.SafeLoader):
 
     def construct_object(self, node, deep=False):
         try:
-            return super().construct_object(node, deep=deep)
+            value = super().construct_object(node, deep=deep)
         except (KeyError, AttributeError, ValueError, TypeError, OverflowError, IndexError) as exc:
             raise yaml.constructor.ConstructorError(
                 None, None, f"{_shown_scalar(node)} is not a valid {_short_tag(node.tag)} ({_reason(exc)})",
                 node.start_mark) from None
+        if isinstance(value, str) and SURROGATE.search(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, "text with a lone surrogate escape (\\ud800-\\udfff) is not valid Unicode",
+                node.start_mark)
+        return value
 
 
 def _short_tag(tag: str) -> str:
