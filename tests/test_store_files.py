@@ -225,6 +225,16 @@ def test_bad_tags_in_environments_name_file_and_line(tmp_path, value, message):
         load_environments(tmp_path)
 
 
+def test_escaped_surrogate_pairs_are_joined_lone_ones_refused():
+    """JSON writers escape an emoji as a surrogate pair; PyYAML leaves the halves apart."""
+    stack = parse_stack('name: x\nnodes:\n  F:\n    kind: function\n    settings:\n'
+                        '      environment: {E: "\\ud83d\\ude00"}\n', "s.yaml")
+    assert stack.node("F").settings["environment"] == {"E": "\U0001F600"}
+    with pytest.raises(StackError, match="s.yaml:6: .*lone surrogate"):
+        parse_stack('name: x\nnodes:\n  F:\n    kind: function\n    settings:\n'
+                    '      environment: {E: "\\ude00\\ud83d"}\n', "s.yaml")
+
+
 def test_a_bad_mapping_tag_in_a_template_is_a_clear_error():
     with pytest.raises(StackError, match=r"^t\.yaml:5: .*not a valid !!map"):
         parse_template("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      X: !!map [1]\n", "t.yaml")

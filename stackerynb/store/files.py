@@ -15,7 +15,7 @@ from stackerynb.errors import StackError
 # YAML deeper than this is refused when read: nothing the kit reads nests this deep, and the
 # recursive readers and writers (PyYAML, troposphere, json) run out of stack not far above it.
 MAX_NESTING = 100
-# "\ud800" escapes in double-quoted YAML give text no UTF-8 file or AWS API can hold.
+# A lone "\ud800" escape in double-quoted YAML gives text no UTF-8 file or AWS API can hold.
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A temporary file of a writer that died is removed on a later save once no live process can
@@ -208,9 +208,12 @@ class CheckedLoader(yaml.SafeLoader):
                 None, None, f"{_shown_scalar(node)} is not a valid {_short_tag(node.tag)} ({_reason(exc)})",
                 node.start_mark) from None
         if isinstance(value, str) and SURROGATE.search(value):
-            raise yaml.constructor.ConstructorError(
-                None, None, "text with a lone surrogate escape (\\ud800-\\udfff) is not valid Unicode",
-                node.start_mark)
+            try:  # "\ud83d\ude00", as JSON writers escape an emoji: PyYAML leaves the pair apart
+                value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+            except UnicodeDecodeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "text with a lone surrogate escape (\\ud800-\\udfff) is not valid Unicode",
+                    node.start_mark) from None
         return value
 
 
