@@ -337,7 +337,20 @@ def api_calls(draw):
     return op, (draw(node_ids), draw(coordinate), draw(coordinate)), {}
 
 
-api_programs = st.lists(api_calls(), min_size=1, max_size=12)
+@st.composite
+def setup_calls(draw):
+    """Valid adds of the usual ids first, so the hostile calls meet nodes, wires and networks."""
+    calls = []
+    for node_id in draw(st.lists(st.sampled_from(["F", "G", "T", "Q", "Net", "Api"]), unique=True, min_size=2, max_size=6)):
+        spec = kind({"Net": "virtual_network", "Api": "rest_api", "T": "table", "Q": "queue"}.get(node_id) or
+                    draw(st.sampled_from(KIND_NAMES)))
+        chosen = draw(st.lists(st.sampled_from(sorted(spec.settings)), unique=True, max_size=2)) if spec.settings else []
+        settings = {name: draw(setting_values(spec.settings[name], hostile=False)) for name in chosen}
+        calls.append(("add", (spec.name, node_id), settings))
+    return calls
+
+
+api_programs = st.tuples(setup_calls(), st.lists(api_calls(), min_size=1, max_size=12)).map(lambda p: p[0] + p[1])
 
 
 def run_api_program(program, folder: Path | None = None) -> dict[str, int]:
