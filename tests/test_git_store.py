@@ -62,6 +62,12 @@ def state(repo):
             (repo / "stacks" / "orders.yaml").read_bytes())
 
 
+def work_tree_state(repo):
+    """What a save to a branch beside the work tree must leave alone: all of state() but the branch list."""
+    head, branch, status, _, text = state(repo)
+    return head, branch, status, text, git(repo, "ls-files", "-s")
+
+
 # ------------------------------------------------------------------ what a stack remembers
 def test_load_remembers_content_commit_and_branch(repo, path):
     s = Stack.load(path)
@@ -248,26 +254,41 @@ def test_save_to_branch_starts_from_the_base_when_the_branch_moved(repo, path):
         theirs.save()  # the other editor is now warned: the work tree is on another branch
 
 
-def test_save_to_branch_refuses_to_drop_another_editors_uncommitted_save(repo, path):
+def test_save_to_branch_keeps_another_kernels_uncommitted_save_where_it_is(repo, path):
+    """Issue 14 item 4: another kernel saved (not committed); this kernel's way out works."""
     mine, theirs = Stack.load(path), Stack.load(path)
     theirs.add("queue", "Jobs")
     theirs.save()
     mine.add("topic", "News")
-    before = state(repo)
-    with pytest.raises(StackError, match="not committed and were not saved by this stack") as caught:
-        mine.save(branch="news")
-    assert "stack.commit(" in str(caught.value)
-    assert state(repo) == before
+    with pytest.raises(StackError, match='stack.save\\(branch="my-branch"\\)'):
+        mine.save()
+    before = work_tree_state(repo)
+    result = mine.save(branch="news")
+    # the work tree, HEAD, the branch, the index and git status are exactly as the other kernel left them
+    assert work_tree_state(repo) == before
+    assert "Jobs" in Stack.load(path) and "News" not in Stack.load(path)
+    # this kernel's version is the tip of the new branch, on top of the commit both kernels loaded
+    assert not result.checked_out and git(repo, "rev-parse", "news") == result.commit
+    assert git(repo, "rev-parse", "news~1") == git(repo, "rev-parse", "main")
+    assert git(repo, "show", "news:stacks/orders.yaml") + "\n" == mine.dumps()
+    assert git(repo, "diff", "--name-only", "main", "news") == "stacks/orders.yaml"  # nothing else
+    # and the result says which branch holds what
+    message = str(result)
+    assert "new branch news" in message and "stays on branch main" in message
+    assert "other kernel's" in message and "git checkout news" in message
+    assert result.path == path and Path(result) == path
+    # the other kernel goes on as if nothing happened; once it commits, news can be checked out
+    theirs.add("queue", "More")
     theirs.commit("jobs")
-    mine.save(branch="news")  # once committed, their work is safe on main
-    assert "  Jobs:" in git(repo, "show", "main:stacks/orders.yaml")
-    assert "News" in Stack.load(path) and "Jobs" not in Stack.load(path)  # mine, on the version I loaded
+    git(repo, "checkout", "-q", "news")
+    assert mine.reload(confirm=True) == Stack.load(path) and "News" in mine
 
 
-def test_save_to_branch_refuses_when_checkout_would_lose_other_changes(repo, path):
+def test_save_to_branch_commits_beside_a_checkout_that_would_lose_other_changes(repo, path):
     (repo / "app.py").write_text("v1\n")
     git(repo, "add", "app.py")
     git(repo, "commit", "-q", "-m", "app")
+    base = git(repo, "rev-parse", "HEAD")
     mine = Stack.load(path)
     other = Stack.load(path)
     (repo / "app.py").write_text("v2\n")
@@ -276,13 +297,16 @@ def test_save_to_branch_refuses_when_checkout_would_lose_other_changes(repo, pat
     git(repo, "commit", "-q", "-am", "app v2 and jobs")
     (repo / "app.py").write_text("v3 uncommitted\n")
     mine.add("topic", "News")
-    before = state(repo)
-    with pytest.raises(StackError, match="would lose uncommitted changes to app.py"):
-        mine.save(branch="news")
-    assert state(repo) == before and (repo / "app.py").read_text() == "v3 uncommitted\n"
+    before = work_tree_state(repo)
+    result = mine.save(branch="news")
+    assert work_tree_state(repo) == before and (repo / "app.py").read_text() == "v3 uncommitted\n"
+    assert not result.checked_out and "app.py" in str(result)
+    assert git(repo, "rev-parse", "news~1") == base  # on the version this kernel loaded
+    assert "News" in git(repo, "show", "news:stacks/orders.yaml")
+    assert git(repo, "show", "news:app.py") == "v1"
 
 
-def test_save_to_branch_refuses_to_drop_staged_changes_it_did_not_make(repo, path):
+def test_save_to_branch_keeps_staged_changes_it_did_not_make(repo, path):
     mine = Stack.load(path)
     staged = Stack.load(path)
     staged.add("queue", "Jobs")
@@ -290,10 +314,29 @@ def test_save_to_branch_refuses_to_drop_staged_changes_it_did_not_make(repo, pat
     git(repo, "add", "stacks/orders.yaml")
     git(repo, "restore", "--worktree", "--source=HEAD", "stacks/orders.yaml")  # the index keeps Jobs
     mine.add("topic", "News")
+    before = work_tree_state(repo)
+    result = mine.save(branch="news")
+    assert work_tree_state(repo) == before and "Jobs" in git(repo, "show", ":stacks/orders.yaml")
+    assert not result.checked_out and "staged changes" in str(result)
+    assert "News" in git(repo, "show", "news:stacks/orders.yaml")
+
+
+def test_save_to_branch_beside_the_work_tree_needs_a_git_identity(repo, path, monkeypatch):
+    mine, theirs = Stack.load(path), Stack.load(path)
+    theirs.add("queue", "Jobs")
+    theirs.save()
+    mine.add("topic", "News")
+    git(repo, "config", "--unset", "user.email")
+    git(repo, "config", "--unset", "user.name")
+    git(repo, "config", "user.useConfigOnly", "true")  # git may not guess one from the host name
+    monkeypatch.setenv("HOME", str(repo.parent))  # no global identity either
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
     before = state(repo)
-    with pytest.raises(StackError, match="not committed and were not saved by this stack"):
+    with pytest.raises(StackError, match=r"(?s)cannot save to branch 'news'.*identity.*Nothing was changed"):
         mine.save(branch="news")
-    assert state(repo) == before and "Jobs" in git(repo, "show", ":stacks/orders.yaml")
+    assert state(repo) == before and "news" not in git(repo, "branch")
 
 
 @pytest.mark.parametrize("name, message", [

@@ -132,3 +132,12 @@ def test_saved_files_are_readable_by_others_as_umask_allows(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_line_separators_in_text_survive_a_save(tmp_path):
+    """Found by the fuzzer: PyYAML wrote NEL / U+2028 raw, and read them back as line breaks."""
+    stack = Stack("x")
+    stack.add("function", "F", environment={"NOTE": "a\x85b\u2028c\u2029d"})
+    stack.raw = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"Tag": "x\x85"}}}}
+    path = stack.save(tmp_path / "x.yaml")
+    assert Stack.load(path) == stack

@@ -1,8 +1,9 @@
 """``stackerynb compile FILE --env dev -o template.json``: write the CloudFormation template.
 
 Governance warnings go to stderr; in a production environment they are errors (exit 1, and
-nothing is written). The output file is replaced atomically, so a failed compile never
-leaves half a template behind.
+nothing is written). A regular output file is replaced atomically, so a failed compile never
+leaves half a template behind; a symlink is followed (its target is replaced), a device or pipe
+(``-o /dev/null``, ``-o /dev/stdout``) is written directly, and any other special file is refused.
 """
 from __future__ import annotations
 

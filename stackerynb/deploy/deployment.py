@@ -19,6 +19,7 @@ from typing import Any
 from stackerynb.deploy import history
 from stackerynb.deploy.changeset import CHANGE_COLUMNS
 from stackerynb.errors import StackError
+from stackerynb.tables import table_html
 
 
 class Deployment:
@@ -208,5 +209,6 @@ class Deployment:
 
 
 def _html_table(frame) -> str:
-    """A DataFrame as HTML with ``$`` kept literal (a notebook would typeset ``$...$`` as maths)."""
-    return frame.to_html(index=False, border=0).replace("$", "&#36;")
+    """A DataFrame as HTML with ``$`` kept literal (a notebook would typeset ``$...$`` as maths;
+    an entity such as ``&#36;`` does not stop MathJax, which reads the decoded text)."""
+    return table_html(frame, index=False, border=0)

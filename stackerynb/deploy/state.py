@@ -8,6 +8,7 @@ from stackerynb.deploy import engine, history, template as tmpl, watch
 from stackerynb.deploy.artifacts import Artifacts
 from stackerynb.deploy.target import Cloud, connect, stack_name
 from stackerynb.errors import StackError
+from stackerynb.tables import no_math
 
 
 @dataclass
@@ -69,7 +70,7 @@ class StackStatus:
         return "\n".join(self.lines())
 
     def _repr_html_(self) -> str:
-        return "<div class='stackerynb-status'>" + "<br>".join(html.escape(x) for x in self.lines()) + "</div>"
+        return no_math("<div class='stackerynb-status'>" + "<br>".join(html.escape(x) for x in self.lines()) + "</div>")
 
 
 def _open(stack, environment) -> tuple[Cloud, str, Artifacts]:

@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from stackerynb.errors import StackError
-from stackerynb.store.files import read_text, yaml_error
+from stackerynb.store.files import load_yaml, read_text
 
 FILENAME = "environments.yaml"
 ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
@@ -102,10 +100,7 @@ def load_environments(folder: str | Path | None) -> dict[str, Environment] | Non
     if not path.exists():
         return None
     text = read_text(path, "environments file")
-    try:
-        raw = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise yaml_error(exc, str(path), text) from None
+    raw = load_yaml(text, str(path))
     if raw is None:
         return {}
     if not isinstance(raw, dict):

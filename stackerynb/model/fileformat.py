@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from stackerynb.store.files import read_text, write_atomically, yaml_error
+from stackerynb.store.files import CheckedLoader, read_text, write_atomically, yaml_error
 from stackerynb.errors import StackError
 from stackerynb.model.elements import Node, Wire
+from stackerynb.model.rules import value_problem
 
 FORMAT_VERSION = 1
 HEADER = ("# stackerynb stack file: edit it here or on the canvas (StackEditor).\n"
@@ -42,6 +43,15 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _represent_text(dumper, text: str):
+    # PyYAML writes NEL and the Unicode line/paragraph separators raw in plain and single-quoted
+    # text, where a reader takes them for line breaks (the value would come back changed);
+    # double quotes escape them.
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 _Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
 
@@ -80,10 +90,23 @@ def _plain(value):
 
 
 def dump_stack(stack) -> str:
-    """The stack file's text."""
+    """The stack file's text; StackError naming the node and setting (or the raw section) when a
+    value cannot be written (too deeply nested, or a number too large)."""
+    _check_writable(stack)
     body = yaml.dump(stack_document(stack), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=100)
     return HEADER + body
+
+
+def _check_writable(stack) -> None:
+    for node in stack.nodes:
+        for name, value in node.settings.items():
+            why = value_problem(value, setting=False)
+            if why:
+                raise StackError(f"cannot write stack {stack.name!r}: {node.id}.{name}: {why}")
+    why = value_problem(getattr(stack, "raw", None), setting=False)
+    if why:
+        raise StackError(f"cannot write stack {stack.name!r}: its raw section is {why}")
 
 
 def write_stack(stack, path: str | Path) -> None:
@@ -125,6 +148,8 @@ class _Reader:
             return [self.value(v) for v in node.value]
         try:
             return self.loader.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError as exc:
+            self.fail(node, f"cannot read this value: {exc.problem or exc}")
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             self.fail(node, f"cannot read value {node.value!r}: {exc}")
 
@@ -174,7 +199,7 @@ def parse_stack(text: str, filename: str = "<stack>", path: Path | None = None):
     from stackerynb.model.stack import Stack
 
     try:
-        loader = yaml.SafeLoader(text)  # checks the characters up front
+        loader = CheckedLoader(text)  # checks the characters up front
     except yaml.YAMLError as exc:
         raise yaml_error(exc, filename, text) from None
     try:

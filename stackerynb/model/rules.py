@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_targets
 from stackerynb.errors import Problem
+from stackerynb.store.files import SURROGATE
 
 if TYPE_CHECKING:
     from stackerynb.model.stack import Stack
@@ -27,16 +28,62 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
+# Values nest at most this deep (the stack file reader refuses deeper ones too) and whole numbers
+# fit 64 bits (CloudFormation's own limit): larger ones cannot even be printed by Python.
+MAX_NESTING = 100
+MAX_INT_BITS = 64
+
+
+def shown(value, limit: int = 80) -> str:
+    """``repr(value)`` for messages, shortened, and never failing (a 5,000-digit number cannot be
+    printed by Python: it becomes its size instead)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<a whole number of {value.bit_length()} bits>" if isinstance(value, int) else \
+            f"<{type(value).__name__} too large to print>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def value_problem(value, setting: bool = True) -> str | None:
+    """Why ``value`` cannot be a setting value at all, whatever the setting: nesting deeper than
+    MAX_NESTING levels, or a whole number larger than 64 bits. With ``setting=False``, why it
+    cannot even be written to a file (too deep, or a number too long for Python to print).
+    Checked iteratively, so the check itself cannot run out of stack."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"nested more than {MAX_NESTING} levels deep"
+        if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > MAX_INT_BITS:
+            if setting:
+                return (f"a whole number of {item.bit_length()} bits is too large (at most {MAX_INT_BITS}); "
+                        "quote it to keep it as text")
+            try:
+                repr(item)
+            except ValueError:
+                return f"a whole number of {item.bit_length()} bits, too long to write"
+        if isinstance(item, str) and SURROGATE.search(item):
+            return "text with a lone surrogate (\\ud800-\\udfff) is not valid Unicode"
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for pair in item.items() for v in pair)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            pending.extend((v, depth + 1) for v in item)
+    return None
+
+
 def suggest(word: str, options) -> str:
     """`` (did you mean X?)`` for the closest option, or an empty string."""
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def id_problem(node_id) -> str | None:
     """Why ``node_id`` cannot be a node id, or None."""
     if not isinstance(node_id, str) or not LOGICAL_ID.fullmatch(node_id):
-        return (f"id {node_id!r} is not usable as a CloudFormation logical id: use a letter "
+        return (f"id {shown(node_id)} is not usable as a CloudFormation logical id: use a letter "
                 "followed by up to 63 letters or digits (no spaces, dashes or underscores)")
     return None
 
@@ -46,10 +93,14 @@ def setting_problem(node, name, value) -> Problem | None:
     spec = catalog_kind(node.kind)
     if spec is None:
         return None
-    if name not in spec.settings:
-        return Problem(node.id, name, f"{spec.label} has no setting {name!r}"
+    if not isinstance(name, str) or name not in spec.settings:
+        return Problem(node.id, name if isinstance(name, str) else shown(name),
+                       f"{spec.label} has no setting {shown(name)}"
                        f"{suggest(name, spec.settings)}; settings: {', '.join(spec.settings)}",
                        code="unknown-setting")
+    why = value_problem(value)
+    if why:
+        return Problem(node.id, name, why, code="bad-value")
     why = spec.settings[name].check(value)
     return Problem(node.id, name, why, code="bad-value") if why else None
 
@@ -94,6 +145,23 @@ def node_settings(stack) -> Iterator[Problem]:
         for name, setting in spec.settings.items():
             if setting.required and node.get(name) in (None, ""):
                 yield Problem(node.id, name, f"{name} is required: {setting.help}", code="missing-setting")
+
+
+@rule
+def code_folders(stack) -> Iterator[Problem]:
+    """A function's ``code`` names a folder (or .zip/.jar) that exists beside the stack file, so
+    a deploy can package it. Judged only for a stack with a file: the folder is relative to it."""
+    if stack.path is None:
+        return
+    for node in stack.nodes:
+        code = node.settings.get("code") if node.kind == "function" else None
+        if not isinstance(code, str) or not code:
+            continue
+        location = stack.folder / code
+        if not location.exists():
+            yield Problem(node.id, "code", f"code folder {code!r} does not exist (looked for {location}); "
+                          f"create it, or write a starter with stack.write_starter({node.id!r})",
+                          code="missing-code")
 
 
 @rule

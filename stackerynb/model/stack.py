@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
 from stackerynb.errors import Problem, StackError
 from stackerynb.model.elements import Change, Node, Wire
+from stackerynb.store import gitstore
 from stackerynb.model.rules import (
-    STACK_NAME, id_problem, run_rules, setting_problem, suggest, unsupported_wire_message,
+    STACK_NAME, id_problem, run_rules, setting_problem, shown, suggest, unsupported_wire_message,
 )
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Stack:
 
     def __init__(self, name: str, *, path: str | Path | None = None, _check_name: bool = True):
         if _check_name and (not isinstance(name, str) or not STACK_NAME.fullmatch(name)):
-            raise StackError(f"stack name {name!r} must be lower case letters, digits and dashes, "
+            raise StackError(f"stack name {shown(name)} must be lower case letters, digits and dashes, "
                              "starting with a letter, at most 40 characters (it becomes part of AWS names)")
         self.name = name
         self.path: Path | None = Path(path) if path is not None else None
@@ -65,14 +66,14 @@ class Stack:
         return len(self._nodes)
 
     def __contains__(self, node_id: object) -> bool:
-        return node_id in self._nodes
+        return isinstance(node_id, str) and node_id in self._nodes
 
     def node(self, node_id: str) -> Node:
         """The node called ``node_id``; StackError (with a suggestion) when there is none."""
         try:
             return self._nodes[node_id]
         except (KeyError, TypeError):
-            raise StackError(f"no node {node_id!r} in stack {self.name!r}"
+            raise StackError(f"no node {shown(node_id)} in stack {self.name!r}"
                              f"{suggest(node_id, self._nodes)}") from None
 
     def wires_of(self, node_id: str) -> list[Wire]:
@@ -114,24 +115,25 @@ class Stack:
         problems = []
         why = id_problem(node_id)
         if why:
-            problems.append(Problem(str(node_id), None, why, code="bad-id"))
+            problems.append(Problem(node_id if isinstance(node_id, str) else shown(node_id), None, why, code="bad-id"))
         elif node_id in self._nodes:
             problems.append(Problem(node_id, None, f"a node called {node_id!r} already exists "
                                     f"(a {self._nodes[node_id].kind})", code="duplicate-id"))
         spec = catalog_kind(kind) if isinstance(kind, str) else None
         if spec is None:
-            problems.append(Problem(str(node_id), None, f"unknown kind {kind!r}{suggest(kind, KIND_NAMES)}; "
+            problems.append(Problem(node_id if isinstance(node_id, str) else shown(node_id), None, f"unknown kind {shown(kind)}{suggest(kind, KIND_NAMES)}; "
                                     f"kinds: {', '.join(KIND_NAMES)}", code="unknown-kind"))
         if problems:
-            raise StackError(f"cannot add {node_id!r}:", problems)
+            raise StackError(f"cannot add {shown(node_id)}:", problems)
         node = Node(node_id, kind, settings)
         self._raise_setting_problems(node, settings, f"cannot add {node_id!r}:")
         if network is not None:
             self._check_placement(node, network)
             node = dataclasses.replace(node, network=network)
+        where = _position(position, node_id) if position is not None else None  # checked before any change
         self._nodes[node_id] = node
-        if position is not None:
-            self._layout[node_id] = _position(position, node_id)
+        if where is not None:
+            self._layout[node_id] = where
         self._emit(Change("add", node=node, position=self._layout.get(node_id)))
         return node
 
@@ -179,7 +181,7 @@ class Stack:
             return node
         why = id_problem(new)
         if why:
-            raise StackError(f"cannot rename {old} to {new!r}: {why}")
+            raise StackError(f"cannot rename {old} to {shown(new)}: {why}")
         if new in self._nodes:
             raise StackError(f"cannot rename {old} to {new}: a node called {new} already exists")
         renamed = dataclasses.replace(node, id=new)
@@ -217,7 +219,7 @@ class Stack:
         """Remove the wire ``source -> target``."""
         wire = self.wire(source, target)
         if wire is None:
-            raise StackError(f"there is no wire {source} -> {target}")
+            raise StackError(f"there is no wire {shown(source)} -> {shown(target)}")
         self._wires.remove(wire)
         self._emit(Change("disconnect", wire=wire))
 
@@ -340,8 +342,8 @@ class Stack:
         """Read a stack file; StackError naming the file and line when it is malformed.
         The stack remembers what it read (and the git commit and branch) so ``save`` can refuse
         to overwrite a change made since."""
-        from stackerynb.store import gitstore
-        return gitstore.load(path)
+        from stackerynb.model.fileformat import parse_stack
+        return gitstore.load(path, parse_stack)
 
     @classmethod
     def from_template(cls, path: str | Path, **options) -> "Stack":
@@ -354,39 +356,48 @@ class Stack:
         stack.import_report = report
         return stack
 
+    def snapshot(self) -> tuple:
+        """The design as immutable values (name, nodes, wires, positions): equal snapshots mean
+        no edit happened in between (the store compares them to tell unsaved edits)."""
+        return (self.name, tuple(self._nodes.values()), tuple(self._wires), tuple(self._layout.items()))
+
     def dumps(self) -> str:
         """The stack file's text."""
         from stackerynb.model.fileformat import dump_stack
         return dump_stack(self)
 
-    def save(self, path: str | Path | None = None, *, branch: str | None = None) -> Path:
+    def save(self, path: str | Path | None = None, *, branch: str | None = None):
         """Write the stack file atomically (default ``stacks/<name>.yaml``); returns the path.
 
         Refused, writing nothing, when the file changed on disk or on the git branch since this
         stack loaded or saved it; the error offers ``reload(confirm=True)`` or ``save(branch=...)``.
-        ``branch="feature-x"`` creates that git branch (like ``git checkout -b``), carrying the
-        edits over, and saves there."""
-        from stackerynb.store import gitstore
+        ``branch="feature-x"`` puts the edits on that new git branch: checked out with the edits
+        carried over (like ``git checkout -b``) when that loses nothing, else committed on it
+        without touching the work tree (another kernel's uncommitted save stays where it is). It
+        returns a :class:`~stackerynb.store.gitstore.BranchSave` saying which branch holds what."""
         target = Path(path) if path is not None else (self.path or Path("stacks") / f"{self.name}.yaml")
-        gitstore.save(self, target, branch=branch)
-        self.path = target
-        return target
+        result = gitstore.save(self, target, branch=branch)
+        if branch is None or result.checked_out:
+            self.path = target
+        return result if branch is not None else target
 
     def commit(self, message: str) -> str:
         """Save (checked as ``save`` is) and git-commit the stack file alone; returns the commit sha.
         Pushing stays your choice."""
-        from stackerynb.store import gitstore
         return gitstore.commit(self, message)
 
     def reload(self, confirm: bool = False) -> "Stack":
         """Read the stack file again into this stack (the canvas follows); discarding unsaved
         edits needs ``confirm=True``."""
-        from stackerynb.store import gitstore
-        return gitstore.reload(self, confirm=confirm)
+        from stackerynb.model.reloading import apply_file
+        path = gitstore.check_can_reload(self, confirm)
+        fresh = Stack.load(path)
+        apply_file(self, fresh)
+        self.vcs = fresh.vcs
+        return self
 
     def changed_underneath(self) -> str | None:
         """Why saving now would be refused (the file or the branch changed), or None."""
-        from stackerynb.store import gitstore
         return gitstore.changed_underneath(self)
 
 
@@ -394,20 +405,19 @@ def _position(position, node_id: str) -> tuple[float, float]:
     try:
         x, y = position
         x, y = float(x), float(y)
-    except (TypeError, ValueError):
-        raise StackError(f"{node_id}: position must be (x, y) numbers, got {position!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise StackError(f"{node_id}: position must be (x, y) numbers, got {shown(position)}") from None
     if x != x or y != y or abs(x) > 1e9 or abs(y) > 1e9:
-        raise StackError(f"{node_id}: position {position!r} is not a finite canvas position")
+        raise StackError(f"{node_id}: position {shown(position)} is not a finite canvas position")
     return (round(x), round(y))
 
 
 def _access_text(access) -> str | None:
     if access is None or isinstance(access, str):
         return access
-    try:
-        return ",".join(str(a) for a in access)
-    except TypeError:
-        raise StackError(f"access must be a level name or a list of them, got {access!r}") from None
+    if not isinstance(access, (list, tuple)) or not all(isinstance(a, str) for a in access):
+        raise StackError(f"access must be a level name or a list of them, got {shown(access)}")
+    return ",".join(access)
 
 
 def _notebook(options: dict) -> bool:

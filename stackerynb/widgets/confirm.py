@@ -14,6 +14,7 @@ import html
 
 import ipywidgets as widgets
 
+from stackerynb.tables import table_html
 from stackerynb.widgets.deploy_progress import WidgetProgress
 
 ERROR_STYLE = "color:#d13212"
@@ -60,8 +61,8 @@ class ConfirmPanel(widgets.VBox):
         self.confirm_button.tooltip = f"{verb} {deployment.stack_name} in {deployment.environment}"
         self.header.value = self._summary_html()
         table = deployment.changes
-        self.preview.value = "" if table.empty else table.to_html(
-            index=False, border=0, classes="stackerynb-changes").replace("$", "&#36;")
+        self.preview.value = "" if table.empty else table_html(
+            table, index=False, border=0, classes="stackerynb-changes")
         waiting = deployment.status == "prepared"
         self.buttons.layout.display = "flex" if waiting else "none"
         self._buttons(waiting)

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from stackerynb.errors import StackError
-from stackerynb.store.files import read_text, yaml_error
+from stackerynb.store.files import CheckedLoader, read_text, yaml_error
 
 # Tags whose long form is not simply Fn::<Name>.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
@@ -47,8 +47,8 @@ class Template:
         return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader without timestamps, with CloudFormation tags and duplicate-key checks."""
+class _TemplateLoader(CheckedLoader):
+    """The kit's checked SafeLoader without timestamps, with CloudFormation tags and duplicate-key checks."""
 
 
 # No implicit timestamps: copy the resolvers, leaving out the timestamp one.
@@ -166,6 +166,8 @@ def parse_template(text: str, filename: str = "<template>") -> Template:
             raise StackError(f"{filename}:{exc.line}: {exc.message}") from None
         except (yaml.YAMLError, RecursionError) as exc:
             raise yaml_error(exc, filename, text) from None
+        except (KeyError, AttributeError, ValueError, TypeError, OverflowError, IndexError) as exc:
+            raise StackError(f"{filename}: not valid YAML: {exc}") from None  # caught per value above; this is the backstop
         finally:
             loader.dispose()
         lines = _resource_lines_yaml(text) if isinstance(data, dict) else {}
