@@ -92,14 +92,14 @@ class GitBar(widgets.VBox):
         """Save the stack to the new branch ``name``; True on success, else the error is shown."""
         name = (name or "").strip()
         try:
-            self.stack.save(branch=name)
+            saved = self.stack.save(branch=name)
         except StackError as exc:
             self._say(str(exc), error=True)
             self.refresh()
             return False
         self.hide_prompt()
         self.branch_name.value = ""
-        self._say(f"Saved {self.stack.path} on the new branch {name}.")
+        self._say(str(saved))  # says which branch holds what: it may not be checked out
         self.refresh()
         return True
 
