@@ -155,7 +155,19 @@ def compile_parts(stack, environment, *, max_resources: int = MAX_RESOURCES, **o
     if getattr(stack, "raw", None):
         return [compile_report(part, environment, code_locations={k: v for k, v in ctx.code_locations.items()
                                                               if k in part}, **options) for part in parts]
-    return [_report(PartOfBuild(ctx, part), part, environment, **options) for part in parts]
+    slices = _slices(ctx, parts)
+    return [_report(PartOfBuild(ctx, part, *piece), part, environment, **options) for part, piece in zip(parts, slices)]
+
+
+def _slices(ctx, parts) -> list[tuple[dict, list]]:
+    """Each part's resources and statements, sorted out in one pass over the build."""
+    index = {n.id: i for i, part in enumerate(parts) for n in part.nodes}
+    slices: list[tuple[dict, list]] = [({}, []) for _ in parts]
+    for lid, resource in ctx.resources.items():
+        slices[index[ctx.owners[lid]]][0][lid] = resource
+    for record in ctx.statements:
+        slices[index[record.node]][1].append(record)
+    return slices
 
 
 class PartOfBuild:
@@ -163,18 +175,16 @@ class PartOfBuild:
 
     raw_added = True  # split stacks carry no raw section
 
-    def __init__(self, ctx, part):
+    def __init__(self, ctx, part, resources: dict, statements: list):
         from stackerynb.compile.order import references
 
-        members = {n.id for n in part.nodes}
         self.stack, self.environment, self.stack_name, self.env_name = part, ctx.environment, part.name, ctx.env_name
-        self.resources = {lid: r for lid, r in ctx.resources.items() if ctx.owners[lid] in members}
-        self.owners = {lid: ctx.owners[lid] for lid in self.resources}
-        self.statements = [s for s in ctx.statements if s.node in members]
-        self.outputs = {k: o for k, o in ctx.outputs.items() if references(o.to_dict()) & self.resources.keys()}
+        self.resources, self.statements = resources, statements
+        self.owners = {lid: ctx.owners[lid] for lid in resources}
+        self.outputs = {k: o for k, o in ctx.outputs.items() if references(o.to_dict()) & resources.keys()}
         used: set[str] = set()
         if ctx.parameters:  # rare (packaged code, parameter-backed settings): find the ones this part uses
-            for resource in self.resources.values():
+            for resource in resources.values():
                 used |= references(resource.to_dict())
         self.parameters = {k: p for k, p in ctx.parameters.items() if k in used}
 
