@@ -107,3 +107,23 @@ def test_a_type_without_a_sentence_is_named_as_part_of_its_node():
                          {"JobsOdd": "Jobs", "Lone": "raw"}, s)
     assert rows[0]["why"] == "part of queue Jobs"
     assert rows[1]["why"] == "kept as written in the stack's raw section"
+
+
+def test_the_garbage_collector_is_back_on_after_a_compile_even_a_failing_one():
+    import gc
+
+    from stackerynb import StackError
+    bad = Stack("bad")
+    bad.add("rest_api", "Api", routes={"Ghost": "/ghost"})
+    assert gc.isenabled()
+    compile_parts(EXAMPLES["cdn_site"](), DEV, warn=False)
+    assert gc.isenabled()
+    with pytest.raises(StackError):
+        compile_report(bad, DEV)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile_report(EXAMPLES["cdn_site"](), DEV, warn=False)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterable
 from troposphere import encode_to_dict
 
 from stackerynb.compile import governance
-from stackerynb.compile.compiler import MAX_RESOURCES, assemble, build
+from stackerynb.compile.compiler import MAX_RESOURCES, assemble, build, gc_paused
 from stackerynb.compile.context import StatementRecord
 from stackerynb.compile.governance import GovernanceWarning, Rule
 from stackerynb.compile.split import split_counted, split_stack
@@ -124,8 +124,9 @@ def compile_report(stack, environment, *, check: bool = True, rules: Iterable = 
     more than 500 resources, or governance problems in production.
     """
     environment = _environment(stack, environment)
-    ctx = build(stack, environment, code_locations=code_locations)
-    return _report(ctx, stack, environment, check=check, rules=rules, metadata=metadata, warn=warn)
+    with gc_paused():
+        ctx = build(stack, environment, code_locations=code_locations)
+        return _report(ctx, stack, environment, check=check, rules=rules, metadata=metadata, warn=warn)
 
 
 def _report(ctx, stack, environment, *, check=True, rules=(), metadata=None, warn=True) -> CompileResult:
@@ -148,15 +149,17 @@ def compile_parts(stack, environment, *, max_resources: int = MAX_RESOURCES, **o
     A stack with a raw section is split with ``split_stack`` and its parts compiled apart.
     """
     environment = _environment(stack, environment)
-    ctx = build(stack, environment, code_locations=options.pop("code_locations", None))
-    if len(ctx.resources) <= max_resources:
-        return [_report(ctx, stack, environment, **options)]
-    parts = split_counted(stack, ctx, max_resources=max_resources)
-    if getattr(stack, "raw", None):
-        return [compile_report(part, environment, code_locations={k: v for k, v in ctx.code_locations.items()
-                                                              if k in part}, **options) for part in parts]
-    slices = _slices(ctx, parts)
-    return [_report(PartOfBuild(ctx, part, *piece), part, environment, **options) for part, piece in zip(parts, slices)]
+    with gc_paused():
+        ctx = build(stack, environment, code_locations=options.pop("code_locations", None))
+        if len(ctx.resources) <= max_resources:
+            return [_report(ctx, stack, environment, **options)]
+        parts = split_counted(stack, ctx, max_resources=max_resources)
+        if getattr(stack, "raw", None):
+            return [compile_report(part, environment, code_locations={k: v for k, v in ctx.code_locations.items()
+                                                                  if k in part}, **options) for part in parts]
+        slices = _slices(ctx, parts)
+        return [_report(PartOfBuild(ctx, part, *piece), part, environment, **options)
+                for part, piece in zip(parts, slices)]
 
 
 def _slices(ctx, parts) -> list[tuple[dict, list]]:
