@@ -161,7 +161,7 @@ def test_more_than_500_resources_is_a_clear_error_and_split_stack_fixes_it():
 def test_a_connected_group_too_big_for_one_template_cannot_be_split():
     s = Stack("wide")
     s.add("rest_api", "Api")
-    for i in range(70):  # 70 routed functions, ~8 resources each, all behind one API
+    for i in range(90):  # 90 routed functions, 6 resources each, all behind one API
         s.add("function", f"Fn{i}")
         s.connect("Api", f"Fn{i}")
     with pytest.raises(StackError, match=r"connected nodes Api, Fn0, .* and \d+ more compile to \d+ resources"):

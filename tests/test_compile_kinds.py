@@ -164,7 +164,7 @@ def test_function_in_a_network_gets_a_security_group_and_private_subnets():
 
 
 # ---------------------------------------------------------------- rest api
-def test_rest_api_routes_are_greedy_lambda_proxies_with_a_stage():
+def test_rest_api_routes_are_exact_lambda_proxies_with_a_stage():
     s = Stack("api")
     s.add("rest_api", "Api", stage="v1", routes={"Orders": "/orders/{id}"})
     s.add("function", "Orders")
@@ -173,9 +173,9 @@ def test_rest_api_routes_are_greedy_lambda_proxies_with_a_stage():
     s.connect("Api", "Home")
     result, t = compiled(s)
     paths = {lid: p["PathPart"] for lid, p in resources_of(t, "AWS::ApiGateway::Resource").items()}
-    assert sorted(paths.values()) == ["Home", "orders", "{id}", "{proxy+}", "{proxy+}"]  # unset: /<function-id>
+    assert sorted(paths.values()) == ["Home", "orders", "{id}"]  # unset: /<function-id>; no {proxy+} companion
     methods = resources_of(t, "AWS::ApiGateway::Method")
-    assert len(methods) == 4 and {m["HttpMethod"] for m in methods.values()} == {"ANY"}
+    assert len(methods) == 2 and {m["HttpMethod"] for m in methods.values()} == {"ANY"}
     for method in methods.values():
         integration = method["Integration"]
         assert integration["Type"] == "AWS_PROXY" and integration["IntegrationHttpMethod"] == "POST"
@@ -184,12 +184,32 @@ def test_rest_api_routes_are_greedy_lambda_proxies_with_a_stage():
     assert sorted(t["Resources"][deployment_id]["DependsOn"]) == sorted(methods)
     assert t["Resources"]["ApiStage"]["Properties"]["StageName"] == "v1"
     permissions = resources_of(t, "AWS::Lambda::Permission")
-    assert permissions["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/orders/{id}*")
+    # the invoke permission covers exactly the routes emitted: a path variable is one segment
+    assert permissions["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/orders/*")
+    assert permissions["ApiToHomePermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/Home")
     assert lint(result.to_json())[0] == []
     # a route change is a new deployment (CloudFormation redeploys only new logical ids)
     s.set("Api", routes={"Orders": "/orders"})
     _, changed = compiled(s)
     assert not set(resources_of(changed, "AWS::ApiGateway::Deployment")) & {deployment_id}
+
+
+@pytest.mark.parametrize("route, parts, pattern", [
+    ("/orders/*", ["orders", "{proxy+}"], "${Api}/*/*/orders*"),
+    ("/*", ["{proxy+}"], "${Api}/*/*/*"),
+    ("/", [], "${Api}/*/*/"),
+])
+def test_a_greedy_route_also_answers_every_path_below_it(route, parts, pattern):
+    s = Stack("api")
+    s.add("rest_api", "Api", routes={"Orders": route})
+    s.add("function", "Orders")
+    s.connect("Api", "Orders")
+    result, t = compiled(s)
+    assert sorted(p["PathPart"] for p in resources_of(t, "AWS::ApiGateway::Resource").values()) == parts
+    methods = resources_of(t, "AWS::ApiGateway::Method")
+    assert len(methods) == 1 + route.endswith("/*")
+    assert resources_of(t, "AWS::Lambda::Permission")["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith(pattern)
+    assert lint(result.to_json())[0] == []
 
 
 def test_rest_api_cors_answers_preflight():
@@ -199,7 +219,7 @@ def test_rest_api_cors_answers_preflight():
     s.connect("Api", "Fn")
     result, t = compiled(s)
     options = [m for m in resources_of(t, "AWS::ApiGateway::Method").values() if m["HttpMethod"] == "OPTIONS"]
-    assert len(options) == 2 and all(m["Integration"]["Type"] == "MOCK" for m in options)
+    assert len(options) == 1 and all(m["Integration"]["Type"] == "MOCK" for m in options)
     assert lint(result.to_json())[0] == []
 
 
@@ -417,11 +437,11 @@ def test_rest_api_auth_guards_every_route_but_preflight(auth, settings, expected
     result, t = compiled(api_with(auth, **settings))
     methods = resources_of(t, "AWS::ApiGateway::Method")
     routes = [m for m in methods.values() if m["HttpMethod"] == "ANY"]
-    assert len(routes) == 2 and {m["AuthorizationType"] for m in routes} == {expected}
+    assert len(routes) == 1 and {m["AuthorizationType"] for m in routes} == {expected}
     assert {m["AuthorizationType"] for m in methods.values() if m["HttpMethod"] == "OPTIONS"} == {"NONE"}
     authorizers = resources_of(t, "AWS::ApiGateway::Authorizer")
     if auth in ("cognito", "lambda"):
-        assert [m["AuthorizerId"] for m in routes] == [{"Ref": "ApiAuthorizer"}] * 2
+        assert [m["AuthorizerId"] for m in routes] == [{"Ref": "ApiAuthorizer"}]
         (props,) = authorizers.values()
         assert props["IdentitySource"] == "method.request.header.Authorization"
     else:

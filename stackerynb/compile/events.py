@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
 
 from stackerynb.compile.context import Compilation, Parts
-from stackerynb.compile.emitters.api import route_path
+from stackerynb.compile.emitters.api import invoke_pattern, route_path
 from stackerynb.compile.emitters.common import name
 from stackerynb.compile.refs import arn, text_value, value
 from stackerynb.model.elements import Wire
@@ -37,11 +37,11 @@ class Invocation:
 
 
 def api_route(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    path = route_path(ctx, source.node, target.node.id)
-    source.handles["routes"].append((target.node.id, path))
-    pattern = "/*" if path == "/" else f"{path}*"
+    route = route_path(ctx, source.node, target.node.id)
+    source.handles["routes"].append((target.node.id, route))
+    # any stage, any method (the routes answer ANY), exactly the paths the route serves
     return Invocation("apigateway.amazonaws.com",
-                      arn("execute-api", f"${{{source.node.id}}}/*/*{pattern}"))
+                      arn("execute-api", f"${{{source.node.id}}}/*/*{invoke_pattern(route)}"))
 
 
 def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:

@@ -21,13 +21,18 @@ def split_stack(stack, environment=None, *, max_resources: int = 500) -> list:
     """
     from stackerynb.compile.compiler import build
     from stackerynb.model.environments import Environment
-    from stackerynb.model.stack import Stack
 
     if environment is None:
         environment = Environment(name="dev")
     elif isinstance(environment, str):
         environment = stack.environment(environment)
-    ctx = build(stack, environment)
+    return split_counted(stack, build(stack, environment), max_resources=max_resources)
+
+
+def split_counted(stack, ctx, *, max_resources: int = 500) -> list:
+    """``split_stack`` given the stack's built compilation ``ctx`` (resources counted per node)."""
+    from stackerynb.model.stack import Stack
+
     if len(ctx.resources) <= max_resources:
         return [stack]
     per_node = Counter(ctx.owners.values())

@@ -1,8 +1,11 @@
 """rest_api -> API Gateway REST API; each wired function gets a Lambda proxy route.
 
-A route at ``/orders`` answers ``ANY /orders`` and ``ANY /orders/{proxy+}`` (the greedy path),
-both integrated with the function (AWS_PROXY). The deployment's logical id carries a hash of
-the routes, so CloudFormation redeploys the stage exactly when the routes change.
+A route at ``/orders`` answers ``ANY /orders`` only: one Resource and one Method, integrated
+with the function (AWS_PROXY). A greedy route, written ``/orders/*``, also answers every path
+below (``ANY /orders/{proxy+}``, a second Resource and Method); ``/*`` is the root and all
+below it. Only greedy routes get the ``{proxy+}`` companion, so a design of plain routes emits
+two resources per route, not four. The deployment's logical id carries a hash of the routes,
+so CloudFormation redeploys the stage exactly when the routes change.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from stackerynb.compile.refs import att, ref
 
 SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}")
 DOT_SEGMENTS = (".", "..")
+GREEDY = "/*"  # a route ending so also answers every path below it, through {proxy+}
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "'*'",
     "Access-Control-Allow-Methods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
@@ -49,9 +53,30 @@ def emit(ctx: Compilation, node) -> Parts:
 
 
 def route_path(ctx: Compilation, api_node, function_id: str) -> str:
-    """The path the API serves ``function_id`` at: the ``routes`` setting or ``/<id>``."""
+    """The route the API serves ``function_id`` at: the ``routes`` setting or ``/<id>``
+    (a trailing ``/*`` kept: it marks a greedy route, see :func:`split_route`)."""
     path = str(api_node.get("routes").get(function_id, f"/{function_id}"))
-    return path.rstrip("/") or "/"
+    greedy = path.endswith(GREEDY)
+    base = (path[: -len(GREEDY)] if greedy else path).rstrip("/")
+    return base + GREEDY if greedy else (base or "/")
+
+
+def split_route(route: str) -> tuple[str, bool]:
+    """``(path, greedy)`` of a route: ``/orders/*`` is ``("/orders", True)``, ``/*`` is ``("/", True)``."""
+    if route.endswith(GREEDY):
+        return route[: -len(GREEDY)] or "/", True
+    return route, False
+
+
+def invoke_pattern(route: str) -> str:
+    """The part of an execute-api ARN after ``<api>/<stage>/<method>`` that the route answers:
+    path variables match one segment (``*``), a greedy route anything below its path too."""
+    path, greedy = split_route(route)
+    segments = ["*" if s.startswith("{") else s for s in path.split("/")[1:] if s]
+    exact = "/" + "/".join(segments)
+    if greedy:
+        return "/*" if path == "/" else exact if exact.endswith("*") else f"{exact}*"
+    return exact
 
 
 def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
@@ -72,10 +97,12 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     methods = []
     used: set[str] = set()
 
-    for fid, path in routes:
+    for fid, route in routes:
+        path, greedy = split_route(route)
         base = "" if path == "/" else path
-        targets = [(_resource(ctx, aid, resources, used, base) if base else resources[""], ""),
-                   (_resource(ctx, aid, resources, used, f"{base}/{{proxy+}}"), "Proxy")]
+        targets = [(_resource(ctx, aid, resources, used, base) if base else resources[""], "")]
+        if greedy:
+            targets.append((_resource(ctx, aid, resources, used, f"{base}/{{proxy+}}"), "Proxy"))
         for target, label in targets:
             methods.append(ctx.add(apigateway.Method(
                 f"{aid}{fid}{label}Method", RestApiId=Ref(aid), ResourceId=_id(target),
@@ -89,7 +116,9 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
 
     # auth joins the digest only when set, so APIs without it keep their deployment ids
     auth = [] if node.get("auth") == "none" else [node.get("auth"), node.get("user_pool_arn"), node.get("authorizer")]
-    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")] + auth).encode()).hexdigest()[:8]
+    # "exact" marks routes without an implied {proxy+}: stages deployed when every route was greedy
+    # get a new deployment, or they would keep serving the dropped {proxy+} methods
+    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")] + auth + ["exact"]).encode()).hexdigest()[:8]
     deployment = ctx.add(apigateway.Deployment(
         f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
         DependsOn=[m.title for m in methods]), aid)
@@ -180,16 +209,18 @@ def _check_paths(ctx: Compilation, node, routes) -> bool:
     ok = True
     seen: dict[str, str] = {}
     variables: dict[str, set[str]] = {}
-    for fid, path in routes:
+    for fid, route in routes:
+        path, greedy = split_route(route)
         segments = [] if path == "/" else path.split("/")[1:]
         if not path.startswith("/") or any(not SEGMENT.fullmatch(s) for s in segments):
-            ctx.problem(node.id, "routes", f"route {path!r} for {fid} must be / or /segment/... made of "
-                        "letters, digits, . _ - or {name} path variables")
+            ctx.problem(node.id, "routes", f"route {route!r} for {fid} must be / or /segment/... made of "
+                        "letters, digits, . _ - or {name} path variables, ending in /* to also answer "
+                        "every path below")
             ok = False
             continue
         if any(s in DOT_SEGMENTS for s in segments):
             # clients and proxies collapse /a/../b to /b, so such a route answers a path it does not show
-            ctx.problem(node.id, "routes", f"route {path!r} for {fid} has a . or .. segment; write the "
+            ctx.problem(node.id, "routes", f"route {route!r} for {fid} has a . or .. segment; write the "
                         "path it stands for")
             ok = False
             continue
@@ -197,9 +228,9 @@ def _check_paths(ctx: Compilation, node, routes) -> bool:
             ctx.problem(node.id, "routes", f"{seen[path]} and {fid} are both routed at {path}")
             ok = False
         seen[path] = fid
-        # each level may hold one path variable; every route adds {proxy+} below itself
+        # each level may hold one path variable; a greedy route adds {proxy+} below itself
         prefix = ""
-        for segment in segments + ["{proxy+}"]:
+        for segment in segments + (["{proxy+}"] if greedy else []):
             if segment.startswith("{"):
                 variables.setdefault(prefix, set()).add(segment)
             prefix = f"{prefix}/{segment}"
