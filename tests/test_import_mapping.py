@@ -220,11 +220,15 @@ Resources:
 def test_api_events_become_routes_explicit_and_implicit():
     stack, report = imported(API)
     api = stack.node("Api")
-    assert (api.get("stage"), api.get("cors"), api.get("routes")) == ("v1", True, {"ListOrders": "/orders"})
+    assert (api.get("stage"), api.get("cors"), api.get("routes")) == ("v1", True, {"ListOrders": "/orders/*"})  # /orders/{id} needs the greedy form
     implicit = stack.node("ServerlessRestApi")
     assert (implicit.get("stage"), implicit.get("routes")) == ("Prod", {"Health": "/health"})
     assert set(wires(stack)) == {("Api", "ListOrders"), ("ServerlessRestApi", "Health")}
-    assert "became route /orders (any method, greedy path)" in row(report, "ListOrders").notes
+    assert "became route /orders/* (any method, greedy path)" in row(report, "ListOrders").notes
+    # Compiled back, /orders/{id} is still served: the greedy route keeps its {proxy+} companion.
+    parts = {r["Properties"].get("PathPart") for r in stack.compile("dev").to_dict()["Resources"].values()
+             if r["Type"] == "AWS::ApiGateway::Resource"}
+    assert {"orders", "{proxy+}"} <= parts
 
 
 def test_overlapping_routes_keep_the_api_and_its_functions_raw():

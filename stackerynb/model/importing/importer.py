@@ -304,15 +304,17 @@ class Round:
         chosen: dict[str, str] = {}
         for fid, pairs in by_function.items():
             route = route_prefix([path for _, path in pairs])
-            chosen[fid] = route
             exact = all(method == "ANY" and path.rstrip("/") == route.rstrip("/") for method, path in pairs)
+            # Routes compile exact unless they end in /*; paths below the prefix need the greedy form.
+            chosen[fid] = route if exact else route.rstrip("/") + "/*"
             if not exact:
                 shown = ", ".join(f"{m} {p}" for m, p in pairs)
-                self.note(fid, f"{shown} became route {route} (any method, greedy path)")
+                self.note(fid, f"{shown} became route {chosen[fid]} (any method, greedy path)")
         conflicts = []
         items = sorted(chosen.items(), key=lambda kv: kv[1])
         for i, (fa, ra) in enumerate(items):
             for fb, rb in items[i + 1:]:
+                ra, rb = ra.removesuffix("/*") or "/", rb.removesuffix("/*") or "/"
                 a_parts, b_parts = ra.strip("/").split("/"), rb.strip("/").split("/")
                 if ra == "/" or rb == "/" or b_parts[:len(a_parts)] == a_parts or a_parts[:len(b_parts)] == b_parts:
                     conflicts.append(f"{fa} ({ra}) and {fb} ({rb})")
