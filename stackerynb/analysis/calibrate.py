@@ -223,7 +223,7 @@ def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int =
     if any(r not in ROUTINGS for r in routings):
         raise StackError(f"routing {routing!r}: choose from {', '.join(ROUTINGS)}")
     init = None
-    if "p_cold" in data.columns:
+    if "p_cold" in data.columns or "rate" in data.columns:
         num = _check_summary(data)
         model = _SummaryModel(num, arrivals, seed)
         rows = np.arange(len(num))
