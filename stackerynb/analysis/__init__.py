@@ -17,6 +17,7 @@ from stackerynb.analysis.fetch import fetch_lambda_reports
 from stackerynb.analysis.history import deployments_summary
 from stackerynb.analysis.logs import read_lambda_reports
 from stackerynb.analysis.platform import Platform
+from stackerynb.analysis.replay import replay
 from stackerynb.analysis.pricing import (api_cost, dynamodb_cost, invocation_cost, lambda_cost, nat_gateway_cost,
                                          provisioned_concurrency_cost, sns_cost, sqs_cost)
 from stackerynb.analysis.simulator import SimulationResult, simulate
@@ -26,7 +27,7 @@ from stackerynb.catalog.prices import Prices, init_seconds, load_prices
 
 __all__ = [
     "simulate", "SimulationResult", "Platform", "calibrate", "cross_validate", "Calibration",
-    "read_lambda_reports", "fetch_lambda_reports",
+    "read_lambda_reports", "fetch_lambda_reports", "replay",
     "consolidation", "recommend", "alternatives", "design", "evaluate", "entry_points", "Design", "Entry", "Evaluation",
     "deployments_summary",
     "Traffic", "constant", "diurnal", "bursty", "periodic", "trace", "none", "from_cloudwatch",
