@@ -76,7 +76,7 @@ def _row(n_functions, merged, frame, cold, latency, memory_of, arch_of, init_of,
 
 
 def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None, names: Mapping[str, str] | None = None,
-           prices: Prices | None = None, designs=None, client=None, scheduler=None) -> pd.DataFrame:
+           prices: Prices | None = None, designs=None) -> pd.DataFrame:
     """One row per design, indexed by design name (see the module docstring); columns as
     :func:`~stackerynb.analysis.consolidation` for cost, cold starts and latency.
 
@@ -84,9 +84,10 @@ def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None
     ``time``, ``duration``, ``init_duration``, ``memory``), a pandas or a Dask DataFrame.
     ``platform``: default calibrated on these invocations (:func:`~stackerynb.analysis.calibrate`).
     ``names``: log function name -> stack function id where the deployed names do not contain
-    the ids. A Dask DataFrame, or ``client``/``scheduler``, runs the simulations on
-    dask.distributed (:mod:`stackerynb.analysis.distributed`). ``attrs["notes"]`` says what was
-    left out and which platform was used.
+    the ids. A Dask DataFrame is computed into this process first (the prices and percentiles
+    need every invocation; for per-function cold starts at any scale use
+    :func:`~stackerynb.analysis.distributed.simulate_distributed`). ``attrs["notes"]`` says what
+    was left out and which platform was used.
     """
     from stackerynb.analysis.simulator import simulate
 
@@ -145,7 +146,6 @@ def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None
     rows.append(_row(len(set(inv["member"])), "", obs, cold_obs, lat_obs, memory_of, arch_of, observed_init,
                      api_calls, span, prices))
     index.append("as deployed (observed)")
-    run = _runner(client, scheduler)
     for d in designs:
         owner = d.owner
         member = inv["member"].to_numpy()
@@ -159,7 +159,7 @@ def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None
         sim_in = pd.DataFrame({"function": pd.Categorical(frame["design_function"], categories=used),
                                "time": frame["time"].to_numpy(float) - float(inv["time"].min()),
                                "duration": frame["duration"].to_numpy(float)})
-        result = run(sim_in, dict(init=init_of, memory={f: float(spec[f].memory) for f in used}, platform=platform))
+        result = simulate(sim_in, init=init_of, memory={f: float(spec[f].memory) for f in used}, platform=platform)
         cold = result.invocations["cold"].to_numpy()
         lat = result.invocations["latency"].to_numpy()
         mem = {f: float(spec[f].memory) for f in used}
@@ -176,14 +176,3 @@ def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None
 
 def _is_dask(obj) -> bool:
     return type(obj).__module__.startswith("dask")
-
-
-def _runner(client, scheduler):
-    """simulate in this process, or on dask.distributed when a client or scheduler is given."""
-    from stackerynb.analysis.simulator import simulate
-
-    if client is None and scheduler is None:
-        return lambda frame, kw: simulate(frame, **kw)
-    from stackerynb.analysis.distributed import simulate_distributed
-
-    return lambda frame, kw: simulate_distributed(frame, client=client, scheduler=scheduler, **kw)

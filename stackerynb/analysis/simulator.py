@@ -420,12 +420,24 @@ def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
         ids = ids[still]
 
 
-def _simulate_platform_chunk(fl, a, d, init_f, nf, platform: Platform, f0: int):
+def _function_keys(functions: pd.Index) -> np.ndarray:
+    """A stable 64-bit key per function name (CRC-32 of the name, twice): the platform's draws
+    depend on the function's name and arrival time only, never on its position in the input."""
+    import zlib
+
+    out = np.empty(len(functions), np.int64)
+    for i, f in enumerate(functions):
+        b = str(f).encode()
+        out[i] = (zlib.crc32(b) << 31) ^ zlib.crc32(b[::-1])
+    return out
+
+
+def _simulate_platform_chunk(fl, a, d, init_f, nf, platform: Platform, fkeys: np.ndarray):
     """Cold flags of one chunk under a non-default platform: the fixed point of "flags -> busy
     periods -> levels -> flags" with the platform's draws (see :mod:`stackerynb.analysis.platform`).
     Idle time is estimated: a warm arrival's gap at its level, a timed-out or recycled instance's
     allowed idle time, and one median keep-alive per level at the end."""
-    fkey = fl + f0
+    fkey = fkeys[fl]
     cold = _initial_guess(fl, a, d, int(platform.keep_alive * TICKS_PER_SECOND))
     passes = 0
     while True:
@@ -585,6 +597,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         except StackError as exc:
             raise StackError(f"cold start estimate: {exc}") from None
 
+    fkeys = _function_keys(functions) if platform_engine is not None else None
     T = int(round(keep_alive * TICKS_PER_SECOND))
     L = None if max_lifetime is None else int(round(max_lifetime * TICKS_PER_SECOND))
     H = None if horizon is None else int(round(horizon * TICKS_PER_SECOND))
@@ -636,7 +649,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         ini = init_ticks[f0:f1]
         window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None and platform_engine is None else None
         if platform_engine is not None:
-            cold, busy, idle, top, used = _simulate_platform_chunk(fl, a, d, ini, k, platform_engine, f0)
+            cold, busy, idle, top, used = _simulate_platform_chunk(fl, a, d, ini, k, platform_engine, fkeys[f0:f1])
         elif window is not None:
             cold, b1, i1, t1, used = _simulate_windows(a, d, int(ini[0]), T, H, window)
             busy, idle, top = np.array([b1]), np.array([i1]), np.array([t1])
