@@ -50,10 +50,11 @@ def _is_dask(obj) -> bool:
     return type(obj).__module__.startswith("dask")
 
 
-def by_function(frame, npartitions: int | None = None):
+def by_function(frame, npartitions: int | None = None, partitioned: bool = False):
     """A Dask DataFrame in which each function's rows sit in one partition: a pandas frame is
-    split by function; a Dask frame is shuffled on ``function`` unless marked as partitioned so
-    (``frame.attrs``-free check: the index is ``function`` with known divisions)."""
+    split by function; a Dask frame is shuffled on ``function`` unless it is partitioned so
+    already: ``partitioned=True`` (e.g. :func:`azure_arrivals` of one day), or an index named
+    ``function`` with known divisions."""
     import dask.dataframe as dd
 
     if not _is_dask(frame):
@@ -63,7 +64,7 @@ def by_function(frame, npartitions: int | None = None):
         keys = frame["function"].astype(str).map(lambda f: zlib.crc32(f.encode()) % n)
         parts = [frame[(keys == i).to_numpy()] for i in range(n)]
         return dd.from_delayed([_delayed_frame(p) for p in parts], meta=frame.iloc[:0])
-    if frame.index.name == "function" and frame.known_divisions:
+    if partitioned or (frame.index.name == "function" and frame.known_divisions):
         return frame
     if "function" not in frame.columns:
         raise StackError("invocations lack column 'function'")
@@ -83,8 +84,9 @@ def _simulate_partition(part: pd.DataFrame, options: dict) -> pd.DataFrame:
         part = part.reset_index()
     if len(part) == 0:
         return _empty_summary(options)
-    part = part.assign(function=part["function"].astype(str))
-    present = set(pd.unique(part["function"]))
+    if not isinstance(part["function"].dtype, pd.CategoricalDtype):
+        part = part.assign(function=part["function"].astype(str))
+    present = set(map(str, pd.unique(part["function"])))
     # per-function options name every function; a partition holds some of them
     local = {k: ({f: v for f, v in value.items() if f in present} if isinstance(value, Mapping) else value)
              for k, value in options.items()}
@@ -102,7 +104,7 @@ def _empty_summary(options):
 
 
 def simulate_distributed(invocations, *, client=None, scheduler: str | None = None, npartitions: int | None = None,
-                         **options):
+                         partitioned: bool = False, **options):
     """:func:`~stackerynb.analysis.simulate` of a pandas or Dask DataFrame on dask.distributed;
     returns a :class:`~stackerynb.analysis.SimulationResult` with the per-function summary
     (``invocations`` None: at this scale per-invocation rows stay on the workers). ``options`` as
@@ -113,7 +115,7 @@ def simulate_distributed(invocations, *, client=None, scheduler: str | None = No
     if options.get("per_invocation"):
         raise StackError("simulate_distributed keeps per-invocation rows on the workers; leave per_invocation unset")
     options.pop("per_invocation", None)
-    ddf = by_function(invocations, npartitions)
+    ddf = by_function(invocations, npartitions, partitioned)
     meta = _empty_summary(options)
     summaries = ddf.map_partitions(_simulate_partition, options, meta=meta)
     with cluster_client(client, scheduler) as c:
@@ -146,28 +148,28 @@ def read_azure_trace_lazy(path, blocksize: str | int = "64MB"):
 
 def _expand_counts(part: pd.DataFrame, seed: int, day: int) -> pd.DataFrame:
     if len(part) == 0:
-        return pd.DataFrame({"function": pd.Series(dtype=object), "time": pd.Series(dtype=float)})
+        return pd.DataFrame({"function": pd.Series(pd.Categorical([])), "time": pd.Series(dtype=float)})
     counts = part[[str(m) for m in range(1, 1441)]].to_numpy(np.int64)
     counts = np.maximum(counts, 0)
     names = part["HashFunction"].astype(str).to_numpy()
-    out_f, out_t = [], []
-    for name, row in zip(names, counts):
-        n = int(row.sum())
-        if n == 0:
-            continue
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-        minute = np.repeat(np.arange(1440), row)
-        t = np.sort(minute * 60.0 + rng.uniform(0, 60, n)) + day * 86400.0
-        out_f.append(np.full(n, name, dtype=object))
-        out_t.append(t)
-    if not out_t:
-        return pd.DataFrame({"function": pd.Series(dtype=object), "time": pd.Series(dtype=float)})
-    return pd.DataFrame({"function": np.concatenate(out_f), "time": np.concatenate(out_t)})
+    totals = counts.sum(axis=1)
+    keep = np.flatnonzero(totals > 0)
+    out_t = np.empty(int(totals.sum()))
+    pos = 0
+    for i in keep:  # one row per function: a loop over functions, not invocations
+        n = int(totals[i])
+        rng = np.random.default_rng([seed, zlib.crc32(names[i].encode())])
+        minute = np.repeat(np.arange(1440), counts[i])
+        out_t[pos:pos + n] = np.sort(minute * 60.0 + rng.uniform(0, 60, n)) + day * 86400.0
+        pos += n
+    # categorical names: 10^8 rows of object strings would cost a pointer each
+    codes = np.repeat(np.arange(keep.size), totals[keep])
+    return pd.DataFrame({"function": pd.Categorical.from_codes(codes, pd.Index(names[keep]).astype(object)), "time": out_t})
 
 
 def azure_arrivals(counts, *, seed: int = 0, day: int = 0):
     """Arrival times (``function``, ``time`` in seconds) from a Dask frame of Azure per-minute
     counts, expanded on the workers: uniform within each minute, seeded per function. Rows of
     one function stay in their partition (the trace has one row per function and day)."""
-    meta = pd.DataFrame({"function": pd.Series(dtype=object), "time": pd.Series(dtype=float)})
+    meta = pd.DataFrame({"function": pd.Series(pd.Categorical([])), "time": pd.Series(dtype=float)})
     return counts.map_partitions(_expand_counts, seed, day, meta=meta)
