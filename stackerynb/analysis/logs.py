@@ -41,6 +41,12 @@ _TEXT = re.compile(
     r"\n(?:(\d{4}-\d\d-\d\dT[^ \t\n]*)[ \t]+)?(?:([^ \t\n]+)[ \t]+)?REPORT RequestId:[ \t]*([^ \t\n]+)[ \t]+Duration:[ \t]*([\d.]+) ms"
     r"[ \t]+Billed Duration:[ \t]*(\d+) ms[ \t]+Memory Size:[ \t]*(\d+) MB[ \t]+Max Memory Used:[ \t]*(\d+) MB"
     r"(?:[ \t]+Init Duration:[ \t]*([\d.]+) ms)?[ \t]*(?=[\n\t ]|$)")
+# Lambda's own layout (tab separated, trailing tab) after a timestamp and a log group, as
+# exports print it: a stricter pattern runs about half again as fast; it is used when it takes
+# every report of the buffer, the tolerant one otherwise.
+_STRICT = re.compile(
+    r"\n(\d{4}-[^ \n]+) ([^ \n]+) REPORT RequestId: ([^\t\n]+)\tDuration: ([\d.]+) ms\tBilled Duration: (\d+) ms"
+    r"\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB\t(?:Init Duration: ([\d.]+) ms\t)?(?=\n|$)")
 _REPORT_MARK = "REPORT RequestId"
 _JSON_MARK = '"platform.report"'
 _LEADING_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\S+)[ \t]+(\{.*)$")
@@ -78,7 +84,9 @@ def _function_token(token: str) -> str | None:
 
 
 def _parse_text(text: str, default_function: str) -> pd.DataFrame:
-    rows = _TEXT.findall("\n" + text)
+    rows = _STRICT.findall("\n" + text)
+    if len(rows) != text.count(_REPORT_MARK):
+        rows = _TEXT.findall("\n" + text)
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     stamps, groups, rid, dur, billed, mem, used, init = zip(*rows)
