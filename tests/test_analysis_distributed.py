@@ -64,3 +64,13 @@ def test_the_azure_trace_is_read_lazily_and_expanded_on_the_workers(client):
     assert got.groupby("function").size().to_dict() == expected[expected > 0].to_dict()
     res = simulate_distributed(arrivals, client=client, durations=0.2, init=0.3)
     assert res.summary["invocations"].sum() == expected.sum()
+
+
+def test_simulate_itself_takes_a_dask_frame(client):
+    import dask.dataframe as dd
+
+    inv = _workload(seed=4)
+    local = simulate(inv, init=0.2, per_invocation=False).summary.sort_index()
+    dist = simulate(dd.from_pandas(inv, npartitions=3, sort=False), init=0.2, client=client)
+    assert dist.invocations is None
+    pd.testing.assert_frame_equal(dist.summary, local, check_exact=False, rtol=1e-12, check_names=False)

@@ -97,7 +97,8 @@ def _simulate_partition(part: pd.DataFrame, options: dict) -> pd.DataFrame:
 def _empty_summary(options):
     from stackerynb.analysis.simulator import simulate
 
-    keep = {k: v for k, v in options.items() if k in ("keep_alive", "max_lifetime", "platform", "horizon", "quantiles")}
+    keep = {k: v for k, v in options.items() if k in ("keep_alive", "max_lifetime", "platform", "horizon", "quantiles")
+            and v is not None}
     probe = simulate(pd.DataFrame({"function": ["x"], "time": [0.0], "duration": [0.1]}), per_invocation=False,
                      init=0.0, **keep)
     return probe.summary.reset_index().iloc[:0]
@@ -115,6 +116,7 @@ def simulate_distributed(invocations, *, client=None, scheduler: str | None = No
     if options.get("per_invocation"):
         raise StackError("simulate_distributed keeps per-invocation rows on the workers; leave per_invocation unset")
     options.pop("per_invocation", None)
+    options = {k: v for k, v in options.items() if v is not None}
     ddf = by_function(invocations, npartitions, partitioned)
     meta = _empty_summary(options)
     summaries = ddf.map_partitions(_simulate_partition, options, meta=meta)

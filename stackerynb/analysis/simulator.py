@@ -509,7 +509,8 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
              package_mb: Mapping[str, float] | float | None = None,
              horizon: float | None = None, per_invocation: bool = True,
              quantiles: Sequence[float] = DEFAULT_QUANTILES,
-             chunk_size: int = 1_000_000, platform: Platform | None = None) -> SimulationResult:
+             chunk_size: int = 1_000_000, platform: Platform | None = None,
+             client=None, scheduler: str | None = None) -> SimulationResult:
     """Simulate cold starts and instance lifetimes of Lambda functions; see the module docstring
     for the exact policy.
 
@@ -534,7 +535,23 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     ``init`` is not given. A platform with a random keep-alive, a lifetime or spread routing is
     simulated by :func:`_simulate_platform_chunk` (same levels, its randomness drawn per request;
     instance time is then an estimate). Without one, the exact policy above applies.
+
+    A Dask DataFrame (or ``client``/``scheduler`` given) runs on dask.distributed through
+    :func:`~stackerynb.analysis.distributed.simulate_distributed`: shuffled by function, an
+    embedded ``LocalCluster`` unless a ``distributed.Client`` or scheduler address is given; the
+    summary is the same as in one process and per-invocation rows stay on the workers.
     """
+    if client is not None or scheduler is not None or type(invocations).__module__.startswith("dask"):
+        from stackerynb.analysis.distributed import simulate_distributed
+
+        if per_invocation is True and type(invocations).__module__.startswith("dask"):
+            per_invocation = False  # the default: per-invocation rows of a Dask frame stay on the workers
+        if per_invocation:
+            raise StackError("simulate on dask.distributed returns the per-function summary; pass per_invocation=False")
+        return simulate_distributed(invocations, client=client, scheduler=scheduler, durations=durations,
+                                    keep_alive=keep_alive, max_lifetime=max_lifetime, init=init, runtime=runtime,
+                                    memory=memory, architecture=architecture, package_mb=package_mb, horizon=horizon,
+                                    quantiles=quantiles, chunk_size=chunk_size, platform=platform)
     if platform is not None:
         if not isinstance(platform, Platform):
             raise StackError(f"platform must be a Platform (analysis.calibrate gives one), got {type(platform).__name__}")
