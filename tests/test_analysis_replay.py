@@ -56,3 +56,14 @@ def test_logs_of_other_stacks_are_a_clear_error():
     inv = pd.DataFrame({"function": ["other"], "time": [0.0], "duration": [0.1]})
     with pytest.raises(StackError, match="no function in the logs matches"):
         analysis.replay(inv, orders_stack())
+
+
+def test_reports_without_timestamps_are_refused_with_the_reason():
+    import io
+
+    line = "REPORT RequestId: a\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t\n"
+    logs = analysis.read_lambda_reports(io.StringIO(line * 3), function="GetOrder")
+    assert len(logs) == 3 and logs["time"].isna().all()
+    for call in (lambda: analysis.replay(logs, orders_stack()), lambda: analysis.calibrate(logs)):
+        with pytest.raises(StackError, match="carry no timestamp"):
+            call()

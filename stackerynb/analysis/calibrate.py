@@ -97,6 +97,9 @@ class _InvocationModel:
         if missing:
             raise StackError(f"calibrate: invocations lack column(s) {', '.join(missing)}; "
                              "read_lambda_reports gives function, time, duration, init_duration")
+        from stackerynb.analysis.logs import require_times
+
+        require_times(inv, "calibrate")
         df = inv.sort_values(["function", "time"], kind="stable")
         codes, self.functions = pd.factorize(df["function"], sort=False)
         t = pd.to_datetime(df["time"]) if not pd.api.types.is_numeric_dtype(df["time"]) else df["time"]

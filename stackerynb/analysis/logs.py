@@ -238,6 +238,16 @@ def _sources(source) -> list[tuple[str, object]]:
     raise StackError(f"read_lambda_reports needs a path, a folder, a file object or a list of them, got {type(source).__name__}")
 
 
+def require_times(invocations: pd.DataFrame, what: str) -> None:
+    """Raise a StackError when invocations carry no arrival times (REPORT lines without timestamps)."""
+    times = pd.to_numeric(invocations["time"], errors="coerce") if "time" in invocations else None
+    if times is None or times.isna().any():
+        n = len(invocations) if times is None else int(times.isna().sum())
+        raise StackError(f"{what} needs arrival times, and {n:,} invocation(s) have none: their REPORT lines carry no "
+                         "timestamp (read a CloudWatch Logs export, the JSON of aws logs filter-log-events, or lines "
+                         "prefixed with an ISO timestamp)")
+
+
 def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
     """Lambda REPORT lines (formats in the module docstring) as one row per invocation.
 

@@ -98,6 +98,9 @@ def replay(invocations: pd.DataFrame, stack, *, platform: Platform | None = None
     missing = [c for c in required if c not in getattr(invocations, "columns", [])]
     if missing:
         raise StackError(f"replay: invocations lack column(s) {', '.join(missing)}; read_lambda_reports gives them")
+    from stackerynb.analysis.logs import require_times
+
+    require_times(invocations, "replay")
     notes: list[str] = []
     mapping = match_functions(pd.unique(invocations["function"].astype(str)), stack, names)
     logged = invocations["function"].astype(str)
