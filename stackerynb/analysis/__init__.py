@@ -7,6 +7,12 @@ The core of "should these be separate functions or one?"::
     analysis.consolidation(stack, traffic)       # one row per design
     analysis.recommend(stack, traffic)           # the merges that save the most, and their price
 
+From the functions' own logs::
+
+    logs = analysis.read_lambda_reports("exported-logs/")   # or fetch_lambda_reports(names, start, end)
+    platform = analysis.calibrate(logs).platform            # keep-alive, lifetime, routing, INIT
+    analysis.replay(logs, stack, platform=platform)         # each design on the logged arrivals
+
 Plots live in :mod:`stackerynb.analysis.plots` (matplotlib is imported there on first use).
 Nothing here imports ipywidgets or boto3 at import time.
 """
