@@ -15,10 +15,7 @@ PLOT_CALL = re.compile(r"\bplots\.\w+\(|\.plot\(|plt\.")
 
 # Notebooks other engineers are reworking (issue 14): these cases are expected to fail (not
 # strictly) until those items land; the integrator then removes them from here.
-KNOWN_ISSUES = {  # under nbclient
-    "02-consolidation-costs": "issue 14 item 1 (plots, another engineer): notebook 02 selects the Agg "
-                              "backend, so its plots show as `<Figure size ...>` text",
-}
+KNOWN_ISSUES: dict[str, str] = {}  # under nbclient: notebook -> the open issue that makes it fail
 KNOWN_ISSUES_IN_LAB = {**KNOWN_ISSUES}  # run in JupyterLab
 
 # MathJax leaves these alone (JupyterLab's MathJax 3+ options: skipHtmlTags, ignoreHtmlClass).

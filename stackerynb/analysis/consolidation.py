@@ -316,8 +316,10 @@ def _expand(calls, owner, own, memo):
 
 def evaluate(stack, design_: Design, traffic, *, days: float = 1.0, seed: int = 0, keep_alive: float = 600.0,
              max_lifetime: float | None = None, durations: Mapping[str, float] | None = None,
-             prices: Prices | None = None, _resolved=None) -> Evaluation:
-    """Simulate one design over ``days`` of the traffic and price it for a month."""
+             prices: Prices | None = None, platform=None, _resolved=None) -> Evaluation:
+    """Simulate one design over ``days`` of the traffic and price it for a month. ``platform``:
+    a :class:`~stackerynb.analysis.platform.Platform` (e.g. calibrated) instead of
+    ``keep_alive``/``max_lifetime``."""
     prices = prices or load_prices()
     if days <= 0:
         raise StackError("days must be positive")
@@ -384,7 +386,8 @@ def evaluate(stack, design_: Design, traffic, *, days: float = 1.0, seed: int = 
         frame = rec[["function", "time"]].copy()
         frame["function"] = frame["function"].cat.remove_unused_categories()
         frame["duration"] = rec["own"].to_numpy() + wait
-        result = simulate(frame, keep_alive=keep_alive, max_lifetime=max_lifetime, init=init, memory=memory) if len(rec) else None
+        result = simulate(frame, keep_alive=keep_alive, max_lifetime=max_lifetime, init=init, memory=memory,
+                          platform=platform) if len(rec) else None
         new = result.invocations["latency"].to_numpy() if result is not None else latency
         if np.array_equal(new, latency) or not has_parent.any():
             latency = new
@@ -445,7 +448,7 @@ def _n(count: int, noun: str) -> str:
 def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_alive: float = 600.0,
                   max_lifetime: float | None = None, durations: Mapping[str, float] | None = None,
                   package_mb=None, init=None, prices: Prices | None = None,
-                  designs: Sequence[Design] | None = None, details: bool = False):
+                  designs: Sequence[Design] | None = None, details: bool = False, platform=None):
     """The tradeoff table: one row per design (see :func:`alternatives`), indexed by design name.
 
     Columns: ``functions``, ``merged`` (groups), monthly USD ``monthly_compute`` (GB-seconds,
@@ -458,12 +461,15 @@ def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_aliv
     ``durations``: function -> seconds of its own work per call (default 0.1 s, or what the
     traffic gives). Every design sees the same arrivals (``seed``) over ``days`` days, scaled to a
     730-hour month. ``details=True`` also returns the :class:`Evaluation` of each design.
+    ``platform``: a :class:`~stackerynb.analysis.platform.Platform` (from
+    :func:`~stackerynb.analysis.calibrate`) replacing ``keep_alive``/``max_lifetime``; without
+    one the simulator's documented default policy applies.
     """
     prices = prices or load_prices()
     resolved = resolve_traffic(stack, traffic)
     designs = list(designs) if designs is not None else alternatives(stack, package_mb=package_mb, init=init)
     evals = [evaluate(stack, d, traffic, days=days, seed=seed, keep_alive=keep_alive, max_lifetime=max_lifetime,
-                      durations=durations, prices=prices, _resolved=resolved) for d in designs]
+                      durations=durations, prices=prices, platform=platform, _resolved=resolved) for d in designs]
     table = pd.DataFrame([e.row for e in evals], index=pd.Index([d.name for d in designs], name="design"),
                          columns=TABLE_COLUMNS)
     table.attrs["notes"] = list(dict.fromkeys(resolved[3] + [n for d in designs for n in d.notes]))
@@ -478,7 +484,7 @@ def recommend(stack, traffic, *, top: int | None = None, **options) -> pd.DataFr
     ``saving_pct``, cold starts per day and p99 latency before and after, IAM actions and
     resources of the largest member role before and of the merged role after, package MB after,
     and ``tradeoff``: one sentence stating what the saving costs. Options as for
-    :func:`consolidation`.
+    :func:`consolidation` (``platform`` included).
     """
     package_mb, init = options.pop("package_mb", None), options.pop("init", None)
     entries = entry_points(stack)

@@ -40,14 +40,38 @@ def _label(ax, xlabel: str, ylabel: str, title: str) -> None:
 def _finish(fig, path):
     if path is not None:
         fig.savefig(Path(path), format="png")
+    show_figures_inline()
     return fig
 
 
+def show_figures_inline() -> bool:
+    """Make IPython show a returned matplotlib ``Figure`` as a PNG image, whatever the backend
+    (the plots here make figures without pyplot, which IPython's inline backend never sees, and
+    under the Agg backend IPython would print ``<Figure size ...>``). Returns True inside IPython."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+    return True
+
+
 # ----------------------------------------------------------------------------- cost vs traffic
-def cost_vs_traffic_data(stack, traffic, scales: Sequence[float] = DEFAULT_SCALES, **options) -> pd.DataFrame:
+def cost_vs_traffic_data(stack, traffic, scales: Sequence[float] = DEFAULT_SCALES, *, progress: bool = True,
+                         **options) -> pd.DataFrame:
     """Monthly cost of each design at each traffic scale: columns ``scale``, ``design``,
     ``requests_per_day``, ``monthly_total``, ``cold_starts_per_day`` (options as for
-    :func:`~stackerynb.analysis.consolidation.consolidation`)."""
+    :func:`~stackerynb.analysis.consolidation.consolidation`). ``progress``: a progress bar
+    over the scales (tqdm; a widget in JupyterLab)."""
     from stackerynb.analysis.consolidation import consolidation
     from stackerynb.analysis.traffic import Traffic
 
@@ -56,7 +80,12 @@ def cost_vs_traffic_data(stack, traffic, scales: Sequence[float] = DEFAULT_SCALE
     if not scales or any(s <= 0 for s in scales):
         raise StackError("scales must be positive numbers")
     frames = []
-    for scale in scales:
+    steps = scales
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(scales, desc="traffic scales", unit="scale", leave=False)
+    for scale in steps:
         table = consolidation(stack, traffic.scaled(scale), **options)
         frames.append(pd.DataFrame({"scale": scale, "design": table.index,
                                     "requests_per_day": table["invocations_per_day"].to_numpy(),
@@ -69,11 +98,12 @@ def cost_vs_traffic_data(stack, traffic, scales: Sequence[float] = DEFAULT_SCALE
     return out
 
 
-def cost_vs_traffic(stack, traffic, scales: Sequence[float] = DEFAULT_SCALES, *, ax=None, path=None, **options):
+def cost_vs_traffic(stack, traffic, scales: Sequence[float] = DEFAULT_SCALES, *, ax=None, path=None,
+                    progress: bool = True, **options):
     """Monthly cost (USD) of each design against invocations per day (log-log), and below it
     each design's cost relative to the design as it is (the differences hide on a log scale).
     With ``ax`` only the first panel is drawn, into it."""
-    data = cost_vs_traffic_data(stack, traffic, scales, **options)
+    data = cost_vs_traffic_data(stack, traffic, scales, progress=progress, **options)
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -82,11 +112,14 @@ def cost_vs_traffic(stack, traffic, scales: Sequence[float] = DEFAULT_SCALES, *,
     else:
         fig, rel = ax.figure, None
     base = data[data["design"] == "as designed"].set_index("scale")["monthly_total"]
-    for name, g in data.groupby("design", sort=False):
-        ax.plot(g["requests_per_day"], g["monthly_total"], marker="o", label=name)
+    for i, (name, g) in enumerate(data.groupby("design", sort=False)):
+        # designs often cost nearly the same: distinct dashes and markers keep overlapping lines apart
+        style = dict(label=name, linestyle=_STYLES[i % len(_STYLES)], marker=_MARKERS[i % len(_MARKERS)],
+                     markersize=8 - 1.5 * (i % 4), linewidth=2.2 - 0.3 * (i % 4))
+        ax.plot(g["requests_per_day"], g["monthly_total"], **style)
         if rel is not None:
             change = (g["monthly_total"].to_numpy() / g["scale"].map(base).to_numpy() - 1) * 100
-            rel.plot(g["requests_per_day"], change, marker="o", label=name)
+            rel.plot(g["requests_per_day"], change, **style)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylabel("monthly cost, USD")
@@ -170,19 +203,44 @@ def latency_cdf_data(latencies) -> pd.DataFrame:
 
 
 def latency_cdf(latencies, *, ax=None, path=None, log: bool = True):
-    """Latency CDF per series; the tail (p95-p99.9) is where cold starts show, so the x axis is
-    logarithmic by default and the 95th and 99th percentiles are marked."""
+    """Latency per series, in two panels: the CDF (where the bulk of requests sits) and the tail,
+    the fraction of requests slower than each latency on a log scale, where cold starts show
+    (p99 and p99.9 are read off directly). The x axes are logarithmic by default. With ``ax``
+    only the CDF is drawn, into it."""
     data = latency_cdf_data(latencies)
-    fig, ax = _axes(ax)
-    for name, g in data.groupby("series", sort=False):
-        ax.step(g["latency_ms"], g["fraction"], where="post", label=name)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(11, 4.5), dpi=100, layout="constrained")
+        ax, tail = fig.subplots(1, 2)
+    else:
+        fig, tail = ax.figure, None
+    for i, (name, g) in enumerate(data.groupby("series", sort=False)):
+        style = dict(label=name, linestyle=_STYLES[i % len(_STYLES)], linewidth=2.2 - 0.3 * (i % 4))
+        ax.step(g["latency_ms"], g["fraction"], where="post", **style)
+        if tail is not None:
+            slower = 1 - g["fraction"].to_numpy() + 1 / len(g)  # fraction at or above each latency
+            tail.step(g["latency_ms"], slower, where="post", **style)
     for q in (0.95, 0.99):
         ax.axhline(q, color="grey", linewidth=0.8, linestyle=":")
-    if log and len(data) and (data["latency_ms"] > 0).all() and data["latency_ms"].max() > 20 * data["latency_ms"].min():
-        from matplotlib.ticker import FuncFormatter, NullFormatter
+    wide = len(data) and (data["latency_ms"] > 0).all() and data["latency_ms"].max() > 20 * data["latency_ms"].min()
+    for a in (ax, tail):
+        if a is not None and log and wide:
+            from matplotlib.ticker import FuncFormatter, NullFormatter
 
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+            a.set_xscale("log")
+            a.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            a.xaxis.set_minor_formatter(NullFormatter())
     _label(ax, "latency, ms", "fraction of requests", "latency CDF")
+    if tail is not None:
+        tail.set_yscale("log")
+        for q, text in ((0.01, "p99"), (0.001, "p99.9")):
+            tail.axhline(q, color="grey", linewidth=0.8, linestyle=":")
+            tail.annotate(text, (0, q), xycoords=("axes fraction", "data"), xytext=(3, 2),
+                          textcoords="offset points", fontsize="small", color="grey")
+        _label(tail, "latency, ms", "fraction of requests slower", "the tail: where cold starts show")
     return _finish(fig, path)
+
+
+_STYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "P")

@@ -50,6 +50,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from stackerynb.analysis.platform import Platform, draw_cold, levels
 from stackerynb.catalog.prices import init_seconds
 from stackerynb.errors import StackError
 
@@ -80,6 +81,7 @@ class SimulationResult:
     horizon: float | None
     passes: int = 1
     meta: dict = field(default_factory=dict)
+    platform: Platform | None = None
 
     @property
     def cold_start_rate(self) -> float:
@@ -418,6 +420,44 @@ def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
         ids = ids[still]
 
 
+def _function_keys(functions: pd.Index) -> np.ndarray:
+    """A stable 64-bit key per function name (CRC-32 of the name, twice): the platform's draws
+    depend on the function's name and arrival time only, never on its position in the input."""
+    import zlib
+
+    out = np.empty(len(functions), np.int64)
+    for i, f in enumerate(functions):
+        b = str(f).encode()
+        out[i] = (zlib.crc32(b) << 31) ^ zlib.crc32(b[::-1])
+    return out
+
+
+def _simulate_platform_chunk(fl, a, d, init_f, nf, platform: Platform, fkeys: np.ndarray):
+    """Cold flags of one chunk under a non-default platform: the fixed point of "flags -> busy
+    periods -> levels -> flags" with the platform's draws (see :mod:`stackerynb.analysis.platform`).
+    Idle time is estimated: a warm arrival's gap at its level, a timed-out or recycled instance's
+    allowed idle time, and one median keep-alive per level at the end."""
+    fkey = fkeys[fl]
+    cold = _initial_guess(fl, a, d, int(platform.keep_alive * TICKS_PER_SECOND))
+    passes = 0
+    while True:
+        passes += 1
+        e = a + d + init_f[fl] * cold
+        lv = levels(fl, a, e)
+        new, allowed = draw_cold(lv, platform, fkey, a)
+        if np.array_equal(new, cold) or passes >= 100:
+            cold = new
+            break
+        cold = new
+    busy = np.bincount(fl, weights=(e - a).astype(np.float64), minlength=nf)
+    gap_ticks = lv.gap * TICKS_PER_SECOND
+    idle_each = np.where(~cold, gap_ticks, np.where(lv.same, np.minimum(gap_ticks, allowed * TICKS_PER_SECOND), 0.0))
+    top = np.zeros(nf, np.int64)
+    np.maximum.at(top, fl, lv.level)
+    idle = np.bincount(fl, weights=idle_each, minlength=nf) + top * platform.keep_alive * TICKS_PER_SECOND
+    return cold, busy, idle, top, passes
+
+
 def _window_size(a: np.ndarray, d: np.ndarray, init: np.ndarray, T: int, chunk_size: int) -> int | None:
     """Arrivals per window for a function too large for one chunk, or None to keep it whole
     (when its context, the arrivals within ``keep_alive`` plus the longest call, would be too
@@ -469,7 +509,8 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
              package_mb: Mapping[str, float] | float | None = None,
              horizon: float | None = None, per_invocation: bool = True,
              quantiles: Sequence[float] = DEFAULT_QUANTILES,
-             chunk_size: int = 1_000_000) -> SimulationResult:
+             chunk_size: int = 1_000_000, platform: Platform | None = None,
+             client=None, scheduler: str | None = None) -> SimulationResult:
     """Simulate cold starts and instance lifetimes of Lambda functions; see the module docstring
     for the exact policy.
 
@@ -487,7 +528,40 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     ``horizon``: stop counting instance time at this instant (None counts every instance until it
     is reclaimed). ``per_invocation=False`` skips the per-invocation table (saves memory on very
     large inputs). Raises :class:`StackError` naming the column, row or function at fault.
+
+    ``platform``: a :class:`~stackerynb.analysis.platform.Platform` (e.g. from
+    :func:`~stackerynb.analysis.calibrate`) whose keep-alive, lifetime and routing replace
+    ``keep_alive`` and ``max_lifetime``, and whose measured INIT times by memory are used when
+    ``init`` is not given. A platform with a random keep-alive, a lifetime or spread routing is
+    simulated by :func:`_simulate_platform_chunk` (same levels, its randomness drawn per request;
+    instance time is then an estimate). Without one, the exact policy above applies.
+
+    A Dask DataFrame (or ``client``/``scheduler`` given) runs on dask.distributed through
+    :func:`~stackerynb.analysis.distributed.simulate_distributed`: shuffled by function, an
+    embedded ``LocalCluster`` unless a ``distributed.Client`` or scheduler address is given; the
+    summary is the same as in one process and per-invocation rows stay on the workers.
     """
+    if client is not None or scheduler is not None or type(invocations).__module__.startswith("dask"):
+        from stackerynb.analysis.distributed import simulate_distributed
+
+        if per_invocation is True and type(invocations).__module__.startswith("dask"):
+            per_invocation = False  # the default: per-invocation rows of a Dask frame stay on the workers
+        if per_invocation:
+            raise StackError("simulate on dask.distributed returns the per-function summary; pass per_invocation=False")
+        return simulate_distributed(invocations, client=client, scheduler=scheduler, durations=durations,
+                                    keep_alive=keep_alive, max_lifetime=max_lifetime, init=init, runtime=runtime,
+                                    memory=memory, architecture=architecture, package_mb=package_mb, horizon=horizon,
+                                    quantiles=quantiles, chunk_size=chunk_size, platform=platform)
+    if platform is not None:
+        if not isinstance(platform, Platform):
+            raise StackError(f"platform must be a Platform (analysis.calibrate gives one), got {type(platform).__name__}")
+        if max_lifetime is not None:
+            raise StackError("give the lifetime either as max_lifetime or in the platform, not both")
+        keep_alive = platform.keep_alive
+        if platform.is_default_policy:
+            platform_engine = None
+        else:
+            platform_engine = platform
     if not isinstance(invocations, pd.DataFrame):
         raise StackError(f"invocations must be a DataFrame with columns function and time, got {type(invocations).__name__}")
     missing = [c for c in ("function", "time") if c not in invocations.columns]
@@ -502,6 +576,8 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     if chunk_size < 1:
         raise StackError("chunk_size must be at least 1")
 
+    if platform is None:
+        platform_engine = None
     codes, functions = _function_codes(invocations)
     nf = len(functions)
     times = _numeric_column(invocations, "time")
@@ -524,6 +600,8 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         dur_col = None
 
     mem_f = np.asarray(_per_function(memory, "memory", functions, 128.0, _positive_number), dtype=float)
+    if init is None and platform is not None and platform.init is not None:
+        init = {f: platform.init_for(m) for f, m in zip(functions, mem_f)}
     if init is not None:
         init_f = np.asarray(_per_function(init, "init", functions, 0.0, _nonneg_number), dtype=float)
     else:
@@ -536,6 +614,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         except StackError as exc:
             raise StackError(f"cold start estimate: {exc}") from None
 
+    fkeys = _function_keys(functions) if platform_engine is not None else None
     T = int(round(keep_alive * TICKS_PER_SECOND))
     L = None if max_lifetime is None else int(round(max_lifetime * TICKS_PER_SECOND))
     H = None if horizon is None else int(round(horizon * TICKS_PER_SECOND))
@@ -585,8 +664,10 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
                 a, d, rows = a[p], d[p], rows[p]
             del key
         ini = init_ticks[f0:f1]
-        window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None else None
-        if window is not None:
+        window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None and platform_engine is None else None
+        if platform_engine is not None:
+            cold, busy, idle, top, used = _simulate_platform_chunk(fl, a, d, ini, k, platform_engine, fkeys[f0:f1])
+        elif window is not None:
             cold, b1, i1, t1, used = _simulate_windows(a, d, int(ini[0]), T, H, window)
             busy, idle, top = np.array([b1]), np.array([i1]), np.array([t1])
         else:
@@ -642,7 +723,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
             detail["duration"] = dur_f[codes] if n else np.zeros(0)
         detail["cold"] = cold_all
         detail["latency"] = lat_all
-    return SimulationResult(summary=summary, invocations=detail, keep_alive=float(keep_alive),
+    return SimulationResult(summary=summary, invocations=detail, keep_alive=float(keep_alive), platform=platform,
                             max_lifetime=None if max_lifetime is None else float(max_lifetime),
                             horizon=None if horizon is None else float(horizon), passes=passes)
 

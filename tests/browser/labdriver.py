@@ -58,7 +58,7 @@ class JupyterLab:
             path = self.base / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # as `make lab` runs it
         env.update({
             "JUPYTER_CONFIG_DIR": str(self.base / "config"),
             "JUPYTER_DATA_DIR": str(self.base / "data"),
@@ -66,7 +66,6 @@ class JupyterLab:
             "JUPYTERLAB_SETTINGS_DIR": str(self.base / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(self.base / "workspaces"),
             "IPYTHONDIR": str(self.base / "ipython"),
-            "MPLBACKEND": "Agg",
         })
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
                "--ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",

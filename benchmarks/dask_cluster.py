@@ -1,0 +1,88 @@
+"""The simulator on dask.distributed: N invocations through a LocalCluster, time and peak memory.
+
+    python benchmarks/dask_cluster.py                          # 10^8 invocations, 2 worker processes
+    python benchmarks/dask_cluster.py --invocations 1e9        # the issue's target (10 min, 8 GiB)
+    python benchmarks/dask_cluster.py --scheduler tcp://HOST:8786
+
+The workload is built lazily in the Azure Functions 2019 trace format (per-minute counts of 20,000
+functions with Zipf-distributed rates (exponent 0.9: the busiest takes ~6%) over one day, partitioned by function blocks), expanded to
+arrival times on the workers (:func:`~stackerynb.analysis.distributed.azure_arrivals`) and simulated
+per partition (:func:`~stackerynb.analysis.distributed.simulate_distributed`); only the
+per-function summary comes back. Reports wall time, invocations/s, and each worker's peak RSS
+(``ru_maxrss`` of the worker process) and the driver's.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def counts_block(block: int, functions: int, per_block: int, total: float, seed: int) -> pd.DataFrame:
+    """Per-minute counts (Azure format) of functions block*per_block ... with Zipf rates."""
+    ranks = np.arange(1, functions + 1, dtype=float)
+    share = (1 / ranks ** 0.9) / np.sum(1 / ranks ** 0.9)
+    ids = np.arange(block * per_block, min((block + 1) * per_block, functions))
+    rng = np.random.default_rng([seed, block])
+    day = np.cos(2 * np.pi * (np.arange(1440) / 1440 - 14 / 24)) * 0.6 + 1  # diurnal shape
+    lam = np.outer(share[ids] * total, day / day.sum())
+    frame = pd.DataFrame(rng.poisson(lam), columns=[str(m) for m in range(1, 1441)])
+    frame.insert(0, "Trigger", "http")
+    frame.insert(0, "HashFunction", [f"f{i:06d}" for i in ids])
+    frame.insert(0, "HashApp", "app")
+    frame.insert(0, "HashOwner", "owner")
+    return frame
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--invocations", type=float, default=1e8)
+    ap.add_argument("--functions", type=int, default=20000)
+    ap.add_argument("--partitions", type=int, default=0, help="default: about 5M invocations each")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory-limit", default="3.5GiB", help="per worker")
+    ap.add_argument("--scheduler", default=None)
+    args = ap.parse_args()
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from stackerynb.analysis.distributed import azure_arrivals, simulate_distributed
+
+    total = args.invocations
+    parts = args.partitions or max(args.workers, int(total // 5e6))
+    per_block = -(-args.functions // parts)
+    parts = -(-args.functions // per_block)
+    meta = counts_block(0, args.functions, per_block, total, 0).iloc[:0]
+    counts = dd.from_map(counts_block, range(parts), functions=args.functions, per_block=per_block, total=total,
+                         seed=0, meta=meta)
+    arrivals = azure_arrivals(counts, seed=1)
+    if args.scheduler:
+        client = Client(args.scheduler)
+    else:
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               memory_limit=args.memory_limit, dashboard_address=None)
+        client = Client(cluster)
+    t0 = time.perf_counter()
+    res = simulate_distributed(arrivals, client=client, partitioned=True, durations=0.2, runtime="python3.12", memory=512)
+    wall = time.perf_counter() - t0
+    n = int(res.summary["invocations"].sum())
+    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20)
+    print(f"{n:,} invocations of {len(res.summary):,} functions in {parts} partitions on "
+          f"{len(peaks)} workers: {wall:.1f} s, {n / wall / 1e6:.2f} M invocations/s, "
+          f"cold starts {res.summary['cold_starts'].sum():,}")
+    for w, gib in sorted(peaks.items()):
+        print(f"  worker {w}: peak RSS {gib:.2f} GiB")
+    print(f"  driver: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20:.2f} GiB")
+    client.close()
+
+
+if __name__ == "__main__":
+    main()

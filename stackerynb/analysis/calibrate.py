@@ -1,0 +1,284 @@
+"""Learn the platform from data: keep-alive, its spread, instance lifetime, routing, INIT time.
+
+:func:`calibrate` fits a :class:`~stackerynb.analysis.platform.Platform` by maximum likelihood to
+
+* **invocations** (a DataFrame as :func:`~stackerynb.analysis.read_lambda_reports` gives:
+  ``function``, ``time``, ``duration``, ``init_duration`` NaN when warm, optionally ``memory``
+  and ``runtime``): the observed cold starts, arrival by arrival (Bernoulli likelihood of each
+  cold/warm outcome given its concurrency level's history), or
+* **experiment summaries** with columns ``rate, warm_ms, cold_ms, p_cold[, p_cold_se]`` (Poisson
+  arrivals to one function at ``rate`` per second, each busy ``warm_ms``): the expected cold
+  share of each experiment, computed on seeded Poisson arrivals, against the measured one
+  (Gaussian likelihood with the standard errors; without them, binomial-free relative errors).
+
+The expected cold share is the mean over arrivals of 1 - P(warm), with P(warm) from
+:func:`~stackerynb.analysis.platform.warm_log_probability`: the idle time allowed exceeds the gap
+since the level's instance was last busy, and the instance was not recycled since it last
+started. Parameters are optimised in log space (scipy's Nelder-Mead from two starts), for each
+routing; the routing with the higher likelihood wins. Standard errors come from the inverse of the
+numerical Hessian of the negative log-likelihood (delta method back to seconds).
+:func:`cross_validate` refits leaving each experiment out and predicts it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from stackerynb.analysis.platform import ROUTINGS, TICKS, Platform, levels, warm_log_probability
+from stackerynb.errors import StackError
+
+SUMMARY_COLUMNS = ("rate", "warm_ms", "cold_ms", "p_cold")
+_STARTS = ((np.log(650.0), np.log(0.2), np.log(1 / 7200)), (np.log(600.0), np.log(0.05), np.log(1 / 36000)))
+_LOWEST = np.log(1e-9)  # a lifetime of 30 years or a spread of 1e-9 is "none"
+
+
+@dataclass
+class Calibration:
+    """What :func:`calibrate` found: the ``platform``, its ``parameters`` (estimate, standard
+    error, unit), the ``fitted`` table (observed against fitted per experiment or function), the
+    negative log-likelihood of each routing tried, and the INIT table by memory (and runtime)."""
+
+    platform: Platform
+    parameters: pd.DataFrame
+    fitted: pd.DataFrame
+    routings: dict = field(default_factory=dict)
+    init: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return f"<Calibration {self.platform!r}>\n{self.parameters.to_string()}"
+
+
+# ============================================================================ the two data shapes
+class _SummaryModel:
+    """Experiment summaries: seeded Poisson arrivals per experiment, levels computed once."""
+
+    def __init__(self, data: pd.DataFrame, arrivals: int, seed: int):
+        from stackerynb.analysis.simulator import simulate
+
+        self.data = data.reset_index(drop=True)
+        self.levels = []
+        rng = np.random.default_rng(seed)
+        for row in self.data.itertuples():
+            t = np.cumsum(rng.exponential(1 / row.rate, arrivals))
+            warm, init = row.warm_ms / 1000, max(row.cold_ms - row.warm_ms, 0.0) / 1000
+            # busy periods lengthen by INIT when cold: take the default policy's flags for that
+            res = simulate(pd.DataFrame({"function": "f", "time": t}), warm, init=init)
+            a = np.rint(t * TICKS).astype(np.int64)
+            e = a + np.rint((warm + init * res.invocations["cold"].to_numpy()) * TICKS).astype(np.int64)
+            self.levels.append(levels(np.zeros(arrivals, np.int64), a, e))
+        self.observed = self.data["p_cold"].to_numpy(float)
+        se = self.data["p_cold_se"].to_numpy(float) if "p_cold_se" in self.data else None
+        self.se = se if se is not None and np.all(np.isfinite(se) & (se > 0)) else 0.1 * self.observed
+
+    def predict(self, platform: Platform, rows=None) -> np.ndarray:
+        rows = range(len(self.levels)) if rows is None else rows
+        return np.array([1 - np.exp(warm_log_probability(self.levels[i], platform)).mean() for i in rows])
+
+    def nll(self, platform: Platform, rows) -> float:
+        r = (self.predict(platform, rows) - self.observed[rows]) / self.se[rows]
+        return 0.5 * float(np.sum(r * r))
+
+    def fitted(self, platform: Platform) -> pd.DataFrame:
+        p = self.predict(platform)
+        out = self.data[["rate"]].copy()
+        out["observed"], out["fitted"], out["se"] = self.observed, p, self.se
+        out["rel_error"] = (p - self.observed) / self.observed
+        out["z"] = (p - self.observed) / self.se
+        return out
+
+
+class _InvocationModel:
+    """Invocations from logs: each arrival's level history from the observed busy periods."""
+
+    def __init__(self, inv: pd.DataFrame):
+        missing = [c for c in ("function", "time", "duration", "init_duration") if c not in inv.columns]
+        if missing:
+            raise StackError(f"calibrate: invocations lack column(s) {', '.join(missing)}; "
+                             "read_lambda_reports gives function, time, duration, init_duration")
+        from stackerynb.analysis.logs import require_times
+
+        require_times(inv, "calibrate")
+        df = inv.sort_values(["function", "time"], kind="stable")
+        codes, self.functions = pd.factorize(df["function"], sort=False)
+        t = pd.to_datetime(df["time"]) if not pd.api.types.is_numeric_dtype(df["time"]) else df["time"]
+        if pd.api.types.is_datetime64_any_dtype(t):
+            t = (t - t.min()).dt.total_seconds()
+        a = np.rint(t.to_numpy(float) * TICKS).astype(np.int64)
+        init = df["init_duration"].to_numpy(float)
+        self.cold = np.isfinite(init)
+        busy = df["duration"].to_numpy(float) + np.where(self.cold, init, 0.0)
+        e = a + np.maximum(np.rint(busy * TICKS).astype(np.int64), 1)
+        order = np.lexsort((a, codes))
+        self.codes, self.cold = codes[order], self.cold[order]
+        self.levels = levels(self.codes, a[order], e[order])
+        self.informative = self.levels.same  # a level's first visit says nothing about the platform
+
+    def nll(self, platform: Platform, rows=None) -> float:
+        lw = warm_log_probability(self.levels, platform)[self.informative]
+        cold = self.cold[self.informative]
+        with np.errstate(divide="ignore"):
+            lc = np.log(np.maximum(-np.expm1(lw), 1e-300))
+        return -float(np.sum(np.where(cold, lc, np.maximum(lw, -700))))
+
+    def fitted(self, platform: Platform) -> pd.DataFrame:
+        p = 1 - np.exp(warm_log_probability(self.levels, platform))
+        frame = pd.DataFrame({"function": self.functions[self.codes], "observed": self.cold.astype(float), "fitted": p})
+        out = frame.groupby("function", sort=False).agg(invocations=("observed", "size"), observed_cold=("observed", "sum"),
+                                                        fitted_cold=("fitted", "sum"))
+        out["observed"] = out["observed_cold"] / out["invocations"]
+        out["fitted"] = out["fitted_cold"] / out["invocations"]
+        return out
+
+
+# ============================================================================ fitting
+def _platform(theta, routing) -> Platform:
+    ka, spread, hazard = np.exp(np.clip(theta, -30, 30))
+    return Platform(keep_alive=float(ka), keep_alive_spread=float(spread) if theta[1] > _LOWEST else 0.0,
+                    lifetime=float(1 / hazard) if theta[2] > _LOWEST else None, routing=routing)
+
+
+def _fit(model, rows, routing):
+    from scipy.optimize import minimize
+
+    def f(theta):
+        theta = np.maximum(theta, [np.log(1.0), _LOWEST, _LOWEST])
+        return model.nll(_platform(theta, routing), rows)
+
+    best = None
+    for x0 in _STARTS:
+        r = minimize(f, np.array(x0), method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-4, "maxiter": 600})
+        if best is None or r.fun < best.fun:
+            best = r
+    theta = np.maximum(best.x, [np.log(1.0), _LOWEST, _LOWEST])
+    return theta, float(best.fun), f
+
+
+def _hessian(f, x, step=1e-2):
+    k = x.size
+    h = np.zeros((k, k))
+    f0 = f(x)
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.eye(k)[i] * step, np.eye(k)[j] * step
+            if i == j:
+                h[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / step ** 2
+            else:
+                h[i, j] = h[j, i] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * step ** 2)
+    return h
+
+
+def _parameters(theta, f) -> pd.DataFrame:
+    h = _hessian(f, theta)
+    try:
+        cov = np.linalg.pinv(h)
+        se_log = np.sqrt(np.clip(np.diag(cov), 0, None))
+    except np.linalg.LinAlgError:  # pragma: no cover - pinv converges on finite input
+        se_log = np.full(3, np.nan)
+    ka, spread, hazard = np.exp(theta)
+    life = 1 / hazard
+    rows = [("keep_alive", ka, ka * se_log[0], "s", "median idle seconds before an idle instance is reclaimed"),
+            ("keep_alive_spread", spread, spread * se_log[1], "log-sd", "spread of the idle time allowed (lognormal)"),
+            ("lifetime", life, life * se_log[2], "s", "mean seconds an instance lives before it is recycled")]
+    return pd.DataFrame(rows, columns=["parameter", "estimate", "se", "unit", "meaning"]).set_index("parameter")
+
+
+def init_table(inv: pd.DataFrame) -> pd.DataFrame:
+    """INIT seconds of cold starts by memory (and runtime when the column exists): count, median,
+    mean and the median's standard error."""
+    if "init_duration" not in inv.columns:
+        raise StackError("init_table needs an init_duration column (read_lambda_reports gives one)")
+    cold = inv[inv["init_duration"].notna()]
+    keys = [c for c in ("runtime", "memory") if c in cold.columns]
+    if not keys:
+        cold = cold.assign(memory=np.nan)
+        keys = ["memory"]
+    g = cold.groupby(keys, dropna=False)["init_duration"]
+    out = g.agg(count="size", median="median", mean="mean", std="std")
+    out["median_se"] = 1.2533 * out["std"].fillna(0) / np.sqrt(out["count"])
+    return out.drop(columns="std")
+
+
+def _check_summary(data: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in SUMMARY_COLUMNS if c not in data.columns]
+    if missing:
+        raise StackError(f"calibrate: experiment summaries need columns {', '.join(SUMMARY_COLUMNS)}; "
+                         f"missing {', '.join(missing)}")
+    num = data[[c for c in (*SUMMARY_COLUMNS, "p_cold_se") if c in data.columns]].apply(pd.to_numeric, errors="coerce")
+    bad = num.isna().any(axis=1) | (num["rate"] <= 0) | (num["p_cold"] <= 0) | (num["p_cold"] >= 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise StackError(f"calibrate: experiment row {i + 1} needs rate > 0, numbers of ms and 0 < p_cold < 1; "
+                         f"got {data.iloc[i].to_dict()}")
+    if len(num) < 3:
+        raise StackError("calibrate needs at least 3 experiments to fit 3 parameters")
+    return num
+
+
+def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int = 100_000, seed: int = 0) -> Calibration:
+    """Fit a :class:`~stackerynb.analysis.platform.Platform` to invocations or experiment
+    summaries (see the module docstring). ``routing``: fit only this routing (default: both, the
+    likelier wins). ``arrivals``: simulated Poisson arrivals per experiment summary."""
+    if not isinstance(data, pd.DataFrame):
+        raise StackError(f"calibrate needs a DataFrame, got {type(data).__name__}")
+    routings = ROUTINGS if routing is None else (routing,)
+    if any(r not in ROUTINGS for r in routings):
+        raise StackError(f"routing {routing!r}: choose from {', '.join(ROUTINGS)}")
+    init = None
+    if "p_cold" in data.columns or "rate" in data.columns:
+        num = _check_summary(data)
+        model = _SummaryModel(num, arrivals, seed)
+        rows = np.arange(len(num))
+        delta = (num["cold_ms"] - num["warm_ms"]).to_numpy() / 1000
+        init_value = float(np.mean(delta))
+        init = pd.DataFrame({"count": [len(delta)], "median": [float(np.median(delta))], "mean": [init_value],
+                             "median_se": [float(np.std(delta, ddof=1) / np.sqrt(len(delta)))]},
+                            index=pd.Index([np.nan], name="memory"))
+        platform_init = init_value
+    else:
+        model = _InvocationModel(data)
+        rows = None
+        if not model.informative.any():
+            raise StackError("calibrate: no function in the logs ran twice at one concurrency level; nothing to learn")
+        init = init_table(data)
+        platform_init = ({float(k[-1] if isinstance(k, tuple) else k): float(v) for k, v in init["median"].items()
+                          if np.isfinite(k[-1] if isinstance(k, tuple) else k)} or None) if len(init) else None
+    results = {}
+    for r in routings:
+        theta, nll, f = _fit(model, rows, r)
+        results[r] = (nll, theta, f)
+    best = min(results, key=lambda r: results[r][0])
+    nll, theta, f = results[best]
+    params = _parameters(theta, f)
+    platform = _platform(theta, best).with_(init=platform_init, parameters=params)
+    return Calibration(platform=platform, parameters=params, fitted=model.fitted(platform),
+                       routings={r: v[0] for r, v in results.items()}, init=init)
+
+
+def cross_validate(data: pd.DataFrame, *, arrivals: int = 100_000, seed: int = 0, progress: bool = False) -> pd.DataFrame:
+    """Leave-one-out cross-validation on experiment summaries: each experiment predicted by the
+    platform fitted to the others (routing chosen per fold). Columns ``rate``, ``observed``,
+    ``predicted``, ``se``, ``rel_error``, ``z``, ``routing``; ``attrs`` hold ``mare`` (mean
+    absolute relative error) and ``mean_abs_z`` (mean |error| / standard error)."""
+    num = _check_summary(data)
+    model = _SummaryModel(num, arrivals, seed)
+    n = len(num)
+    rows = []
+    folds = range(n)
+    if progress:
+        from tqdm.auto import tqdm
+
+        folds = tqdm(folds, desc="leave-one-out", unit="fold")
+    for i in folds:
+        keep = np.array([j for j in range(n) if j != i])
+        fits = {r: _fit(model, keep, r)[:2] for r in ROUTINGS}
+        routing = min(fits, key=lambda r: fits[r][1])
+        p = model.predict(_platform(fits[routing][0], routing), [i])[0]
+        rows.append({"rate": num["rate"].iloc[i], "observed": model.observed[i], "predicted": p, "se": model.se[i],
+                     "rel_error": (p - model.observed[i]) / model.observed[i], "z": (p - model.observed[i]) / model.se[i],
+                     "routing": routing})
+    out = pd.DataFrame(rows)
+    out.attrs["mare"] = float(out["rel_error"].abs().mean())
+    out.attrs["mean_abs_z"] = float(out["z"].abs().mean())
+    return out
