@@ -13,8 +13,8 @@ PLACEHOLDERS = re.compile(
     r"|\[object Object\]|<stackerynb\.[\w.]+ object at 0x|object at 0x[0-9a-f]+>")
 PLOT_CALL = re.compile(r"\bplots\.\w+\(|\.plot\(|plt\.")
 
-# Notebooks other engineers are reworking (issue 14): these cases are expected to fail (not
-# strictly) until those items land; the integrator then removes them from here.
+# Notebooks expected to fail (not strictly) while an open issue is being worked on; empty when
+# every notebook must pass.
 KNOWN_ISSUES: dict[str, str] = {}  # under nbclient: notebook -> the open issue that makes it fail
 KNOWN_ISSUES_IN_LAB = {**KNOWN_ISSUES}  # run in JupyterLab
 
