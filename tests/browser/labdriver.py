@@ -20,6 +20,19 @@ from pathlib import Path
 import nbformat
 
 CHROMIUM = os.environ.get("STACKERYNB_CHROMIUM", "/usr/bin/chromium")
+
+
+def wait_until(check, timeout: float = 20, what: str = "condition", every: float = 0.15):
+    """Poll ``check()`` until it returns something truthy; that value is returned. Raises an
+    AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CANVAS_CLASS = "stackerynb-canvas"
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from labdriver import NotebookPage
+from labdriver import NotebookPage, wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from notebook_outputs import KNOWN_ISSUES_IN_LAB as KNOWN_ISSUES, PLACEHOLDERS, PLOT_CALL  # noqa: E402
@@ -28,16 +27,6 @@ def _cases():
                          if p.stem in KNOWN_ISSUES else []) for p in NOTEBOOKS]
 
 
-def wait_until(check, timeout: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.25)
-
 
 def output_texts(page) -> list[str]:
     return page.locator(OUTPUTS).all_inner_texts()
@@ -51,7 +40,7 @@ def run_notebook(jupyterlab, browser, name: str, timeout_s: float = 900) -> Note
                            ".some(p => p.textContent.includes('*') || /\\d/.test(p.textContent))", timeout=60_000)
     nb.wait_idle(timeout=timeout_s * 1000)
     # widget views draw after the kernel is idle: wait for every one to replace its placeholder
-    wait_until(lambda: not any("Loading widget" in t for t in output_texts(page)), what="the widgets to draw")
+    wait_until(lambda: not any("Loading widget" in t for t in output_texts(page)), timeout=30, what="the widgets to draw")
     return nb
 
 
@@ -92,7 +81,7 @@ def test_mathjax_typesets_a_plain_pandas_table_but_not_one_shown_after_import_st
     nb = run_notebook(jupyterlab, browser, name, timeout_s=120)
     try:
         outputs = nb.page.locator(f".jp-Cell {OUTPUTS}")
-        wait_until(lambda: outputs.nth(0).locator("mjx-container").count() > 0, what="MathJax in the plain table")
+        wait_until(lambda: outputs.nth(0).locator("mjx-container").count() > 0, timeout=30, what="MathJax in the plain table")
         assert outputs.nth(1).locator("mjx-container").count() == 0
         assert "${Work.Arn} to ${Other.Arn}" in outputs.nth(1).inner_text()
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from labdriver import CANVAS_CLASS, NotebookPage
+from labdriver import CANVAS_CLASS, NotebookPage, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,17 +33,6 @@ CELLS = [
 ]
 INITIAL_NODES = {"Api", "GetOrder", "Orders", "Vpc", "Db"}
 
-
-def wait_until(check, timeout: float = 20, what: str = "condition"):
-    """Poll ``check()`` until it returns something truthy; that value is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.15)
 
 
 @pytest.fixture(scope="module")
