@@ -3,6 +3,7 @@ redaction, the emulator's table, and the refusals that happen before anything is
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
 
@@ -115,6 +116,21 @@ def test_stamp_carries_stack_file_and_facts_and_design_ignores_them():
     changed = tmpl.stamp({"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"DelaySeconds": 5}}}},
                          "name: x\n", facts)
     assert tmpl.design_of(changed) != tmpl.design_of(one)
+
+
+def test_a_stamped_template_with_dollar_braces_in_the_stack_file_passes_cfn_lint_and_reads_back():
+    from test_compile_checks import lint
+    stack = Stack("dollars")
+    stack.add("queue", "Jobs")
+    stack.add("config_store", "Settings", parameters={"greeting": "Hello from ${AWS::Region} ${!kept}"})
+    text = stack.dumps()
+    facts = {"id": "1", "git_sha": "abc", "branch": "feat/${x}", "dirty": False}
+    stamped = tmpl.stamp(stack.compile("dev").to_dict(), text, facts)
+    assert lint(json.dumps(stamped))[0] == []  # errors; before the escape: E1029 at Metadata/Stackerynb/StackFile
+    assert tmpl.stack_file_of(stamped) == text and tmpl.facts_of(stamped)["branch"] == "feat/${x}"
+    # Templates stamped before the escape existed read back as they were.
+    old = {"Metadata": {"Stackerynb": {"StackFile": "a: ${!x}\n", "Deployment": {"branch": "${!b}"}}}}
+    assert tmpl.stack_file_of(old) == "a: ${!x}\n" and tmpl.facts_of(old) == {"branch": "${!b}"}
 
 
 def test_tags_carry_the_facts_in_allowed_characters():

@@ -55,25 +55,45 @@ def stamp(template: dict, stack_file: str, facts: dict) -> dict:
             body.setdefault("Properties", {})
     meta = out.setdefault("Metadata", {}).setdefault(META_KEY, {})
     meta.pop("Recovery", None)
-    meta["StackFile"] = stack_file
-    meta["Deployment"] = dict(facts)
+    meta["StackFile"] = _escape(stack_file)
+    meta["Deployment"] = {key: _escape(value) for key, value in facts.items()}
+    meta["Escaped"] = ESCAPED
     return out
+
+
+# CloudFormation (and cfn-lint, E1029) read "${X}" in any string as a substitution left outside
+# Fn::Sub, the template's Metadata included, so a stack file holding "${AWS::Region}" in a setting
+# made the deployed template invalid. "${" is written as "${!" and read back; the mapping is
+# reversible because every "${!" in the escaped text stands for a "${" of the original.
+ESCAPED = "${ as ${!"
+
+
+def _escape(value):
+    return value.replace("${", "${!") if isinstance(value, str) else value
+
+
+def _unescape(value, meta: dict):
+    if isinstance(value, str) and meta.get("Escaped") == ESCAPED:
+        return value.replace("${!", "${")
+    return value
 
 
 def facts_of(template: dict | None) -> dict | None:
     """The deployment facts a deployed template carries, or None (not deployed by the kit)."""
     if not template:
         return None
-    facts = template.get("Metadata", {}).get(META_KEY, {}).get("Deployment")
-    return dict(facts) if isinstance(facts, dict) else None
+    meta = template.get("Metadata", {}).get(META_KEY, {})
+    facts = meta.get("Deployment")
+    return {key: _unescape(value, meta) for key, value in facts.items()} if isinstance(facts, dict) else None
 
 
 def stack_file_of(template: dict | None) -> str | None:
     """The stack file text a deployed template carries, or None."""
     if not template:
         return None
-    text = template.get("Metadata", {}).get(META_KEY, {}).get("StackFile")
-    return text if isinstance(text, str) else None
+    meta = template.get("Metadata", {}).get(META_KEY, {})
+    text = meta.get("StackFile")
+    return _unescape(text, meta) if isinstance(text, str) else None
 
 
 def design_of(template: dict | None) -> dict | None:
