@@ -72,6 +72,11 @@ def test_json_reads_like_yaml():
      "Resource.Attribute"),
     ('{"Resources": {"A": {"Type": "AWS::SQS::Queue",}}}', "t.yaml:1", "not valid JSON"),
     ("- just\n- a list\n", "t.yaml:1", "a template is a mapping"),
+    # Sections given as lists or numbers reached the importer, which failed with AttributeError.
+    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\nParameters:\n  - x\n", "t.yaml:4", "Parameters must be a mapping"),
+    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\nOutputs: [[]]\n", "t.yaml:4", "Outputs must be a mapping"),
+    ("Globals: [1]\nResources:\n  A:\n    Type: AWS::SQS::Queue\n", "t.yaml:1", "Globals must be a mapping"),
+    ('{"Resources": {"A": {"Type": "AWS::SQS::Queue"}},\n "Mappings": 5}', "t.yaml:2", "Mappings must be a mapping"),
 ])
 def test_malformed_templates_name_file_and_line(text, where, message):
     with pytest.raises(StackError) as info:

@@ -11,6 +11,7 @@ file and line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,16 +172,30 @@ def parse_template(text: str, filename: str = "<template>") -> Template:
         finally:
             loader.dispose()
         lines = _resource_lines_yaml(text) if isinstance(data, dict) else {}
-    _check_shape(data, filename, lines)
+    _check_shape(data, filename, lines, text)
     return Template(data=data, filename=filename, lines=lines)
 
 
-def _check_shape(data, filename: str, lines: dict) -> None:
+# Top-level sections that CloudFormation (and SAM, for Globals) define as name -> entry mappings.
+MAPPING_SECTIONS = ("Parameters", "Conditions", "Mappings", "Outputs", "Globals", "Metadata", "Rules")
+
+
+def _section_line(text: str, section: str) -> int:
+    """Line of a top-level ``section:`` key in YAML or JSON text (1 when not found)."""
+    found = re.search(rf'^\s*"?{section}"?\s*:', text, re.M)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _check_shape(data, filename: str, lines: dict, text: str) -> None:
     if data is None:
         raise StackError(f"{filename}:1: the file is empty; a template needs a Resources section")
     if not isinstance(data, dict):
         raise StackError(f"{filename}:1: a template is a mapping with a Resources section, "
                          f"found {type(data).__name__}")
+    for section in MAPPING_SECTIONS:
+        if section in data and data[section] is not None and not isinstance(data[section], dict):
+            raise StackError(f"{filename}:{_section_line(text, section)}: {section} must be a mapping "
+                             f"of names to entries, found {type(data[section]).__name__}")
     resources = data.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise StackError(f"{filename}: no Resources section; is this a SAM or CloudFormation template?")
