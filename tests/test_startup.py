@@ -120,3 +120,43 @@ def test_catalogue_tables_use_the_c_parser_and_refuse_duplicates_and_aliases():
         parse_table("a: &x [1]\nb: *x\n", "k.yaml")
     with pytest.raises(StackError, match=r"k.yaml:2: not valid YAML"):
         parse_table("a: [1\nb: 2\n", "k.yaml")
+
+
+# ------------------------------------------------------------- a cold import of a template
+CORPUS = ROOT.parent / "shared" / "corpus" / "sam"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs the shared SAM corpus")
+@pytest.mark.parametrize("template", ["lambda-sns__template.yaml", "apigw-api-key__template.yaml"])
+def test_a_cold_import_loads_neither_the_jsonschema_stack_nor_cfn_lint_nor_pandas(template, tmp_path):
+    """lambda-sns uses a SAM policy template, apigw-api-key a GetAtt of a node from a raw
+    resource: the two paths that loaded samtranslator's validator stack and cfn-lint."""
+    code = ("from stackerynb.cli import main\nimport contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            f"    assert main(['import', {str(CORPUS / template)!r}, '-o', {str(tmp_path / 's.yaml')!r}]) == 0\n")
+    loaded = loaded_after(code)
+    assert (tmp_path / "s.yaml").is_file()
+    assert not loaded & {"pandas", "numpy", "cfnlint", "jsonschema", "lark", "sympy", "boto3"}, \
+        sorted(loaded & {"pandas", "numpy", "cfnlint", "jsonschema", "lark", "sympy", "boto3"})
+
+
+def test_the_saved_getatt_attributes_are_cfn_lints_own():
+    """Refresh with ``python -m stackerynb.model.importing.compiled_names`` when this fails."""
+    from stackerynb.model.importing import compiled_names
+    saved = json.loads(compiled_names.ATTRIBUTE_TABLE.read_text(encoding="utf-8"))
+    assert saved == compiled_names.attribute_table()
+    assert compiled_names.attributes("function") == compiled_names.live_attributes("AWS::Lambda::Function")
+
+
+def test_policy_templates_expand_exactly_as_sams_processor_does():
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+
+    from stackerynb.model.importing.iam import statements_of
+    from stackerynb.model.importing.permissions import _policy_templates, expand_policy_template
+    processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+    names = sorted(_policy_templates())
+    assert names == sorted(processor.policy_templates) and len(names) > 50
+    for name in names:
+        parameters = {p: f"value-of-{p}" for p in processor.get(name).parameters}
+        assert expand_policy_template(name, parameters) == statements_of(processor.convert(name, parameters)), name
+    assert expand_policy_template("NoSuchPolicy", {}) is None
