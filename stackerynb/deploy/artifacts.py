@@ -31,6 +31,7 @@ class Artifacts:
         self.bucket = bucket_name(cloud)
         self.s3 = cloud.client("s3")
         self._ready = False
+        self.created = False  # made by this deploy: empty, so nothing in it needs looking up
 
     def exists(self) -> bool:
         """True when the bucket is there (without creating it)."""
@@ -65,6 +66,8 @@ class Artifacts:
             code = exc.response.get("Error", {}).get("Code")
             if code not in ("BucketAlreadyOwnedByYou",):
                 raise aws_error(exc, f"creating the artifacts bucket {self.bucket}") from None
+        else:
+            self.created = True
         self._ready = True
         return self
 
@@ -79,17 +82,18 @@ class Artifacts:
                 return False
             raise aws_error(exc, f"checking s3://{self.bucket}/{key}") from None
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        """Store ``data`` at ``key``."""
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        """Store ``data`` at ``key``; returns the stored object's ETag."""
         from botocore.exceptions import BotoCoreError, ClientError
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            answer = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         except (ClientError, BotoCoreError) as exc:
             raise aws_error(exc, f"uploading s3://{self.bucket}/{key}") from None
+        return answer.get("ETag", "")
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
         """Store ``data`` unless ``key`` exists (keys are content hashes); True when uploaded."""
-        if self.has(key):
+        if not self.created and self.has(key):
             return False
         self.put(key, data)
         return True
@@ -104,8 +108,8 @@ class Artifacts:
                 return None
             raise aws_error(exc, f"reading s3://{self.bucket}/{key}") from None
 
-    def put_json(self, key: str, value) -> None:
-        self.put(key, json.dumps(value, indent=1, default=str).encode("utf-8"), "application/json")
+    def put_json(self, key: str, value) -> str:
+        return self.put(key, json.dumps(value, indent=1, default=str).encode("utf-8"), "application/json")
 
     def get_json(self, key: str):
         data = self.get(key)
@@ -113,11 +117,15 @@ class Artifacts:
 
     def keys(self, prefix: str) -> list[str]:
         """Keys under ``prefix`` (an absent bucket has none)."""
+        return list(self.listing(prefix))
+
+    def listing(self, prefix: str) -> dict[str, str]:
+        """Key -> ETag of the objects under ``prefix`` (an absent bucket has none)."""
         from botocore.exceptions import ClientError
-        out: list[str] = []
+        out: dict[str, str] = {}
         try:
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-                out.extend(item["Key"] for item in page.get("Contents", []))
+                out.update((item["Key"], item.get("ETag", "")) for item in page.get("Contents", []))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
                 return []

@@ -170,11 +170,12 @@ def package_functions(stack, artifacts=None) -> dict[str, Package]:
     return packages
 
 
-def upload(packages: dict[str, Package], artifacts) -> None:
-    """Store each package not stored yet (keys are content hashes, so the same code is sent once)."""
+def upload(packages: dict[str, Package], artifacts, stored=()) -> None:
+    """Store each package not stored yet (keys are content hashes, so the same code is sent once).
+    ``stored``: keys known to be in the bucket (those the running template points at), not asked for."""
     for package in packages.values():
         if package.data is not None:
-            package.uploaded = artifacts.put_if_absent(package.key, package.data)
+            package.uploaded = package.key not in stored and artifacts.put_if_absent(package.key, package.data)
             package.data = None
 
 
