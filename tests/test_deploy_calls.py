@@ -93,7 +93,7 @@ def test_a_first_deploy_an_update_and_the_history_make_exactly_these_calls(tmp_p
                                     "s3.ListObjectsV2": 1})  # the records were written here: known by ETag
 
 
-def test_new_code_is_looked_up_then_sent_and_a_new_process_reads_each_record_once(tmp_path, calls, monkeypatch):
+def test_new_code_is_sent_once_and_a_new_process_reads_each_record_once(tmp_path, calls, monkeypatch):
     stack = design(tmp_path, "recounted")
     stack.deploy("dev", yes=True, quiet=True)
     (tmp_path / "worker" / "handler.py").write_text("def handler(event, context):\n    return 2\n")
@@ -101,11 +101,19 @@ def test_new_code_is_looked_up_then_sent_and_a_new_process_reads_each_record_onc
     changed = stack.deploy("dev", yes=True, quiet=True)
     assert changed.status == "succeeded" and changed.record["packages"]["Worker"]["uploaded"] is True
     counted = taken(calls)
-    assert counted["s3.HeadObject"] == 1 and counted["s3.PutObject"] == 3  # code (absent), two records
+    assert "s3.HeadObject" not in counted and counted["s3.PutObject"] == 3  # small code: sent, not asked; records
+
+    from stackerynb.deploy import artifacts
+    monkeypatch.setattr(artifacts, "ASK_ABOVE", 0)  # as for a large package: asked first, sent only when absent
+    (tmp_path / "worker" / "handler.py").write_text("def handler(event, context):\n    return 3\n")
+    third = stack.deploy("dev", yes=True, quiet=True)
+    assert third.record["packages"]["Worker"]["uploaded"] is True
+    counted = taken(calls)
+    assert counted["s3.HeadObject"] == 1 and counted["s3.PutObject"] == 3
 
     monkeypatch.setattr(history, "_known", {})  # as a new process: every record is fetched once
     table = stack.deployments("dev")
-    assert len(table) == 2 and taken(calls)["s3.GetObject"] == 2
+    assert len(table) == 3 and taken(calls)["s3.GetObject"] == 3
     stack.deployments("dev")
     assert "s3.GetObject" not in taken(calls)
 

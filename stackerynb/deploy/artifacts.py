@@ -15,6 +15,9 @@ import json
 from stackerynb.deploy.target import Cloud, aws_error
 
 
+ASK_ABOVE = 256 * 1024  # bytes: larger packages are looked up (HEAD) before they are sent
+
+
 def bucket_name(cloud: Cloud) -> str:
     """The environment's artifacts bucket name (S3 rules: at most 63 lower case characters)."""
     name = f"stackerynb-{cloud.account or 'local'}-{cloud.region}-{cloud.environment.name}".lower()
@@ -92,8 +95,11 @@ class Artifacts:
         return answer.get("ETag", "")
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
-        """Store ``data`` unless ``key`` exists (keys are content hashes); True when uploaded."""
-        if not self.created and self.has(key):
+        """Store ``data`` unless ``key`` exists (keys are content hashes); True when uploaded.
+
+        Data up to ASK_ABOVE bytes is sent without asking first: one request either way, and
+        sending the same bytes again to a content-hashed key changes nothing."""
+        if not self.created and len(data) > ASK_ABOVE and self.has(key):
             return False
         self.put(key, data)
         return True
