@@ -134,3 +134,25 @@ def test_a_record_changed_elsewhere_is_read_again(tmp_path, calls):
     table = stack.deployments("dev")
     assert table["user"].tolist() == ["someone-else"]
     assert taken(calls)["s3.GetObject"] == 1
+
+
+def test_a_terminal_deploy_loads_no_pandas_and_shows_the_change_set_as_pandas_would(tmp_path, local_target):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    design(tmp_path, "terminal")
+    code = ("import sys\nfrom stackerynb.cli import main\n"
+            f"status = main(['deploy', {str(tmp_path / 'terminal.yaml')!r}, '--yes', '--quiet'])\n"
+            "print('pandas loaded' if 'pandas' in sys.modules else 'no pandas', status)\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(root), "STACKERYNB_LOCAL_ENDPOINT": local_target})
+    assert done.stdout.strip().endswith("no pandas 0"), done.stdout + done.stderr
+    assert "succeeded" in done.stdout and "AWS::Lambda::Function" in done.stdout
+
+    stack = design(tmp_path / "again", "tabled")
+    deployment = stack.deploy("dev", yes=True, quiet=True)
+    table = deployment.changes.to_string(index=False)
+    assert deployment.preview().endswith("\n" + table) and "AWS::SQS::Queue" in table
