@@ -29,12 +29,17 @@ TARGETS = {"import stackerynb": 2.0, "stackerynb --help": 4.0}  # x the bare int
 IMPORT_TARGET_S = 1.0
 
 
-def timed(argv: list[str], cwd: str) -> float:
+def timed(argv: list[str], cwd: str, refusals: list | None = None) -> float:
+    """Seconds the command takes. With ``refusals``, a clear refusal (exit 1, ``error: ...``:
+    some corpus templates are refused on purpose, e.g. for a duplicate key) is timed too and
+    noted there; anything else that fails stops the benchmark."""
     env = dict(os.environ, PYTHONPATH=_compare.code_root())
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
+    if done.returncode == 1 and refusals is not None and "Traceback" not in done.stderr:
+        refusals.append(done.stderr.strip().splitlines()[-1])
+    elif done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     return seconds
 
@@ -69,18 +74,20 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "" if target is None else f"{'<=' if seconds / floor <= target else 'MISS >'}{target:g}x"
             print(f"{name:<20} {seconds:>9.3f} {seconds / floor:>8.1f} {verdict:>7}")
 
-        files = sorted(args.corpus.glob("*.yaml"))
+        files = sorted(p for p in args.corpus.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
         if args.templates and len(files) > args.templates:
             step = len(files) / args.templates
             files = [files[int(i * step)] for i in range(args.templates)]
-        imports = {}
+        imports, refusals = {}, []
         for path in files:
-            imports[path.name] = timed([python, "-m", "stackerynb", "import", str(path), "-o", "s.yaml", "--force"], tmp)
+            imports[path.name] = timed([python, "-m", "stackerynb", "import", str(path), "-o", "s.yaml", "--force"],
+                                       tmp, refusals)
         slowest = max(imports, key=imports.get)
         over = [name for name, seconds in imports.items() if seconds >= IMPORT_TARGET_S]
         print(f"cold import of {len(imports)} templates: median {statistics.median(imports.values()):.3f} s, "
               f"max {imports[slowest]:.3f} s ({slowest}); {len(over)} at or over {IMPORT_TARGET_S:g} s"
-              + (f": {', '.join(over[:5])}" if over else ""))
+              + (f": {', '.join(over[:5])}" if over else "")
+              + (f"; {len(refusals)} refused with a clear error (timed too)" if refusals else ""))
 
     metrics = {f"{name} s": seconds for name, seconds in medians.items()}
     metrics["cold import median s"] = statistics.median(imports.values())
