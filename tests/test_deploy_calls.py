@@ -156,3 +156,12 @@ def test_a_terminal_deploy_loads_no_pandas_and_shows_the_change_set_as_pandas_wo
     deployment = stack.deploy("dev", yes=True, quiet=True)
     table = deployment.changes.to_string(index=False)
     assert deployment.preview().endswith("\n" + table) and "AWS::SQS::Queue" in table
+
+
+def test_the_history_of_a_stack_never_deployed_is_empty_in_two_calls(tmp_path, calls):
+    """No stack and no artifacts bucket yet (a new environment): an empty table, not an error."""
+    stack = design(tmp_path, "never")
+    table = stack.deployments("fresh-env")
+    assert table.empty and list(table.columns)[:3] == ["deployment", "kind", "status"]
+    assert taken(calls) == Counter({"sts.GetCallerIdentity": 1, "cloudformation.DescribeStacks": 1,
+                                    "s3.ListObjectsV2": 1})

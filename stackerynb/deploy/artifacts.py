@@ -134,7 +134,7 @@ class Artifacts:
                 out.update((item["Key"], item.get("ETag", "")) for item in page.get("Contents", []))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-                return []
+                return {}
             raise aws_error(exc, f"listing s3://{self.bucket}/{prefix}") from None
         return out
 
