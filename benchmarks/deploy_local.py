@@ -1,34 +1,58 @@
-"""Deploy a 60-resource stack to the local target, end to end, and report seconds per phase.
+"""Deploy a 60-resource stack to the local target, side by side with plain boto3 on the same
+emulator doing the same change set, and report medians, ratios and API calls.
 
-    .venv/bin/python benchmarks/deploy_local.py
+    .venv/bin/python benchmarks/deploy_local.py              # 5 alternating runs
+    .venv/bin/python benchmarks/deploy_local.py --runs 9
+    .venv/bin/python benchmarks/deploy_local.py --vs main    # this tree's kit against main's, ratios
 
-Phases: the emulator's start (once per project: moto's server in its own background process,
-which outlives the kernels and commands that use it; stopped again at the end here), then for the first deployment and for a one-node
-update: connect (credentials, region, stack state), package (zip + upload function code),
-compile, change set (create + describe), execute (run + report), history (reading
-``stack.deployments``). Target: the first deployment under 3 s end to end.
+The emulator (moto's server in its own background process, as the local target runs it) is
+started and warmed once. Each run then deploys a fresh copy of the stack twice with the kit
+(``stack.deploy("dev", yes=True)``: first deploy, then a one-node update, each end to end:
+connect, package, compile, change set, execute) and, in alternating order, does the same two
+change sets with plain boto3 on the same emulator: ``create_change_set`` with the very template
+the kit sent (read back with ``get_template``), wait, ``execute_change_set``, wait (polled every
+50 ms, as the kit polls the emulator). That is the floor: what any client must do for the same
+change. Targets (issue 15): first deploy <= 1.5x the floor, one-node update <= 2x. A second
+first-deploy floor ("first, + code") adds sending the 8 code packages with ``put_object``, one
+by one, which a plain boto3 deploy of this stack needs too (the kit sends them 8 at once).
+
+Each run's function code is new, so the kit uploads it each time; the artifacts bucket is made
+once per environment, so only the first run pays for it (run 0, a warm-up, is not counted).
 """
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import os
+import statistics
 import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
-TARGET_SECONDS = 3.0
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _compare  # noqa: E402
+
+sys.path.insert(0, _compare.code_root())
+TARGETS = {"first": 1.5, "update": 2.0}  # x the boto3 floor
+POLL = 0.05
+WARM = "warm"  # the warm-up stack, whose templates the floor sends
 
 
-def sixty_resource_stack(folder: Path):
+def sixty_resource_stack(folder: Path, name: str = "bench", salt: str = ""):
+    """An API, 8 functions with code, 7 tables and 3 queues, wired: 60 compiled resources.
+    Every stack of a run sits in one folder: one project, so one emulator."""
     from stackerynb import Stack
-    stack = Stack("bench")
+    stack = Stack(name)
     stack.add("rest_api", "Api")
     for i in range(8):
-        code = folder / f"fn{i}"
+        code = folder / f"{name}-fn{i}"
         code.mkdir(parents=True, exist_ok=True)
-        (code / "handler.py").write_text(f"def handler(event, context):\n    return {i}\n")
-        stack.add("function", f"Fn{i}", code=f"fn{i}")
+        (code / "handler.py").write_text(f"def handler(event, context):\n    return ({i}, {salt!r})\n")
+        stack.add("function", f"Fn{i}", code=f"{name}-fn{i}")
         if i < 7:
             stack.add("table", f"Table{i}")
             stack.connect(f"Fn{i}", f"Table{i}")
@@ -37,55 +61,201 @@ def sixty_resource_stack(folder: Path):
         stack.connect(f"Queue{i}", f"Fn{i}")
     for i in range(4, 8):
         stack.connect("Api", f"Fn{i}")
-    stack.save(folder / "bench.yaml")
+    stack.save(folder / f"{name}.yaml")
     return stack
 
 
-def run_once(stack, label: str) -> dict:
+class CallCounter:
+    """Counts the AWS operations the kit's clients send (botocore's ``before-call`` event)."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+        from stackerynb.deploy import target
+        target._local_clients.clear()
+        new_client = target.Cloud._new_client
+
+        def counted(cloud, service):
+            client = new_client(cloud, service)
+            client.meta.events.register("before-call", self._record)
+            return client
+
+        target.Cloud._new_client = counted
+
+    def _record(self, model, **_):
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+
+    def take(self) -> Counter:
+        out = Counter(self.calls)
+        self.calls.clear()
+        return out
+
+
+def kit_pair(folder: Path, name: str, salt: str, counter: CallCounter, bodies: list | None = None) -> dict:
+    """First deploy and one-node update of a fresh stack with the kit; seconds and calls.
+    With ``bodies``, the two templates the kit sent are appended to it (read back, untimed)."""
+    stack = sixty_resource_stack(folder, name, salt)
+    counter.take()
     start = time.perf_counter()
-    deployment = stack.deploy("dev", yes=True, quiet=True)
-    deployed = time.perf_counter()
-    history = stack.deployments("dev")
-    end = time.perf_counter()
-    assert deployment.status == "succeeded", deployment.summary()
-    assert history.iloc[0]["deployment"] == deployment.id
-    phases = dict(deployment.phases)
-    phases["history"] = end - deployed
-    phases["total"] = end - start
-    print(f"{label}: {deployment.created} created, {deployment.changed} changed, {deployment.deleted} deleted")
-    for name, seconds in phases.items():
-        print(f"  {name:<11} {seconds:6.3f} s")
-    return phases
+    first = stack.deploy("dev", yes=True, quiet=True)
+    first_s = time.perf_counter() - start
+    first_calls = counter.take()
+    assert first.status == "succeeded", first.summary()
+    if bodies is not None:
+        bodies.append(_sent(first))
+    stack.set("Fn3", memory=512)
+    start = time.perf_counter()
+    update = stack.deploy("dev", yes=True, quiet=True)
+    update_s = time.perf_counter() - start
+    update_calls = counter.take()
+    assert update.status == "succeeded" and update.changed == 1, update.summary()
+    if bodies is not None:
+        bodies.append(_sent(update))
+        bodies.append({"bucket": first._plan.artifacts.bucket,
+                       "keys": [p["key"] for p in first.record["packages"].values()]})
+    start = time.perf_counter()
+    table = stack.deployments("dev")
+    history_s = time.perf_counter() - start
+    history_calls = counter.take()
+    assert table.iloc[0]["deployment"] == update.id
+    return {"first": first_s, "update": update_s, "history": history_s, "first calls": first_calls,
+            "update calls": update_calls, "history calls": history_calls,
+            "cf_stack": f"{name}-dev", "phases": (dict(first.phases), dict(update.phases))}
 
 
-def main() -> int:
+def _sent(deployment) -> tuple[str, list[dict]]:
+    """The template and stack tags a deployment sent, as the emulator keeps them."""
+    from stackerynb.deploy import local
+    cf = local.session("us-east-1").client("cloudformation", endpoint_url=deployment._plan.cloud.endpoint)
+    body = cf.get_template(StackName=deployment.record["cf_stack"], TemplateStage="Original")["TemplateBody"]
+    tags = cf.describe_stacks(StackName=deployment.record["cf_stack"])["Stacks"][0].get("Tags", [])
+    return (body if isinstance(body, str) else json.dumps(body)), tags
+
+
+def wait_change_set(cf, change_set_id: str) -> None:
+    while True:
+        answer = cf.describe_change_set(ChangeSetName=change_set_id)
+        if answer["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
+            assert answer["Status"] == "CREATE_COMPLETE", answer.get("StatusReason")
+            return
+        time.sleep(POLL)
+
+
+def wait_stack(cf, name: str) -> None:
+    while True:
+        status = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        if not status.endswith("_IN_PROGRESS"):
+            assert status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), status
+            return
+        time.sleep(POLL)
+
+
+def boto3_change(cf, name: str, sent: tuple[str, list[dict]], kind: str) -> float:
+    """Seconds for create_change_set + wait + execute_change_set + wait with plain boto3."""
+    body, tags = sent
+    start = time.perf_counter()
+    change_set = cf.create_change_set(StackName=name, ChangeSetName=f"floor-{int(time.time() * 1000)}",
+                                      TemplateBody=body, ChangeSetType=kind, Tags=tags,
+                                      Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+    wait_change_set(cf, change_set["Id"])
+    cf.execute_change_set(ChangeSetName=change_set["Id"], StackName=name)
+    wait_stack(cf, name)
+    return time.perf_counter() - start
+
+
+def boto3_pair(cf, name: str, bodies: tuple, code: tuple | None = None) -> dict:
+    """The kit's two change sets (template and stack tags) for stack ``name``: its physical names
+    (``warm-dev-Fn0``...) carry the stack name, so they are renamed to keep the stacks apart.
+    With ``code`` (an S3 client, bucket and the packages' bytes), "first + code" also times
+    sending the packages one by one first, as a plain boto3 script deploying this stack must."""
+    first, update = ((body.replace(f"{WARM}-dev", name), tags) for body, tags in bodies)
+    sent = 0.0
+    if code is not None:
+        s3, bucket, packages = code
+        start = time.perf_counter()
+        for i, data in enumerate(packages):
+            s3.put_object(Bucket=bucket, Key=f"floor/{name}/{i}.zip", Body=data)
+        sent = time.perf_counter() - start
+    out = {"first": boto3_change(cf, name, first, "CREATE"), "update": boto3_change(cf, name, update, "UPDATE")}
+    out["first + code"] = out["first"] + sent
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="counted runs (after one warm-up run; default 5)")
+    _compare.add_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.vs:
+        return _compare.run(args.vs, __file__, argv, runs=args.vs_runs)
+
     warnings.simplefilter("ignore")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    import os
-
     from stackerynb.deploy import local
 
     os.environ.pop(local.ENDPOINT_VARIABLE, None)
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
         start = time.perf_counter()
-        running = local.start(tmp)
-        session = local.session("us-east-1")
-        session.client("cloudformation", endpoint_url=running.endpoint).list_stacks()  # waits for the warm-up
-        emulator = time.perf_counter() - start
-        print(f"emulator start and warm-up (once per project, it outlives kernels and commands): {emulator:.3f} s")
+        running = local.start(folder)
+        cf = local.session("us-east-1").client("cloudformation", endpoint_url=running.endpoint)
+        cf.list_stacks()  # waits for the warm-up
+        print(f"emulator start and warm-up (once per project; it outlives kernels and commands): "
+              f"{time.perf_counter() - start:.3f} s")
         try:
-            stack = sixty_resource_stack(Path(tmp))
-            resources = len(stack.compile("dev").resources)
-            print(f"stack: {len(stack)} nodes, {len(stack.wires)} wires, {resources} resources")
-            first = run_once(stack, "first deploy")
-            stack.set("Fn3", memory=512)
-            update = run_once(stack, "one-node update")
+            counter = CallCounter()
+            sent: list[str] = []
+            kit_pair(folder, WARM, WARM, counter, sent)  # warm-up; its templates feed the floor
+            bodies = (sent[0], sent[1])
+            s3 = local.session("us-east-1").client("s3", endpoint_url=running.endpoint)
+            bucket = sent[2]["bucket"]
+            code = (s3, bucket, [s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in sent[2]["keys"]])
+            probe = sixty_resource_stack(folder, "probe")
+            print(f"stack: {len(probe)} nodes, {len(probe.wires)} wires, "
+                  f"{len(probe.compile('dev').resources)} resources")
+            boto3_pair(cf, "floor-warm-dev", bodies)  # warms the floor's path too
+            kit, floor = [], []
+            for i in range(args.runs):
+                order = ("kit", "boto3") if i % 2 == 0 else ("boto3", "kit")
+                for who in order:
+                    if who == "kit":
+                        kit.append(kit_pair(folder, f"bench{i}", f"run{i}", counter))
+                    else:
+                        floor.append(boto3_pair(cf, f"floor{i}-dev", bodies, code))
         finally:
-            local.stop(tmp, reset=True)
-    verdict = "meets" if first["total"] < TARGET_SECONDS else "MISSES"
-    print(f"first deploy end to end {first['total']:.2f} s {verdict} the {TARGET_SECONDS:.0f} s target "
-          f"(update {update['total']:.2f} s; with the emulator's start {emulator + first['total']:.2f} s)")
-    return 0
+            local.stop(folder, reset=True)
+
+    metrics: dict[str, float] = {}
+    print(f"\nmedians of {args.runs} alternating runs (seconds); floor: plain boto3, same emulator, same change set")
+    print(f"{'measure':<16} {'kit':>7} {'boto3':>7} {'ratio':>6} {'target':>7}  calls (kit)")
+    missed = False
+    for measure in ("first", "update"):
+        mine = statistics.median(r[measure] for r in kit)
+        base = statistics.median(r[measure] for r in floor)
+        ratio = mine / base
+        calls = kit[-1][f"{measure} calls"]
+        missed |= ratio > TARGETS[measure]
+        label = "first deploy" if measure == "first" else "one-node update"
+        print(f"{label:<16} {mine:>7.3f} {base:>7.3f} {ratio:>6.2f} {'<=' if ratio <= TARGETS[measure] else 'MISS >'}"
+              f"{TARGETS[measure]:g}x  {sum(calls.values())}")
+        metrics.update({f"kit {measure} s": mine, f"boto3 {measure} s": base, f"{measure} ratio": ratio,
+                        f"kit {measure} calls": sum(calls.values())})
+    with_code = statistics.median(r["first + code"] for r in floor)
+    mine = statistics.median(r["first"] for r in kit)
+    print(f"{'first, + code':<16} {mine:>7.3f} {with_code:>7.3f} {mine / with_code:>6.2f}  (floor also sends the 8 "
+          "packages, one by one)")
+    metrics["boto3 first + code s"] = with_code
+    metrics["first + code ratio"] = mine / with_code
+    history = statistics.median(r["history"] for r in kit)
+    print(f"{'history read':<16} {history:>7.3f} {'':>7} {'':>6} {'':>7}  {sum(kit[-1]['history calls'].values())}")
+    metrics["history s"] = history
+    metrics["history calls"] = sum(kit[-1]["history calls"].values())
+    for measure in ("first", "update", "history"):
+        print(f"  {measure} calls: {dict(sorted(kit[-1][f'{measure} calls'].items()))}")
+    phases = kit[-1]["phases"]
+    print("  phases of the last run (s): first " + ", ".join(f"{k} {v:.3f}" for k, v in phases[0].items())
+          + "; update " + ", ".join(f"{k} {v:.3f}" for k, v in phases[1].items()))
+    _compare.emit(args, metrics)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

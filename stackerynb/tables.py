@@ -41,12 +41,42 @@ def frame_html(frame) -> str | None:
 
 def show_dollars_literally() -> bool:
     """In a running IPython shell, make DataFrames show ``$`` literally (see the module's
-    docstring); True when it did. Called by ``import stackerynb``; harmless to call again."""
+    docstring); True when it did. Called by ``import stackerynb``; harmless to call again.
+
+    pandas is not imported for this: the formatter is registered by the DataFrame's type name,
+    and the option is turned off now if pandas is loaded, else right after pandas' own import."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None or not hasattr(shell, "display_formatter"):
         return False
-    import pandas as pd
-    pd.set_option("display.html.use_mathjax", False)
     shell.display_formatter.formatters["text/html"].for_type_by_name("pandas.core.frame", "DataFrame", frame_html)
+    if "pandas" in sys.modules:
+        _mathjax_off(sys.modules["pandas"])
+    elif not any(isinstance(finder, _AfterPandasImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AfterPandasImport())
     return True
+
+
+def _mathjax_off(pandas) -> None:
+    pandas.set_option("display.html.use_mathjax", False)
+
+
+class _AfterPandasImport:
+    """A one-shot import hook: once ``pandas`` is imported (by anyone), turn MathJax off."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "pandas":
+            return None
+        sys.meta_path.remove(self)  # the real finders locate pandas; this hook is done
+        from importlib.util import find_spec
+        spec = find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _mathjax_off(module)
+
+        spec.loader.exec_module = exec_module
+        return spec

@@ -26,37 +26,50 @@ def register(sub) -> None:
 
 
 def run(args, out=None, err=None) -> int:
-    from stackerynb.model.importing import import_template, summary
+    from stackerynb.model.importing import import_template_rows
 
     out, err = out or sys.stdout, err or sys.stderr
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.force:
         raise StackError(f"{output} exists; pass --force to replace it")
     folder = output.parent if output is not None else Path("stacks")
-    stack, report = import_template(args.template, name=args.name, stack_folder=folder.resolve())
+    stack, rows, attrs = import_template_rows(args.template, name=args.name, stack_folder=folder.resolve())
     if output is None:
         output = folder / f"{stack.name}.yaml"
         if output.exists() and not args.force:
             raise StackError(f"{output} exists; pass --force to replace it, or choose another file with -o")
-    out.write(format_report(report) + "\n")
+    out.write(format_report(rows) + "\n")
     if output.exists():  # --force: the user asked to replace that file, whatever it holds
         from stackerynb.model.fileformat import write_stack
         write_stack(stack, output)
     else:
         stack.save(output)
-    if args.report:
-        report.to_csv(args.report, index=False)
+    if args.report:  # pandas only when the full report is asked for
+        from stackerynb.model.importing.report import report_frame
+        report_frame(rows, attrs).to_csv(args.report, index=False)
     problems = stack.problems()
     for problem in problems:
         err.write(f"warning: {output}: {problem}\n")
-    err.write(f"wrote {output}: {summary(report)}\n")
+    err.write(f"wrote {output}: {summary(rows, attrs)}\n")
     return 0
 
 
+def summary(rows: list[dict], attrs: dict) -> str:
+    """One line: how many resources became nodes, were absorbed, or stay raw (and the wires);
+    the same words as ``stackerynb.model.importing.summary`` of the report frame."""
+    from stackerynb.model.importing.report import OUTCOMES
+    parts = [f"{sum(row['outcome'] == o for row in rows)} {o}" for o in OUTCOMES]
+    if attrs.get("wires") is not None:
+        parts.append(f"{attrs['wires']} wires")
+    return ", ".join(parts)
+
+
 def format_report(report) -> str:
-    """The report as a plain text table (notes left out; ``--report`` writes everything)."""
+    """The report (rows, or the report frame) as a plain text table (notes left out;
+    ``--report`` writes everything)."""
+    records = report.to_dict("records") if hasattr(report, "to_dict") else report
     rows = [[str(r[c]) if r[c] is not None and r[c] == r[c] else "" for c in REPORT_COLUMNS]
-            for r in report.to_dict("records")]
+            for r in records]
     widths = [min(max([len(c)] + [len(row[i]) for row in rows]), 48 if c != "reason" else 200)
               for i, c in enumerate(REPORT_COLUMNS)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(REPORT_COLUMNS, widths)).rstrip()]

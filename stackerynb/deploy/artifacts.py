@@ -15,6 +15,9 @@ import json
 from stackerynb.deploy.target import Cloud, aws_error
 
 
+ASK_ABOVE = 256 * 1024  # bytes: larger packages are looked up (HEAD) before they are sent
+
+
 def bucket_name(cloud: Cloud) -> str:
     """The environment's artifacts bucket name (S3 rules: at most 63 lower case characters)."""
     name = f"stackerynb-{cloud.account or 'local'}-{cloud.region}-{cloud.environment.name}".lower()
@@ -31,6 +34,7 @@ class Artifacts:
         self.bucket = bucket_name(cloud)
         self.s3 = cloud.client("s3")
         self._ready = False
+        self.created = False  # made by this deploy: empty, so nothing in it needs looking up
 
     def exists(self) -> bool:
         """True when the bucket is there (without creating it)."""
@@ -65,6 +69,8 @@ class Artifacts:
             code = exc.response.get("Error", {}).get("Code")
             if code not in ("BucketAlreadyOwnedByYou",):
                 raise aws_error(exc, f"creating the artifacts bucket {self.bucket}") from None
+        else:
+            self.created = True
         self._ready = True
         return self
 
@@ -79,17 +85,21 @@ class Artifacts:
                 return False
             raise aws_error(exc, f"checking s3://{self.bucket}/{key}") from None
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        """Store ``data`` at ``key``."""
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        """Store ``data`` at ``key``; returns the stored object's ETag."""
         from botocore.exceptions import BotoCoreError, ClientError
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            answer = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         except (ClientError, BotoCoreError) as exc:
             raise aws_error(exc, f"uploading s3://{self.bucket}/{key}") from None
+        return answer.get("ETag", "")
 
     def put_if_absent(self, key: str, data: bytes) -> bool:
-        """Store ``data`` unless ``key`` exists (keys are content hashes); True when uploaded."""
-        if self.has(key):
+        """Store ``data`` unless ``key`` exists (keys are content hashes); True when uploaded.
+
+        Data up to ASK_ABOVE bytes is sent without asking first: one request either way, and
+        sending the same bytes again to a content-hashed key changes nothing."""
+        if not self.created and len(data) > ASK_ABOVE and self.has(key):
             return False
         self.put(key, data)
         return True
@@ -104,8 +114,8 @@ class Artifacts:
                 return None
             raise aws_error(exc, f"reading s3://{self.bucket}/{key}") from None
 
-    def put_json(self, key: str, value) -> None:
-        self.put(key, json.dumps(value, indent=1, default=str).encode("utf-8"), "application/json")
+    def put_json(self, key: str, value) -> str:
+        return self.put(key, json.dumps(value, indent=1, default=str).encode("utf-8"), "application/json")
 
     def get_json(self, key: str):
         data = self.get(key)
@@ -113,14 +123,18 @@ class Artifacts:
 
     def keys(self, prefix: str) -> list[str]:
         """Keys under ``prefix`` (an absent bucket has none)."""
+        return list(self.listing(prefix))
+
+    def listing(self, prefix: str) -> dict[str, str]:
+        """Key -> ETag of the objects under ``prefix`` (an absent bucket has none)."""
         from botocore.exceptions import ClientError
-        out: list[str] = []
+        out: dict[str, str] = {}
         try:
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-                out.extend(item["Key"] for item in page.get("Contents", []))
+                out.update((item["Key"], item.get("ETag", "")) for item in page.get("Contents", []))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-                return []
+                return {}
             raise aws_error(exc, f"listing s3://{self.bucket}/{prefix}") from None
         return out
 

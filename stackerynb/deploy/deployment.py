@@ -176,7 +176,7 @@ class Deployment:
         """The summary and the change set, as the terminal shows them before asking."""
         text = self.summary()
         if self.record.get("changes"):
-            text += "\n" + self.changes.to_string(index=False)
+            text += "\n" + text_table(self.record["changes"], CHANGE_COLUMNS)
         return text
 
     def __repr__(self) -> str:
@@ -206,6 +206,15 @@ class Deployment:
             display(self._panel)
         else:
             display({"text/html": self._repr_html_(), "text/plain": repr(self)}, raw=True)
+
+
+def text_table(rows: list[dict], columns: list[str]) -> str:
+    """``rows`` as pandas' ``DataFrame.to_string(index=False)`` lays them out (every column
+    right-aligned, one space apart), without loading pandas for a terminal's change set."""
+    cells = [[str(row.get(column, "")) for column in columns] for row in rows]
+    widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)]
+    return "\n".join(" ".join(value.rjust(width) for value, width in zip(line, widths))
+                     for line in [list(columns)] + cells)
 
 
 def _html_table(frame) -> str:

@@ -145,13 +145,14 @@ def compile_template(stack, environment, packages: dict, bucket: str, options: d
     return tmpl.template_dict(compile_stack(stack, environment, code_locations=locations, **options))
 
 
-def deployed_template(cloud: Cloud, cf_stack: str) -> tuple[dict | None, list[dict]]:
-    """The template and parameters the stack runs now (None, [] when there is none)."""
+def deployed_template(cloud: Cloud, cf_stack: str, described: dict | None = None) -> tuple[dict | None, list[dict]]:
+    """The template and parameters the stack runs now (None, [] when there is none).
+    ``described``: the stack's description when the caller has it (saves a request)."""
     from botocore.exceptions import BotoCoreError, ClientError
     cf = cloud.client("cloudformation")
     try:
         body = cf.get_template(StackName=cf_stack, TemplateStage="Original")["TemplateBody"]
-        stacks = cf.describe_stacks(StackName=cf_stack)["Stacks"]
+        stacks = [described] if described is not None else cf.describe_stacks(StackName=cf_stack)["Stacks"]
     except ClientError as exc:
         if "does not exist" in exc.response.get("Error", {}).get("Message", ""):
             return None, []
@@ -161,6 +162,22 @@ def deployed_template(cloud: Cloud, cf_stack: str) -> tuple[dict | None, list[di
     parameters = [{"ParameterKey": p["ParameterKey"], "ParameterValue": p.get("ParameterValue", "")}
                   for p in (stacks[0].get("Parameters") or [])] if stacks else []
     return tmpl.parse_body(body), parameters
+
+
+def deployed_template_only(cloud: Cloud, cf_stack: str) -> dict | None:
+    """The template the stack runs now (None when there is none), without its parameters."""
+    return deployed_template(cloud, cf_stack, described={})[0]
+
+
+def _strings(value) -> set[str]:
+    """Every text value inside a template (to find the code keys it points at)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*map(_strings, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(_strings, value)) if value else set()
+    return set()
 
 
 def _same_parameters(template: dict, given: list[dict], deployed: list[dict], secret: set[str], local: bool) -> bool:
@@ -206,7 +223,8 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
         cloud = connect(environment, project=stack.folder)
         refuse_if_running_here(cloud, cf_stack)
     with hold(stack.folder, cloud, cf_stack, f"deploying {cf_stack}", reporter):
-        deployment = _prepare_held(stack, environment, reporter, clock, cloud, cf_stack, template, compile_options)
+        deployment = _prepare_held(stack, environment, reporter, clock, cloud, cf_stack, template, compile_options,
+                                   then_execute)
         if then_execute and deployment.status == history.PREPARED:
             return execute(deployment, reporter=reporter)
         if deployment.status != history.PREPARED:
@@ -215,11 +233,15 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
 
 
 def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases, cloud: Cloud, cf_stack: str,
-                  template, compile_options: dict) -> Deployment:
+                  template, compile_options: dict, then_execute: bool = False) -> Deployment:
     with clock("connect"):
-        existing = watch.stack_status(cloud, cf_stack)
+        described = watch.describe_stack(cloud, cf_stack)
+        existing = described["StackStatus"] if described else None
     refuse_if_busy(existing, cf_stack, cloud)
     refuse_if_stuck(existing, cf_stack, cloud)
+    with clock("connect"):  # what runs now: compared below, and its code packages need no upload
+        previous, previous_parameters = (deployed_template(cloud, cf_stack, described) if existing in DEPLOYED
+                                         else (None, []))
 
     git = git_facts(stack)
     if git["dirty"] and git.get("in_git"):
@@ -239,7 +261,7 @@ def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases,
         parameters = tmpl.parameters_for(compiled, environment.parameters, environment.name)
     with clock("package"):
         artifacts.ensure()
-        packaging.upload(packages, artifacts)
+        packaging.upload(packages, artifacts, stored=_strings(previous) if previous is not None else ())
 
     record = _new_record(stack, environment, cloud, cf_stack, git, packages, compiled)
     facts = {key: record[key] for key in ("id", "git_sha", "branch", "dirty", "user", "started", "kit_version",
@@ -250,7 +272,6 @@ def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases,
     secret = tmpl.secret_parameters(compiled)
     redact = Redactor(secret_values(parameters, secret))
 
-    previous, previous_parameters = (deployed_template(cloud, cf_stack) if existing in DEPLOYED else (None, []))
     if previous is not None and tmpl.design_of(previous) == tmpl.design_of(body) and _same_parameters(
             compiled, parameters, previous_parameters, secret, cloud.is_local):
         return _no_changes(record, clock, f"{cf_stack} already runs this design: nothing to deploy")
@@ -271,9 +292,10 @@ def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases,
     record.update(change_set_id=description["ChangeSetId"], changes=rows,
                   created=sum(r["action"] == "Add" for r in rows), changed=sum(r["action"] == "Modify" for r in rows),
                   deleted=sum(r["action"] == "Remove" for r in rows), phases=clock.seconds)
-    history.save(artifacts, record)
+    if not (then_execute and cloud.is_local):  # executed at once on the project's emulator: the
+        history.save(artifacts, record)         # "in progress" record is the next thing written
     plan = Plan(cloud=cloud, artifacts=artifacts, cf_stack=cf_stack, change_set_id=description["ChangeSetId"],
-                folder=stack.folder,
+                folder=stack.folder, fresh=then_execute,
                 template=body, parameters=parameters, previous=previous, previous_parameters=previous_parameters,
                 changes=changes, redact=redact, first=first, has_outputs=bool(compiled.get("Outputs")))
     deployment = Deployment(record, plan)
@@ -365,9 +387,14 @@ def execute(deployment: Deployment, reporter: ProgressReporter | None = None, qu
 def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deployment:
     plan = deployment._plan
     cloud, record = plan.cloud, deployment.record
-    status = watch.stack_status(cloud, plan.cf_stack)
-    refuse_if_busy(status, plan.cf_stack, cloud)
-    running = deployed_template(cloud, plan.cf_stack)[0] if status in DEPLOYED else None
+    if getattr(plan, "fresh", False) and cloud.is_local:
+        # Prepared a moment ago under the project's deploy lock, still held, and the emulator is
+        # the project's own: nothing else can have changed the stack since it was read.
+        status, running = None, plan.previous
+    else:
+        status = watch.stack_status(cloud, plan.cf_stack)
+        refuse_if_busy(status, plan.cf_stack, cloud)
+        running = deployed_template(cloud, plan.cf_stack)[0] if status in DEPLOYED else None
     if running != plan.previous:
         # The change set was computed against another template than the one running now: executing
         # it would silently undo what ran in between (CloudFormation applies it to the new base).
@@ -406,7 +433,7 @@ def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deplo
                                  "reason": plan.redact(failure.reason)}
         if note:
             record["reason"] = note
-        if succeeded:
+        if succeeded and plan.has_outputs:
             _read_outputs(cloud, plan, deployment)
         history.save(plan.artifacts, record)
     except KeyboardInterrupt:

@@ -16,6 +16,9 @@ Where the truth lives, and why:
 """
 from __future__ import annotations
 
+import copy
+import json
+
 from stackerynb.deploy.artifacts import Artifacts
 from stackerynb.deploy.target import Cloud
 
@@ -28,21 +31,42 @@ COLUMNS = ["deployment", "kind", "status", "current", "git_sha", "branch", "dirt
            "duration_s", "changes", "created", "changed", "deleted", "failed_resource", "reason"]
 
 
+# Records this process wrote or read, by where they are stored, with the ETag they had: reading
+# the history lists the records (one request) and fetches only those whose ETag is new, so it
+# does not cost one request per past deployment every time.
+_known: dict[tuple, tuple[str, dict]] = {}
+
+
 def key(cf_stack: str, deployment_id: str) -> str:
     return f"deployments/{cf_stack}/{deployment_id}.json"
 
 
+def _where(artifacts: Artifacts, item: str) -> tuple:
+    cloud = artifacts.cloud
+    return (cloud.endpoint or cloud.account, artifacts.bucket, item)
+
+
 def save(artifacts: Artifacts, record: dict) -> None:
     """Store (or replace) a record."""
-    artifacts.put_json(key(record["cf_stack"], record["id"]), record)
+    item = key(record["cf_stack"], record["id"])
+    etag = artifacts.put_json(item, record)
+    if etag:
+        _known[_where(artifacts, item)] = (etag, json.loads(json.dumps(record, default=str)))  # as stored
 
 
 def load(artifacts: Artifacts, cf_stack: str) -> list[dict]:
     """Every record of a CloudFormation stack, oldest first."""
     prefix = f"deployments/{cf_stack}/"
     records = []
-    for item in sorted(artifacts.keys(prefix)):
-        record = artifacts.get_json(item)
+    for item, etag in sorted(artifacts.listing(prefix).items()):
+        where = _where(artifacts, item)
+        known = _known.get(where)
+        if etag and known is not None and known[0] == etag:
+            record = copy.deepcopy(known[1])
+        else:
+            record = artifacts.get_json(item)
+            if etag and isinstance(record, dict):
+                _known[where] = (etag, copy.deepcopy(record))
         if isinstance(record, dict) and record.get("id"):
             records.append(record)
     return records

@@ -147,6 +147,9 @@ def code_path(stack, node_id: str, code) -> Path:
     return path
 
 
+UPLOAD_THREADS = 8
+
+
 def package_functions(stack, artifacts=None) -> dict[str, Package]:
     """Package the functions that need it (see ``needs_package``); with ``artifacts``, upload
     what is not stored yet (or later with ``upload``). Functions without code are left to the
@@ -170,12 +173,29 @@ def package_functions(stack, artifacts=None) -> dict[str, Package]:
     return packages
 
 
-def upload(packages: dict[str, Package], artifacts) -> None:
-    """Store each package not stored yet (keys are content hashes, so the same code is sent once)."""
-    for package in packages.values():
-        if package.data is not None:
-            package.uploaded = artifacts.put_if_absent(package.key, package.data)
-            package.data = None
+def upload(packages: dict[str, Package], artifacts, stored=()) -> None:
+    """Store each package not stored yet (keys are content hashes, so the same code is sent once).
+    ``stored``: keys known to be in the bucket (those the running template points at), not asked
+    for. Several packages are sent at once (boto3 clients are thread-safe; each request waits
+    mostly on the network)."""
+    pending = [p for p in packages.values() if p.data is not None]
+    for package in pending:
+        package.uploaded = False
+    to_send = [p for p in pending if p.key not in stored]
+
+    def send(package: Package) -> None:
+        package.uploaded = artifacts.put_if_absent(package.key, package.data)
+
+    if len(to_send) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=min(UPLOAD_THREADS, len(to_send))) as pool:
+            for future in [pool.submit(send, package) for package in to_send]:
+                future.result()  # the first failure (a StackError) is raised here
+    else:
+        for package in to_send:
+            send(package)
+    for package in pending:
+        package.data = None
 
 
 def write_starter(stack, node_id: str, folder: str | None = None) -> Path:

@@ -81,8 +81,7 @@ def _open(stack, environment) -> tuple[Cloud, str, Artifacts]:
 def _current(cloud: Cloud, cf_stack: str, status: str | None) -> dict | None:
     if status is None or status in engine.PLACEHOLDER:
         return None
-    deployed, _ = engine.deployed_template(cloud, cf_stack)
-    return tmpl.facts_of(deployed)
+    return tmpl.facts_of(engine.deployed_template_only(cloud, cf_stack))
 
 
 def status(stack, environment) -> StackStatus:
@@ -90,7 +89,7 @@ def status(stack, environment) -> StackStatus:
     cloud, cf_stack, artifacts = _open(stack, environment)
     cf_status = watch.stack_status(cloud, cf_stack)
     current = _current(cloud, cf_stack, cf_status)
-    records = history.load(artifacts, cf_stack) if artifacts.exists() else []
+    records = history.load(artifacts, cf_stack)  # an absent bucket lists nothing
     last = None
     if records:
         last = history.settle(cloud, artifacts, records[-1], current and current.get("id"), cf_status)
@@ -111,7 +110,7 @@ def deployments(stack, environment):
     cf_status = watch.stack_status(cloud, cf_stack)
     current = _current(cloud, cf_stack, cf_status)
     current_id = current.get("id") if current else None
-    records = history.load(artifacts, cf_stack) if artifacts.exists() else []
+    records = history.load(artifacts, cf_stack)  # an absent bucket lists nothing
     records = [history.settle(cloud, artifacts, r, current_id, cf_status) for r in records]
     if current and current_id not in {r["id"] for r in records}:
         # Deployed by the kit but its record is gone (bucket emptied): the template still says what.
@@ -136,8 +135,7 @@ def deployed(stack, environment, deployment: str | None = None):
     cf_status = watch.stack_status(cloud, cf_stack)
     if cf_status is None or cf_status in engine.PLACEHOLDER:
         raise StackError(f"{cf_stack} is not deployed in {environment.name} ({cloud.where})")
-    template, _ = engine.deployed_template(cloud, cf_stack)
-    text = tmpl.stack_file_of(template)
+    text = tmpl.stack_file_of(engine.deployed_template_only(cloud, cf_stack))
     if text is None:
         raise StackError(f"{cf_stack} in {environment.name} was not deployed by stackerynb: its template "
                          "carries no stack file")

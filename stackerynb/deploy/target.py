@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from stackerynb.deploy import local
@@ -19,6 +20,9 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 # Clients of the emulator are made once per process: creating one costs more than a request.
 # (AWS clients are made per connect, so changed credentials or profiles are picked up.)
 _local_clients: dict[tuple, object] = {}
+# The emulator's account, asked once per process and endpoint (it cannot change while it runs;
+# AWS credentials are checked on every connect, as a profile's may have).
+_local_accounts: dict[tuple, str] = {}
 _local_lock = threading.Lock()
 
 
@@ -78,9 +82,18 @@ def stack_name(stack_or_name, environment: Environment) -> str:
 
 @functools.lru_cache(maxsize=None)
 def known_regions() -> frozenset[str]:
-    """Every region botocore knows CloudFormation in (no network)."""
-    session = local.session("us-east-1")  # reads no profile: a broken AWS_PROFILE must not matter here
-    return frozenset(r for p in PARTITIONS for r in session.get_available_regions("cloudformation", partition_name=p))
+    """Every region of the commercial, China and GovCloud partitions (no network).
+
+    Read from botocore's small ``partitions.json`` (well under a millisecond) rather than from a
+    session's endpoint data (~0.3 s with the boto3 import, on every deploy)."""
+    import json
+    from importlib.util import find_spec
+
+    package = find_spec("botocore")  # located, not imported
+    path = Path(package.submodule_search_locations[0]) / "data" / "partitions.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return frozenset(region for partition in data["partitions"] if partition["id"] in PARTITIONS
+                     for region in partition["regions"] if not region.endswith("-global"))  # aws-global: no region
 
 
 def check_region(environment: Environment) -> None:
@@ -103,7 +116,13 @@ def connect(environment: Environment, project=None) -> Cloud:
         cloud = Cloud(environment, session, local.endpoint(project), account="")
     else:
         cloud = Cloud(environment, _aws_session(environment), None, account="")
-    cloud.account = _account(cloud)
+    if cloud.is_local:
+        key = (cloud.endpoint, cloud.region)
+        if key not in _local_accounts:
+            _local_accounts[key] = _account(cloud)
+        cloud.account = _local_accounts[key]
+    else:
+        cloud.account = _account(cloud)
     if environment.account and cloud.account != environment.account and not cloud.is_local:
         raise StackError(f"environment {environment.name} is AWS account {environment.account}, but the "
                          f"credentials{_profile_note(environment)} are for account {cloud.account}; nothing was changed")

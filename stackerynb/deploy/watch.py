@@ -26,6 +26,13 @@ def settled(status: str | None) -> bool:
 
 def stack_status(cloud: Cloud, stack_name: str) -> str | None:
     """The stack's status, or None when it does not exist."""
+    described = describe_stack(cloud, stack_name)
+    return described["StackStatus"] if described else None
+
+
+def describe_stack(cloud: Cloud, stack_name: str) -> dict | None:
+    """CloudFormation's description of the stack (status, parameters, outputs), or None when it
+    does not exist."""
     from botocore.exceptions import BotoCoreError, ClientError
     try:
         stacks = cloud.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
@@ -35,7 +42,7 @@ def stack_status(cloud: Cloud, stack_name: str) -> str | None:
         raise aws_error(exc, f"reading stack {stack_name}") from None
     except BotoCoreError as exc:
         raise aws_error(exc, f"reading stack {stack_name}") from None
-    return stacks[0]["StackStatus"] if stacks else None
+    return stacks[0] if stacks else None
 
 
 def new_events(cloud: Cloud, stack_name: str, since: datetime, token: str | None, seen: set[str],

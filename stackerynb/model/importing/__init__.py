@@ -17,7 +17,7 @@ from stackerynb.model.importing.importer import plan_import
 from stackerynb.model.importing.report import report_frame, report_rows, summary
 from stackerynb.model.importing.template_reader import Template, parse_template, read_template
 
-__all__ = ["import_template", "import_text", "read_template", "parse_template", "summary"]
+__all__ = ["import_template", "import_template_rows", "import_text", "read_template", "parse_template", "summary"]
 
 
 def import_template(path: str | Path, *, name: str | None = None, stack_folder: str | Path | None = None):
@@ -28,15 +28,23 @@ def import_template(path: str | Path, *, name: str | None = None, stack_folder: 
     (relative to the template) are rewritten relative to it; by default they stay as written.
     Raises StackError naming the file and line when the template cannot be read.
     """
+    stack, rows, attrs = import_template_rows(path, name=name, stack_folder=stack_folder)
+    return stack, report_frame(rows, attrs)
+
+
+def import_template_rows(path: str | Path, *, name: str | None = None, stack_folder: str | Path | None = None):
+    """``import_template`` with the report as ``(rows, attrs)`` rather than a DataFrame:
+    returns ``(stack, rows, attrs)``. The command line uses it, so it need not load pandas."""
     path = Path(path)
     template = read_template(path)
-    return _import(template, name or stack_name_for(path), path.parent,
-                   Path(stack_folder) if stack_folder is not None else None)
+    return _import_rows(template, name or stack_name_for(path), path.parent,
+                        Path(stack_folder) if stack_folder is not None else None)
 
 
 def import_text(text: str, *, name: str = "imported", filename: str = "<template>"):
     """Import template text (YAML or JSON); returns ``(stack, report)``."""
-    return _import(parse_template(text, filename), name, None, None)
+    stack, rows, attrs = _import_rows(parse_template(text, filename), name, None, None)
+    return stack, report_frame(rows, attrs)
 
 
 def _placeholders(stack) -> list[str]:
@@ -51,7 +59,7 @@ def _placeholders(stack) -> list[str]:
     return found
 
 
-def _import(template: Template, name: str, code_base: Path | None, stack_folder: Path | None):
+def _import_rows(template: Template, name: str, code_base: Path | None, stack_folder: Path | None):
     from stackerynb.errors import StackError
     from stackerynb.model.rules import STACK_NAME
 
@@ -66,5 +74,4 @@ def _import(template: Template, name: str, code_base: Path | None, stack_folder:
         "dropped_outputs": extras["dropped_outputs"],
     }
     attrs["environment_parameters"] = _placeholders(stack)
-    frame = report_frame(report_rows(plan, extras), attrs)
-    return stack, frame
+    return stack, report_rows(plan, extras), attrs

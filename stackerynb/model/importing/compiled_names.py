@@ -2,12 +2,14 @@
 from the node id, the resource type of the node's main resource and its attributes.
 
 The names come from ``import_map.yaml`` (``compiled_names``), kept in step with the emitters by
-a test; attributes come from cfn-lint's CloudFormation schemas.
+a test; attributes come from cfn-lint's CloudFormation schemas (saved per cfn-lint version).
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from stackerynb.model.importing.convert import import_map
 
@@ -54,14 +56,53 @@ def has_main_resource(kind: str) -> bool:
     return COMPILED_TYPE.get(kind) is not None
 
 
+# cfn-lint's GetAtt attributes of the COMPILED_TYPE resources, saved for its version below, so an
+# import in a new process need not load cfn-lint (its package import alone takes ~0.7 s).
+# Another cfn-lint version asks cfn-lint itself; a test checks the table against it and
+# ``python -m stackerynb.model.importing.compiled_names`` rewrites it.
+ATTRIBUTE_TABLE = Path(__file__).with_name("compiled_attributes.json")
+
+
 @lru_cache(maxsize=None)
 def attributes(kind: str) -> frozenset[str]:
     """``Fn::GetAtt`` attributes of the node's compiled main resource."""
     rtype = COMPILED_TYPE.get(kind)
     if rtype is None:
         return frozenset()
+    saved = _saved_attributes()
+    if rtype in saved:
+        return frozenset(saved[rtype])
+    return live_attributes(rtype)
+
+
+def live_attributes(rtype: str) -> frozenset[str]:
+    """cfn-lint's GetAtt attributes of resource type ``rtype`` (empty when it lacks the schema)."""
     try:
         from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
         return frozenset(PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).get_atts)
     except Exception:  # pragma: no cover - a cfn-lint without the schema: do not judge attributes
         return frozenset()
+
+
+@lru_cache(maxsize=1)
+def _saved_attributes() -> dict[str, list[str]]:
+    """The saved table when it was made with the installed cfn-lint, else nothing."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        table = json.loads(ATTRIBUTE_TABLE.read_text(encoding="utf-8"))
+        installed = version("cfn-lint")
+    except (OSError, ValueError, PackageNotFoundError):
+        return {}
+    return table["attributes"] if table.get("cfn-lint") == installed else {}
+
+
+def attribute_table() -> dict:
+    """The table as cfn-lint gives it now (what ATTRIBUTE_TABLE should hold)."""
+    from importlib.metadata import version
+    return {"cfn-lint": version("cfn-lint"),
+            "attributes": {rtype: sorted(live_attributes(rtype)) for rtype in sorted(filter(None, COMPILED_TYPE.values()))}}
+
+
+if __name__ == "__main__":  # pragma: no cover - refreshes the saved table
+    ATTRIBUTE_TABLE.write_text(json.dumps(attribute_table(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {ATTRIBUTE_TABLE}")

@@ -18,7 +18,8 @@ import fnmatch
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources as _resources
+from importlib.util import find_spec
+from pathlib import Path
 
 from stackerynb.catalog import wire_profile
 from stackerynb.model.importing.intrinsics import references
@@ -30,7 +31,9 @@ EXTERNAL = "external"  # a literal ARN or a resource outside the template
 @lru_cache(maxsize=1)
 def _action_table() -> dict[str, tuple[str, ...]]:
     """service prefix -> lower-case action names, from cfn-lint's IAM data."""
-    text = _resources.files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text(encoding="utf-8")
+    # Found without importing the cfnlint package, whose __init__ loads its linter (sympy, 1 s).
+    package = find_spec("cfnlint")
+    text = (Path(package.submodule_search_locations[0]) / "data" / "AdditionalSpecs" / "Policies.json").read_text(encoding="utf-8")
     data = json.loads(text)
     return {service: tuple(spec.get("Actions", {})) for service, spec in data.items()}
 

@@ -29,24 +29,30 @@ def sam_policy_table() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _processor():
+def _policy_templates() -> dict | None:
+    """SAM's policy templates (name -> definition), read from aws-sam-translator's own data.
+
+    Read directly rather than through ``PolicyTemplatesProcessor``: its module imports the
+    jsonschema stack (seconds in a new process) only to re-validate the file SAM ships."""
     try:
-        from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+        from samtranslator import policy_templates_data
     except ImportError:  # pragma: no cover - aws-sam-translator is a dependency
         return None
-    return PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+    import json
+    return json.loads(policy_templates_data.POLICY_TEMPLATES_FILE.read_text(encoding="utf-8"))["Templates"]
 
 
 def expand_policy_template(name: str, parameters) -> list[dict] | None:
     """The statements SAM generates for policy template ``name``; None when it is unknown."""
-    processor = _processor()
-    if processor is None or not processor.has(name):
+    templates = _policy_templates()
+    if templates is None or name not in templates:
         return None
     if parameters is None or parameters == {}:
         parameters = {}
     if not isinstance(parameters, dict):
         raise ValueError(f"policy template {name} needs a mapping of parameters")
-    return statements_of(processor.convert(name, parameters))
+    from samtranslator.policy_template_processor.template import Template
+    return statements_of(Template.from_dict(name, templates[name]).to_statement(parameters))
 
 
 def managed_name(policy: str) -> str:
