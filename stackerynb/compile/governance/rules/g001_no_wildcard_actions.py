@@ -3,32 +3,34 @@ written in the template nor attached as an AWS managed policy that grants it.
 
 Deny statements may use wildcards (refusing everything non-TLS is good practice), and so may
 nothing else: a wire grants named actions, chosen by intent in wires.yaml. AWS managed
-policies are judged by what they grant (``admin_managed_policies`` in catalog/iam.yaml):
-``AdministratorAccess``, ``PowerUserAccess``, ``IAMFullAccess`` and every full-service
-administration policy, whether attached through ``ManagedPolicyArns`` or SAM ``Policies``.
+policies, attached through ``ManagedPolicyArns`` or SAM ``Policies``, are judged by their
+documents as AWS publishes them (:mod:`stackerynb.compile.governance.aws_managed`): the same
+test as a statement written in the template. Only a policy newer than that data is judged by
+its name (AWS's naming of full-administration policies).
 """
 from __future__ import annotations
 
 import re
 
 from stackerynb.catalog._data import load_table
-from stackerynb.compile.governance import as_list, managed_policies, statements
+from stackerynb.compile.governance import as_list, aws_managed, managed_policies, statements
 
 ID = "G001"
 DESCRIPTION = "IAM statements never allow the action * or service:*, nor attach admin policies"
 SOURCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 
-_DATA = load_table("iam.yaml")
-ADMIN_POLICIES: dict[str, str] = dict(_DATA["admin_managed_policies"])
-ADMIN_NAMES = [re.compile(p) for p in _DATA["admin_managed_policy_names"]]
+ADMIN_NAMES = [re.compile(p) for p in load_table("iam.yaml")["admin_managed_policy_names"]]
 
 
 def grants(name: str) -> str | None:
-    """What the AWS managed policy ``name`` grants when it is an admin policy, else None."""
-    if name in ADMIN_POLICIES:
-        return ADMIN_POLICIES[name]
+    """What the AWS managed policy ``name`` allows too broadly, in words, or None when it names
+    its actions (``AWSLambdaBasicExecutionRole``, ``ReadOnlyAccess``)."""
+    document = aws_managed.documents().get(name)
+    if document is not None:
+        broad = aws_managed.broad_grants(document)
+        return ", ".join(dict.fromkeys(broad)) if broad else None
     if any(p.search(name) for p in ADMIN_NAMES):
-        return "full administration of a service (by AWS's naming of such policies)"
+        return "full administration of a service (judged by AWS's naming: the policy is newer than the installed data)"
     return None
 
 
