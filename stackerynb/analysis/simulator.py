@@ -56,6 +56,7 @@ from stackerynb.errors import StackError
 
 TICKS_PER_SECOND = 1_000_000  # times are resolved to the microsecond
 _MAX_KEY = 1 << 61
+_LITTLE_ENDIAN = np.little_endian
 _CONTEXT_FACTOR = 8  # a window holds at least this many times the arrivals of its context
 DEFAULT_QUANTILES = (0.5, 0.95, 0.99)
 
@@ -196,84 +197,108 @@ def _segment_search(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: 
         hi = np.where(active & ~right, mid, hi)
 
 
+def _by_level(level: np.ndarray) -> np.ndarray | None:
+    """Positions in (level, position) order, or None when every level is 1 (already in order).
+
+    The sort key is the level alone (a stable radix sort on 16 bits); when most events sit at
+    level 1, those keep their order and only the rest are sorted."""
+    top = int(level.max(initial=0))
+    if top <= 1:
+        return None
+    ltype = np.uint16 if top < 65536 else np.int32
+    ones = level == 1
+    if int(np.count_nonzero(ones)) * 2 > level.size:
+        ones = np.flatnonzero(ones)
+        rest = np.flatnonzero(level > 1)
+        rest = rest[np.argsort(level[rest].astype(ltype), kind="stable")]
+        return np.concatenate((ones, rest))
+    return np.argsort(level.astype(ltype), kind="stable")
+
+
 def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int | None, H: int | None,
           bounds: tuple[np.ndarray, np.ndarray] | None = None):
     """One evaluation of the cold-start rule for fixed end times ``e``.
 
     ``fl`` (function, 0..nf-1) is sorted and ``a`` sorted within each function. Returns the cold
     flags (input order) and per-function busy ticks, idle ticks and maximum concurrency. With
-    ``bounds`` (per-function [lo, hi) in ticks) only busy periods ending, and arrivals falling,
-    inside the bounds are counted (time windows of one function, see :func:`_windows`).
+    ``bounds`` (per-function [lo, hi) in ticks) only arrivals inside the bounds, and busy periods
+    ending inside them shifted back by ``T``, are counted (time windows of one function, see
+    :func:`_simulate_windows`); busy ticks are then not counted (the caller sums the invocations).
+
+    Starts never need their partner end: one merge of the sorted start keys with the end keys
+    (values only, no argsort) gives the level of every start (in input order, as starts keep
+    their order) and of every end (in time order). Busy periods at a level alternate start/end,
+    so the starts at level k of a function, in time order, and its ends at level k, in time
+    order, pair up one to one: sorting each side by level (stable, 16-bit radix) lines them up.
     """
     n = a.size
     span = int(e.max()) + 1
     if nf * span >= _MAX_KEY:
         raise OverflowError("chunk too large for 64-bit keys")
-    keys = np.empty(2 * n, np.int64)
-    start_keys, end_keys = keys[:n], keys[n:]
-    np.multiply(fl, span, out=start_keys)
-    end_keys[:] = start_keys
-    start_keys += a
-    start_keys <<= 1
-    start_keys |= 1  # ends sort before starts at the same instant
-    end_keys += e
-    end_keys <<= 1
-    if n > 1 and (end_keys[1:] < end_keys[:-1]).any():
-        end_keys.sort(kind="stable")
-    order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
-    ft = keys[order]
-    del keys
-    ft >>= 1  # function * span + time, in (function, time) order
-    is_start = order < n
-    step = is_start.view(np.int8) * np.int8(2)
-    step -= 1
-    level = np.cumsum(step, dtype=np.int32)
-    del step
-    level += ~is_start  # an end belongs to the level it leaves
-    seg = np.concatenate(([0], np.cumsum(np.bincount(fl, minlength=nf) * 2)))
+    base = fl.astype(np.int64)
+    base *= span  # function * span: keys sort by (function, time)
+    start = base + a
+    merged = np.empty(2 * n, np.int64)
+    np.left_shift(start, 1, out=merged[:n])
+    merged[:n] |= 1  # ends sort before starts at the same instant
+    ends = merged[n:]
+    np.add(base, e, out=ends)
+    ends <<= 1
+    del base
+    merged.sort(kind="stable")  # two sorted runs (ends nearly sorted): a merge of values
+    low = merged.view(np.uint8)[::8] if _LITTLE_ENDIAN else merged.astype(np.uint8)
+    flag = np.bitwise_and(low, 1).view(bool)  # starts carry the low bit
+    at_start = np.flatnonzero(flag)  # positions of the starts, in input order
+    flag ^= True
+    at_end = np.flatnonzero(flag)  # positions of the ends, in time order
+    del flag
+    del low
+    end_key = merged[at_end]
+    end_key >>= 1
+    del merged
+    # before the i-th start come i starts and (position - i) ends, so it rises to level
+    # 2i + 1 - position; the j-th end leaves level position - 2j
+    counter = np.arange(0, 2 * n, 2, dtype=np.int64)
+    k = counter + 1
+    k -= at_start
+    end_level = np.subtract(at_end, counter, out=at_end)
+    del counter, at_start, at_end
+
+    g_s = _by_level(k)
+    same = np.empty(n, bool)
+    same[:1] = False
+    if g_s is None:  # one instance at a time: each start's previous end is the one before it
+        ts, te, lev, f_s = start, end_key, k, fl
+        np.equal(f_s[1:], f_s[:-1], out=same[1:])
+    else:
+        fbits = max(nf - 1, 1).bit_length()
+        group = k << fbits
+        group |= fl  # (level, function) of each start, one gather instead of two
+        group = group[g_s]
+        ts = start[g_s]
+        te = end_key[_by_level(end_level)]
+        np.equal(group[1:], group[:-1], out=same[1:])
+        f_s = group & ((1 << fbits) - 1)
+        lev = group >> fbits
+        del group
+    del end_key, end_level
+    cold = ~same
+    cold[1:] |= (ts[1:] - te[:-1]) >= T
+
     top_f = np.zeros(nf, np.int64)
+    seg = np.concatenate(([0], np.cumsum(np.bincount(fl, minlength=nf))))
     nonempty = seg[1:] > seg[:-1]
-    if nonempty.any() and bounds is None:
-        top_f[nonempty] = np.maximum.reduceat(level, seg[:-1][nonempty])
-    del is_start
-    top = int(level.max(initial=0))
-    if top > 1:
-        # (level, function, time) order, by a stable sort on the level; when most events sit at
-        # level 1, those keep their time order and only the rest are sorted
-        ones = level == 1
-        n_ones = int(np.count_nonzero(ones))
-        ltype = np.uint16 if top < 65536 else np.int32
-        if n_ones * 2 > level.size:
-            rest = np.flatnonzero(~ones)
-            rest = rest[np.argsort(level[rest].astype(ltype), kind="stable")]
-            by_level = np.concatenate((np.flatnonzero(ones), rest))
-            del rest
-        else:
-            by_level = np.argsort(level.astype(ltype), kind="stable")
-        del ones
-        order = order[by_level]
-        level = level[by_level]
-        ft = ft[by_level]
-        del by_level
-    s_pos = np.flatnonzero(order < n)
-    inv = order[s_pos]
-    del order
-    ts = ft[s_pos]
-    te = ft[s_pos + 1]  # within a (level, function) group starts and ends alternate
-    lev = level[s_pos]
-    prev = np.maximum(s_pos - 1, 0)
-    f_s = ts // span
-    same = (s_pos > 0) & (level[prev] == lev) & (ft[prev] // span == f_s)
-    cold = ~same | (ts - ft[prev] >= T)
-    if bounds is not None:  # concurrency at arrivals inside the bounds only
-        rel = ts - f_s * span
+    if bounds is None:
+        if nonempty.any():
+            top_f[nonempty] = np.maximum.reduceat(k, seg[:-1][nonempty])
+    else:  # concurrency at arrivals inside the bounds only
+        rel = ts - f_s.astype(np.int64) * span
         inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
         if nf == 1:
             top_f[0] = lev[inside].max(initial=0)
         else:
             np.maximum.at(top_f, f_s[inside], lev[inside])
         del rel, inside
-    del ft, level, prev, s_pos, lev
 
     m = ts.size
     run_head = None
@@ -298,37 +323,44 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
             cold[np.concatenate(recycled)] = True
             run_head = np.maximum.accumulate(np.where(cold, np.arange(m), 0))
 
-    # how long the instance of this busy period stays alive after it
-    next_warm = np.r_[same[1:] & ~cold[1:], False]
+    # how long the instance of each busy period stays alive after it: until the next start at
+    # its level when that one is warm, else keep_alive (or its lifetime, or the horizon)
+    next_warm = np.empty(m, bool)
+    next_warm[-1:] = False
+    np.greater(same[1:], cold[1:], out=next_warm[:-1])
     until = te + T
     if L is not None:
-        until = np.minimum(until, np.maximum(te, ts[run_head] + L))
-    until = np.where(next_warm, np.r_[ts[1:], 0], until)
-    idle = until - te
-    te_rel = te - f_s * span
-    if H is not None:
-        idle = np.minimum(idle, np.maximum(H - te_rel, 0))
-    busy = te - ts
-    if bounds is not None:
-        inside = (te_rel >= bounds[0][f_s]) & (te_rel < bounds[1][f_s])
-        idle = np.where(inside, idle, 0)
-        busy = np.where(inside, busy, 0)
-    busy_f = np.bincount(f_s, weights=busy.astype(np.float64), minlength=nf)
-    idle_f = np.bincount(f_s, weights=idle.astype(np.float64), minlength=nf)
+        np.minimum(until, np.maximum(te, ts[run_head] + L), out=until)
+    np.copyto(until[:-1], ts[1:], where=next_warm[:-1])
+    until -= te
+    idle = until
+    if H is not None or bounds is not None:
+        te_rel = te - f_s.astype(np.int64) * span
+        if H is not None:
+            np.minimum(idle, np.maximum(H - te_rel, 0), out=idle)
+        if bounds is not None:  # the busy periods ending in [lower - T, upper - T)
+            idle[(te_rel < bounds[0][f_s] - T) | (te_rel >= bounds[1][f_s] - T)] = 0
+        del te_rel
+    busy_f = np.zeros(nf)
+    if bounds is None and nonempty.any():
+        busy_f[nonempty] = np.add.reduceat(e - a, seg[:-1][nonempty])
+    idle_f = (np.bincount(f_s, weights=idle, minlength=nf) if nf > 1
+              else np.array([float(idle.sum())]))
+    if g_s is None:
+        return cold, busy_f, idle_f, top_f
     flags = np.empty(n, bool)
-    flags[inv] = cold
+    flags[g_s] = cold
     return flags, busy_f, idle_f, top_f
 
 
-def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int, int, int]]:
+def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int]]:
     """Split one function's sorted arrivals into time windows of about ``size`` arrivals.
 
     A window's arrivals are decided from events at most ``keep_alive`` before them, so each
     window carries the arrivals of the ``T + reach`` seconds before it as context (``reach``:
-    the longest busy time, so every invocation still running ``T`` before the window is in) and
-    those of the ``T`` after it as lookahead (for the idle time of instances freed near its end).
-    Returns, per window, (first row, end row) of its slice with context and lookahead, (first,
-    end) row of its own arrivals, and its [lower, upper) time bounds in ticks."""
+    the longest busy time, so every invocation still running ``T`` before the window is in).
+    Returns, per window, the first row of its context, (first, end) row of its own arrivals,
+    and its [lower, upper) time bounds in ticks."""
     n = a.size
     out = []
     for i0 in range(0, n, size):
@@ -336,44 +368,47 @@ def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, in
         t_lo = int(a[i0]) if i0 > 0 else -(1 << 62)
         t_hi = int(a[i1]) if i1 < n else (1 << 62)
         j0 = int(np.searchsorted(a, t_lo - T - reach, side="left")) if i0 > 0 else 0
-        j1 = int(np.searchsorted(a, t_hi + T, side="left")) if i1 < n else n
-        out.append((j0, j1, i0, i1, t_lo, t_hi))
+        out.append((j0, i0, i1, t_lo, t_hi))
     return out
 
 
 def _simulate_windows(a, d, init, T, H, size):
-    """Fixed-point iteration for one large function, window by window (see :func:`_windows`):
-    exact, and each pass touches slices small enough to stay in cache."""
-    windows = _windows(a, int(d.max()) + init, T, size)
-    nw = len(windows)
-    cold = _initial_guess(np.zeros(a.size, np.int64), a, d, T)
-    idle_w = np.zeros(nw)
-    top_w = np.zeros(nw, np.int64)
-    todo = list(range(nw))
+    """The fixed point for one large function, window by window in time order (see
+    :func:`_windows`): exact, and each pass touches a slice small enough to stay in cache.
+
+    Decisions are causal, so once the windows before are final, a window iterates on its own
+    flags alone. Its idle time is that of the busy periods ending in ``[lower - T, upper - T)``:
+    whether the next start at their level is warm is decided within the window, without
+    looking ahead."""
+    if np.ndim(d) == 0:
+        d = np.full(a.size, d, np.int64)
+    windows = _windows(a, int(d.max(initial=0)) + init, T, size)
+    cold = _initial_guess(None, a, d, T)
+    idle = 0.0
+    top = 0
     zero = np.zeros(1, np.int64)
     passes = 0
-    while todo:
-        passes += 1
-        changed = np.zeros(a.size, bool)
-        for w in todo:
-            j0, j1, i0, i1, t_lo, t_hi = windows[w]
-            sa = a[j0:j1]
-            e = sa + d[j0:j1] + init * cold[j0:j1]
-            flags, _, idle, top = _pass(np.zeros(j1 - j0, np.int64), sa, e, 1, T, None, H,
-                                        (zero + t_lo, zero + t_hi))
-            idle_w[w], top_w[w] = idle[0], top[0]
-            mine = flags[i0 - j0:i1 - j0]
-            changed[i0:i1] = mine != cold[i0:i1]
-            cold[i0:i1] = mine
-        if init == 0 or not changed.any():
-            break
-        # a window must be redone when any row it reads (context, own or lookahead) changed
-        seen = np.concatenate(([0], np.cumsum(changed)))
-        todo = [w for w, (j0, j1, *_rest) in enumerate(windows) if seen[j1] > seen[j0]]
+    for j0, i0, i1, t_lo, t_hi in windows:
+        sa = a[j0:i1]
+        fl = np.zeros(sa.size, np.int8)
+        base = sa + d[j0:i1]
+        own = cold[i0:i1]
+        used = 0
+        while True:
+            used += 1
+            e = base + init * cold[j0:i1] if init else base
+            flags, _, idle_w, top_w = _pass(fl, sa, e, 1, T, None, H, (zero + t_lo, zero + t_hi))
+            mine = flags[i0 - j0:]
+            if np.array_equal(mine, own):
+                break
+            own[:] = mine
+        passes = max(passes, used)
+        idle += float(idle_w[0])
+        top = max(top, int(top_w[0]))
     # a busy period that began before a window's context is cut short there: take busy time
     # from the invocations themselves (it is their total length, whatever the levels)
-    busy = float(d.sum()) + float(init) * float(cold.sum())
-    return cold, busy, idle_w.sum(), int(top_w.max(initial=0)), passes
+    busy = float(d.sum()) + float(init) * float(np.count_nonzero(cold))
+    return cold, busy, idle, top, passes
 
 
 def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
@@ -381,7 +416,11 @@ def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.n
     function): first invocation, or the previous one ended ``keep_alive`` or more ago."""
     guess = np.ones(a.size, bool)
     if a.size > 1:
-        guess[1:] = (fl[1:] != fl[:-1]) | (a[1:] - (a[:-1] + d[:-1]) >= T)
+        gap = a[1:] - a[:-1]
+        gap -= d[:-1]
+        np.greater_equal(gap, T, out=guess[1:])
+        if fl is not None:
+            guess[1:] |= fl[1:] != fl[:-1]
     return guess
 
 
@@ -466,7 +505,7 @@ def _window_size(a: np.ndarray, d: np.ndarray, init: np.ndarray, T: int, chunk_s
     if n <= 2 * chunk_size:
         return None
     rate = n / max(int(a[-1] - a[0]), 1)
-    context = rate * (2 * T + int(d.max()) + int(init[0]))
+    context = rate * (T + int(d.max()) + int(init[0]))
     size = max(chunk_size, int(_CONTEXT_FACTOR * context))
     return size if size * 2 <= n else None
 
