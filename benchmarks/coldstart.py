@@ -3,6 +3,7 @@
     python benchmarks/coldstart.py                      # 1M and 100M invocations over 1,000 functions
     python benchmarks/coldstart.py --sizes 1e6,1e7      # other sizes
     python benchmarks/coldstart.py --simfaas            # also SimFaaS's README workload, both simulators
+    python benchmarks/coldstart.py --sizes 1e7 --vs main  # this tree against main, medians and ratios
 
 Each size runs in a fresh process pinned to one core. The workload: 1,000 functions with
 Zipf-distributed rates (the busiest gets ~13% of the calls, as in the Azure trace), Poisson
@@ -11,8 +12,11 @@ the cold-start table; the frame is grouped by function like an imported trace (`
 randomises the row order to exercise the sorting path). "RSS before" is the process with its
 input built, "peak" its peak resident memory during the simulation (input included; the
 high-water mark is reset once the input is built) and "peak incl. generation" the whole run.
+The floor: ``np.sort`` of the same keys (the float64 arrival times), timed in the same process
+after the simulation; "x sort" is the simulator's time over it.
 
-SimFaaS (``pip install simfaas``; not a dependency of stackerynb) is run on its README workload:
+SimFaaS (``pip install simfaas``, or its wheel unpacked on PYTHONPATH; not a dependency of
+stackerynb) is run on its README workload:
 arrival rate 0.9/s, warm service 1.991 s, cold 2.244 s (exponential), keep-alive 600 s, 10^6 s.
 SimFaaS imports scipy.stats only to plot densities; when scipy is absent the benchmark stands in
 a stub so the project's environment stays scipy-free. Our model of the same workload: the same
@@ -31,8 +35,9 @@ import types
 import numpy as np
 import pandas as pd
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+import _compare
+
+sys.path.insert(0, _compare.code_root())
 
 
 def rss_mb(field: str) -> float:
@@ -95,11 +100,18 @@ def child(n: int, functions: int, shuffle: bool) -> dict:
     t0 = time.perf_counter()
     result = simulate(frame, durations, keep_alive=600, runtime=runtimes, memory=memory, per_invocation=False)
     elapsed = time.perf_counter() - t0
-    return {"invocations": len(frame), "functions": functions, "seconds": elapsed,
-            "per_second": len(frame) / elapsed, "passes": result.passes, "cold_start_rate": result.cold_start_rate,
+    peak = rss_mb("VmHWM") if can_reset else float("nan")
+    rows = len(frame)
+    keys = frame["time"].to_numpy()
+    del frame
+    t0 = time.perf_counter()
+    np.sort(keys)
+    sort_seconds = time.perf_counter() - t0
+    return {"sort_seconds": sort_seconds, "invocations": rows, "functions": functions, "seconds": elapsed,
+            "per_second": rows / elapsed, "passes": result.passes, "cold_start_rate": result.cold_start_rate,
             "cold_starts": int(result.summary["cold_starts"].sum()), "input_mb": input_mb, "rss_before_mb": before,
-            "peak_mb": rss_mb("VmHWM") if can_reset else float("nan"),
-            "peak_incl_generation_mb": max(generation_peak, rss_mb("VmHWM")),
+            "peak_mb": peak,
+            "peak_incl_generation_mb": max(generation_peak, peak),
             "generate_seconds": generated, "shuffled": shuffle}
 
 
@@ -165,7 +177,7 @@ def ours_run(max_time: float, replicas: int) -> dict:
             "avg_instances": float(np.mean(inst))}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1e6,1e8", help="invocation counts, comma-separated")
     ap.add_argument("--functions", type=int, default=1000)
@@ -174,34 +186,50 @@ def main() -> None:
     ap.add_argument("--simfaas-time", type=float, default=1e6, help="simulated seconds for the comparison")
     ap.add_argument("--replicas", type=int, default=20, help="our replicas for the comparison's error bar")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    _compare.add_arguments(ap)
+    args = ap.parse_args(argv)
+    if args.vs:
+        return _compare.run(args.vs, __file__, argv, runs=args.vs_runs)
     if args.child:
         print(json.dumps(child(int(args.child), args.functions, args.shuffle)))
-        return
+        return 0
+    metrics = {}
     print(f"{'invocations':>12} {'functions':>9} {'seconds':>8} {'inv/s':>12} {'passes':>6} {'cold %':>7} "
-          f"{'input MB':>9} {'RSS before':>10} {'peak MB':>8} {'peak incl. generation':>21}")
+          f"{'input MB':>9} {'RSS before':>10} {'peak MB':>8} {'peak/input':>10} {'sort s':>7} {'x sort':>6}")
     for size in (float(s) for s in args.sizes.split(",")):
         r = run_child(int(size), args.functions, args.shuffle)
+        ratio = r["seconds"] / r["sort_seconds"]
         print(f"{r['invocations']:>12,} {r['functions']:>9} {r['seconds']:>8.2f} {r['per_second']:>12,.0f} "
               f"{r['passes']:>6} {r['cold_start_rate'] * 100:>7.3f} {r['input_mb']:>9.0f} {r['rss_before_mb']:>10.0f} "
-              f"{r['peak_mb']:>8.0f} {r['peak_incl_generation_mb']:>21.0f}", flush=True)
+              f"{r['peak_mb']:>8.0f} {r['peak_mb'] / r['input_mb']:>10.2f} {r['sort_seconds']:>7.2f} {ratio:>6.2f}",
+              flush=True)
+        metrics.update({f"simulate {size:g} s": r["seconds"], f"np.sort {size:g} s": r["sort_seconds"],
+                        f"x sort {size:g}": ratio, f"peak/input {size:g}": r["peak_mb"] / r["input_mb"]})
     if args.simfaas:
+        ours = ours_run(args.simfaas_time, args.replicas)
+        ours_rate = ours["requests_per_run"] / ours["seconds"]
+        metrics["simfaas workload requests/s"] = ours_rate
         try:
             theirs = simfaas_run(args.simfaas_time, seed=1)
         except ImportError:
-            print("\nSimFaaS is not installed: pip install simfaas")
-            return
-        ours = ours_run(args.simfaas_time, args.replicas)
+            print(f"\nSimFaaS is not installed (pip install simfaas); stackerynb: {ours_rate:,.0f} requests/s "
+                  f"on its README workload")
+            _compare.emit(args, metrics)
+            return 0
+        theirs_rate = theirs["requests"] / theirs["seconds"]
         z = abs(ours["p_cold"] - theirs["p_cold"]) / np.hypot(ours["p_cold_se"], theirs["p_cold_se"])
         print(f"\nSimFaaS README workload, {args.simfaas_time:g} s simulated:")
         print(f"  SimFaaS     P(cold) {theirs['p_cold']:.5f} +/- {theirs['p_cold_se']:.5f} "
               f"({theirs['cold']} / {theirs['requests']}), mean instances {theirs['avg_instances']:.2f}, "
-              f"{theirs['seconds']:.1f} s")
+              f"{theirs['seconds']:.1f} s, {theirs_rate:,.0f} requests/s")
         print(f"  stackerynb  P(cold) {ours['p_cold']:.5f} +/- {ours['p_cold_se']:.5f} "
               f"(mean of {ours['replicas']} runs), mean instances {ours['avg_instances']:.2f}, "
-              f"{ours['seconds']:.2f} s per run")
-        print(f"  difference {z:.1f} standard errors; stackerynb is {theirs['seconds'] / ours['seconds']:,.0f}x faster")
+              f"{ours['seconds']:.3f} s per run (median), {ours_rate:,.0f} requests/s")
+        print(f"  difference {z:.1f} standard errors; stackerynb is {ours_rate / theirs_rate:,.0f}x faster")
+        metrics["simfaas requests/s"] = theirs_rate
+    _compare.emit(args, metrics)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -152,7 +152,12 @@ def _numeric_column(df: pd.DataFrame, column: str) -> np.ndarray:
             raise StackError(f"invocations column {column!r} must hold numbers of seconds; "
                              f"{_first_bad(bad.to_numpy(), df.index)} has {col[bad].iloc[0]!r}")
         col = converted
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan, copy=False) if col.hasnans else col.to_numpy(np.float64)
+    if values.size == 0:
+        return values
+    lo, hi = values.min(), values.max()  # NaN propagates: two passes and no temporaries when all is well
+    if np.isfinite(lo) and np.isfinite(hi) and lo >= 0:
+        return values
     bad = ~np.isfinite(values)
     if bad.any():
         raise StackError(f"invocations column {column!r}: {_first_bad(bad, df.index)} is "
@@ -169,7 +174,12 @@ def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
         cats = col.cat.categories
-        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0 if codes.size else np.zeros(len(cats), bool)
+        if not codes.size:
+            used = np.zeros(len(cats), bool)
+        elif codes.min() >= 0:
+            used = _count_codes(codes, len(cats)) > 0
+        else:
+            used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
         if not used.all():  # drop categories without invocations, keep codes dense
             remap = np.cumsum(used) - 1
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
@@ -180,6 +190,15 @@ def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     if codes.size and (codes < 0).any():
         raise StackError(f"invocations column 'function': {_first_bad(codes < 0, df.index)} names no function")
     return codes, cats
+
+
+def _count_codes(codes: np.ndarray, nf: int, block: int = 1 << 20) -> np.ndarray:
+    """``np.bincount(codes, minlength=nf)`` in blocks: bincount widens its input to 64 bits,
+    which for 10^8 16-bit codes would be an 800 MB temporary."""
+    counts = np.zeros(nf, np.int64)
+    for i in range(0, codes.size, block):
+        counts += np.bincount(codes[i:i + block], minlength=nf)
+    return counts
 
 
 # ============================================================================ engine
@@ -661,7 +680,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     dur_ticks_f = None if dur_f is None else np.maximum(np.rint(dur_f * TICKS_PER_SECOND).astype(np.int64), 1)
 
     n = codes.size
-    counts = np.bincount(codes, minlength=nf) if n else np.zeros(nf, np.int64)
+    counts = _count_codes(codes, nf)
     if n > 1 and (codes[1:] < codes[:-1]).any():
         order = np.argsort(codes.astype(np.int16 if nf < 32768 else np.int32), kind="stable")
     else:
@@ -689,19 +708,26 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         f1 = int(np.searchsorted(bounds, limit, side="right")) - 1
         f1 = min(max(f1, f0 + 1), nf, f0 + per_key_funcs)
         lo, hi = bounds[f0], bounds[f1]
-        rows = np.arange(lo, hi) if order is None else order[lo:hi]
+        rows = None if order is None else order[lo:hi]  # None: the rows lo..hi in input order
         k = f1 - f0
-        fl = np.repeat(np.arange(k), counts[f0:f1])
-        a = np.rint(times[rows] * TICKS_PER_SECOND).astype(np.int64)
-        d = (np.maximum(np.rint(dur_col[rows] * TICKS_PER_SECOND).astype(np.int64), 1)
-             if dur_col is not None else dur_ticks_f[f0:f1][fl])
+        c_k = counts[f0:f1]
+        fl = np.repeat(np.arange(k, dtype=np.int32), c_k)
+        a = _ticks(times[lo:hi] if rows is None else times[rows])
+        if dur_col is not None:
+            d = _ticks(dur_col[lo:hi] if rows is None else dur_col[rows])
+            np.maximum(d, 1, out=d)
+        else:
+            d = dur_ticks_f[f0:f1][fl]
         if a.size > 1:
-            step = int(a.max()) + 1
-            key = fl * step + a
-            if (key[1:] < key[:-1]).any():
+            down = a[1:] < a[:-1]
+            down[np.cumsum(c_k)[:-1] - 1] = False  # a new function may start earlier
+            if down.any():
+                key = fl.astype(np.int64) * (int(a.max()) + 1) + a
                 p = np.argsort(key, kind="stable")
-                a, d, rows = a[p], d[p], rows[p]
-            del key
+                del key
+                a, d = a[p], d[p]
+                rows = (np.arange(lo, hi) if rows is None else rows)[p]
+            del down
         ini = init_ticks[f0:f1]
         window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None and platform_engine is None else None
         if platform_engine is not None:
@@ -712,11 +738,20 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         else:
             cold, busy, idle, top, used = _simulate_chunk(fl, a, d, ini, k, T, L, H)
         passes = max(passes, used)
-        cold_f[f0:f1] = np.bincount(fl[cold], minlength=k)
+        del a
+        offs = np.concatenate(([0], np.cumsum(c_k)))
+        cold_f[f0:f1] = np.add.reduceat(cold.view(np.int8), offs[:-1], dtype=np.int64)
         busy_f[f0:f1], idle_f[f0:f1], top_f[f0:f1] = busy, idle, top
-        lat = d + ini[fl] * cold
-        c_k = counts[f0:f1]
-        mean_f[f0:f1] = np.where(c_k > 0, np.bincount(fl, weights=lat.astype(np.float64), minlength=k) / np.maximum(c_k, 1), np.nan) / TICKS_PER_SECOND
+        if dur_col is None:  # one duration per function: latencies take two values
+            sum_d = dur_ticks_f[f0:f1] * c_k
+        else:
+            sum_d = np.add.reduceat(d, offs[:-1])
+        mean_f[f0:f1] = (sum_d + ini * cold_f[f0:f1]) / c_k / TICKS_PER_SECOND
+        lat = None
+        if dur_col is not None or per_invocation:
+            lat = d
+            lat += ini[fl] * cold
+        del d
         if dur_col is None:
             dk = dur_ticks_f[f0:f1].astype(np.float64)
             for q in quantiles:
@@ -724,17 +759,17 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         else:
             bits = max(int(lat.max()).bit_length(), 1)
             if (k - 1).bit_length() + bits <= 62:
-                srt = np.sort((fl << bits) | lat)
+                srt = np.sort((fl.astype(np.int64) << bits) | lat)
                 srt &= (1 << bits) - 1
             else:  # pragma: no cover - latencies beyond ~70 years
                 srt = lat[np.lexsort((lat, fl))]
-            offs = np.concatenate(([0], np.cumsum(c_k)))
             for q in quantiles:
                 qs[q][f0:f1] = _segment_quantiles(srt.astype(np.float64), offs, q) / TICKS_PER_SECOND
             del srt
         if per_invocation:
-            cold_all[rows] = cold
-            lat_all[rows] = lat / TICKS_PER_SECOND
+            where = slice(lo, hi) if rows is None else rows
+            cold_all[where] = cold
+            lat_all[where] = lat / TICKS_PER_SECOND
         f0 = f1
 
     busy_s = busy_f / TICKS_PER_SECOND
@@ -765,6 +800,13 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     return SimulationResult(summary=summary, invocations=detail, keep_alive=float(keep_alive), platform=platform,
                             max_lifetime=None if max_lifetime is None else float(max_lifetime),
                             horizon=None if horizon is None else float(horizon), passes=passes)
+
+
+def _ticks(seconds: np.ndarray) -> np.ndarray:
+    """Seconds as whole microsecond ticks (int64), with one float temporary."""
+    out = np.multiply(seconds, TICKS_PER_SECOND)
+    np.rint(out, out=out)
+    return out.astype(np.int64)
 
 
 def _qname(q: float) -> str:
