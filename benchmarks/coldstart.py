@@ -9,11 +9,13 @@ Each size runs in a fresh process pinned to one core. The workload: 1,000 functi
 Zipf-distributed rates (the busiest gets ~13% of the calls, as in the Azure trace), Poisson
 arrivals over one day, per-function durations (lognormal, median 200 ms) and INIT times from
 the cold-start table; the frame is grouped by function like an imported trace (``--shuffle``
-randomises the row order to exercise the sorting path). "RSS before" is the process with its
-input built, "peak" its peak resident memory during the simulation (input included; the
-high-water mark is reset once the input is built) and "peak incl. generation" the whole run.
-The floor: ``np.sort`` of the same keys (the float64 arrival times), timed in the same process
-after the simulation; "x sort" is the simulator's time over it.
+randomises the row order to exercise the sorting path). "peak MB" is the process's peak resident
+memory during the simulation (input included; the high-water mark is reset once the input is
+built), "peak/input" that over the input frame's size.
+The floor: ``np.sort`` of the same keys (the float64 arrival times, sorted per function) and of
+as many random float64, timed in the same process after the simulation; "x sort" is the
+simulator's time over the sort of its own keys, "x rand" over the random sort. "cpu s" is the
+simulation's CPU time (what contention on a shared machine does not inflate).
 
 SimFaaS (``pip install simfaas``, or its wheel unpacked on PYTHONPATH; not a dependency of
 stackerynb) is run on its README workload:
@@ -97,9 +99,9 @@ def child(n: int, functions: int, shuffle: bool) -> dict:
     before = rss_mb("VmRSS")
     generation_peak = rss_mb("VmHWM")
     can_reset = reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = simulate(frame, durations, keep_alive=600, runtime=runtimes, memory=memory, per_invocation=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = rss_mb("VmHWM") if can_reset else float("nan")
     rows = len(frame)
     keys = frame["time"].to_numpy()
@@ -107,7 +109,12 @@ def child(n: int, functions: int, shuffle: bool) -> dict:
     t0 = time.perf_counter()
     np.sort(keys)
     sort_seconds = time.perf_counter() - t0
-    return {"sort_seconds": sort_seconds, "invocations": rows, "functions": functions, "seconds": elapsed,
+    keys = np.random.default_rng(1).random(rows)
+    t0 = time.perf_counter()
+    keys.sort()
+    random_sort_seconds = time.perf_counter() - t0
+    return {"sort_seconds": sort_seconds, "random_sort_seconds": random_sort_seconds, "cpu_seconds": cpu,
+            "invocations": rows, "functions": functions, "seconds": elapsed,
             "per_second": rows / elapsed, "passes": result.passes, "cold_start_rate": result.cold_start_rate,
             "cold_starts": int(result.summary["cold_starts"].sum()), "input_mb": input_mb, "rss_before_mb": before,
             "peak_mb": peak,
@@ -195,16 +202,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     metrics = {}
     print(f"{'invocations':>12} {'functions':>9} {'seconds':>8} {'inv/s':>12} {'passes':>6} {'cold %':>7} "
-          f"{'input MB':>9} {'RSS before':>10} {'peak MB':>8} {'peak/input':>10} {'sort s':>7} {'x sort':>6}")
+          f"{'cpu s':>6} {'input MB':>9} {'peak MB':>8} {'peak/input':>10} {'sort s':>7} {'x sort':>6} {'rand s':>7} "
+          f"{'x rand':>6}")
     for size in (float(s) for s in args.sizes.split(",")):
         r = run_child(int(size), args.functions, args.shuffle)
         ratio = r["seconds"] / r["sort_seconds"]
         print(f"{r['invocations']:>12,} {r['functions']:>9} {r['seconds']:>8.2f} {r['per_second']:>12,.0f} "
-              f"{r['passes']:>6} {r['cold_start_rate'] * 100:>7.3f} {r['input_mb']:>9.0f} {r['rss_before_mb']:>10.0f} "
-              f"{r['peak_mb']:>8.0f} {r['peak_mb'] / r['input_mb']:>10.2f} {r['sort_seconds']:>7.2f} {ratio:>6.2f}",
-              flush=True)
-        metrics.update({f"simulate {size:g} s": r["seconds"], f"np.sort {size:g} s": r["sort_seconds"],
-                        f"x sort {size:g}": ratio, f"peak/input {size:g}": r["peak_mb"] / r["input_mb"]})
+              f"{r['passes']:>6} {r['cold_start_rate'] * 100:>7.3f} {r['cpu_seconds']:>6.2f} {r['input_mb']:>9.0f} "
+              f"{r['peak_mb']:>8.0f} {r['peak_mb'] / r['input_mb']:>10.2f} {r['sort_seconds']:>7.2f} {ratio:>6.2f} "
+              f"{r['random_sort_seconds']:>7.2f} {r['seconds'] / r['random_sort_seconds']:>6.2f}", flush=True)
+        metrics.update({f"simulate {size:g} s": r["seconds"], f"simulate {size:g} cpu s": r["cpu_seconds"],
+                        f"np.sort {size:g} s": r["sort_seconds"], f"x sort {size:g}": ratio,
+                        f"x random sort {size:g}": r["seconds"] / r["random_sort_seconds"],
+                        f"peak/input {size:g}": r["peak_mb"] / r["input_mb"]})
     if args.simfaas:
         ours = ours_run(args.simfaas_time, args.replicas)
         ours_rate = ours["requests_per_run"] / ours["seconds"]

@@ -567,7 +567,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
              package_mb: Mapping[str, float] | float | None = None,
              horizon: float | None = None, per_invocation: bool = True,
              quantiles: Sequence[float] = DEFAULT_QUANTILES,
-             chunk_size: int = 1_000_000, platform: Platform | None = None,
+             chunk_size: int = 1 << 17, platform: Platform | None = None,
              client=None, scheduler: str | None = None) -> SimulationResult:
     """Simulate cold starts and instance lifetimes of Lambda functions; see the module docstring
     for the exact policy.
