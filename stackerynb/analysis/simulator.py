@@ -20,18 +20,21 @@ time ``s``. Under MRU reuse the number of live instances at ``t`` equals the lar
 window ``(t - keep_alive, t]`` (every instance busy in the window is still alive, and MRU lets
 every other instance age out), so an arrival is cold exactly when ``B`` has not reached its new
 level ``k = B(t-) + 1`` within the last ``keep_alive`` seconds. Busy periods at level ``k`` (B
-rising to ``k`` ... falling below ``k``) alternate start/end, so after one sort of all start and
-end events by (function, time) and a stable sort by level, each arrival's previous end at its
-level is its neighbour in the array: the test is one vectorised comparison. Instance-seconds
-follow from the same level structure (level ``k`` holds one instance from each of its cold starts
-until ``keep_alive`` after its last busy period). Cold starts lengthen busy periods, and busy
-periods decide cold starts; the dependence is causal, so iterating "flags -> end times -> flags"
-reaches the unique fixed point, which is the exact answer. A function leaves the iteration when
-its flags stop changing; most functions need one or two passes, busy ones three to five.
-Functions are processed in chunks of about ``chunk_size`` invocations; a function much larger
-than that is cut into time windows, each carrying the arrivals of the ``keep_alive`` (plus the
-longest call) before it and after it, since no decision looks further back: still exact, and
-each pass stays in cache.
+rising to ``k`` ... falling below ``k``) alternate start/end. One merge of the sorted start keys
+with the end keys (values only, keyed by function and time) gives every start's level and every
+end's level from its position; a stable 16-bit sort by level of each side then lines up the
+k-th start and the k-th end of each (level, function) group, so each arrival's previous end at
+its level is its neighbour: the test is one vectorised comparison. Instance-seconds follow from
+the same level structure (level ``k`` holds one instance from each of its cold starts until
+``keep_alive`` after its last busy period). Cold starts lengthen busy periods, and busy periods
+decide cold starts; the dependence is causal, so iterating "flags -> end times -> flags" reaches
+the unique fixed point, which is the exact answer. A function leaves the iteration when its
+flags stop changing; most functions need one or two passes, busy ones three to five.
+Functions are processed in chunks of about ``chunk_size`` invocations (2^17 by default, so a
+pass's arrays stay in a core's cache); a function much larger than that is cut into time
+windows, taken in time order, each carrying the arrivals of the ``keep_alive`` (plus the longest
+call) before it, since no decision looks further back: a window iterates to its own fixed point
+once the windows before it are final. Still exact, and each pass stays in cache.
 
 Approximation: only ``max_lifetime`` is approximate, and only when a function runs more than one
 instance at a time. It is applied per concurrency level, as asked for: the k-th concurrent
@@ -255,9 +258,13 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     span = int(e.max()) + 1
     if nf * span >= _MAX_KEY:
         raise OverflowError("chunk too large for 64-bit keys")
-    base = fl.astype(np.int64)
-    base *= span  # function * span: keys sort by (function, time)
-    start = base + a
+    if nf == 1:  # one function (a time window): the keys are the times
+        base = np.zeros(1, np.int64)
+        start = a
+    else:
+        base = fl.astype(np.int64)
+        base *= span  # function * span: keys sort by (function, time)
+        start = base + a
     merged = np.empty(2 * n, np.int64)
     np.left_shift(start, 1, out=merged[:n])
     merged[:n] |= 1  # ends sort before starts at the same instant
@@ -311,7 +318,10 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     if bounds is None:
         if nonempty.any():
             top_f[nonempty] = np.maximum.reduceat(k, seg[:-1][nonempty])
-    else:  # concurrency at arrivals inside the bounds only
+    elif nf == 1:  # concurrency at arrivals inside the bounds only: a range of input rows
+        inside = slice(*np.searchsorted(a, [int(bounds[0][0]), int(bounds[1][0])]))
+        top_f[0] = k[inside].max(initial=0)
+    else:
         rel = ts - f_s.astype(np.int64) * span
         inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
         if nf == 1:
@@ -355,10 +365,13 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     until -= te
     idle = until
     if H is not None or bounds is not None:
-        te_rel = te - f_s.astype(np.int64) * span
+        te_rel = te if nf == 1 else te - f_s.astype(np.int64) * span
         if H is not None:
             np.minimum(idle, np.maximum(H - te_rel, 0), out=idle)
-        if bounds is not None:  # the busy periods ending in [lower - T, upper - T)
+        if bounds is not None and nf == 1:  # the busy periods ending in [lower - T, upper - T)
+            lo, hi = int(bounds[0][0]) - T, int(bounds[1][0]) - T
+            idle *= (te_rel >= lo) & (te_rel < hi)
+        elif bounds is not None:
             idle[(te_rel < bounds[0][f_s] - T) | (te_rel >= bounds[1][f_s] - T)] = 0
         del te_rel
     busy_f = np.zeros(nf)
