@@ -18,7 +18,7 @@ simulator's time over the sort of its own keys, "x rand" over the random sort. "
 simulation's CPU time (what contention on a shared machine does not inflate).
 
 SimFaaS (``pip install simfaas``, or its wheel unpacked on PYTHONPATH; not a dependency of
-stackerynb) is run on its README workload:
+stackerynb; ``--simfaas-path`` names a folder holding it) is run on its README workload:
 arrival rate 0.9/s, warm service 1.991 s, cold 2.244 s (exponential), keep-alive 600 s, 10^6 s.
 SimFaaS imports scipy.stats only to plot densities; when scipy is absent the benchmark stands in
 a stub so the project's environment stays scipy-free. Our model of the same workload: the same
@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--simfaas", action="store_true", help="compare with SimFaaS on its README workload")
     ap.add_argument("--simfaas-time", type=float, default=1e6, help="simulated seconds for the comparison")
     ap.add_argument("--replicas", type=int, default=20, help="our replicas for the comparison's error bar")
+    ap.add_argument("--simfaas-path", help="a folder holding the simfaas package (e.g. its wheel unpacked), "
+                                           "when it is not installed; kept by --vs children")
     ap.add_argument("--child", type=float, help=argparse.SUPPRESS)
     _compare.add_arguments(ap)
     args = ap.parse_args(argv)
@@ -216,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"x random sort {size:g}": r["seconds"] / r["random_sort_seconds"],
                         f"peak/input {size:g}": r["peak_mb"] / r["input_mb"]})
     if args.simfaas:
+        if args.simfaas_path:
+            sys.path.append(os.path.abspath(args.simfaas_path))
         ours = ours_run(args.simfaas_time, args.replicas)
         ours_rate = ours["requests_per_run"] / ours["seconds"]
         metrics["simfaas workload requests/s"] = ours_rate

@@ -313,7 +313,7 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     cold[1:] |= (ts[1:] - te[:-1]) >= T
 
     top_f = np.zeros(nf, np.int64)
-    seg = np.concatenate(([0], np.cumsum(np.bincount(fl, minlength=nf))))
+    seg = np.searchsorted(fl, np.arange(nf + 1)) if nf > 1 else np.array([0, n])  # fl is sorted
     nonempty = seg[1:] > seg[:-1]
     if bounds is None:
         if nonempty.any():
