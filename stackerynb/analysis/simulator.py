@@ -779,7 +779,10 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         lat = None
         if dur_col is not None or per_invocation:
             lat = d
-            lat += ini[fl] * cold
+            if k == 1:
+                lat[cold] += ini[0]  # cold starts are few: no gather of INIT per row
+            else:
+                lat += ini[fl] * cold
         del d
         if dur_col is None:
             dk = dur_ticks_f[f0:f1].astype(np.float64)
