@@ -269,6 +269,21 @@ def test_percentiles_match_numpy_per_function():
             assert mapping.summary.loc[fn, f"latency_p{q}"] == pytest.approx(np.quantile(lat, q / 100), abs=1e-9)
 
 
+@pytest.mark.parametrize("functions", [1, 40])
+def test_percentiles_match_numpy_whether_selected_or_sorted(functions):
+    # a chunk of a few functions selects the quantile ranks, one of many sorts all latencies
+    rng = np.random.default_rng(4)
+    names = [f"f{i}" for i in range(functions)]
+    frame = pd.DataFrame({"function": rng.choice(names, 4000), "time": rng.uniform(0, 2e4, 4000),
+                          "duration": rng.lognormal(-1, 1.5, 4000)})
+    res = simulate(frame, init=0.4, keep_alive=30, quantiles=(0.1, 0.5, 0.99))
+    inv = res.invocations
+    for fn in names:
+        lat = inv.loc[inv["function"] == fn, "latency"].to_numpy()
+        for q in (0.1, 0.5, 0.99):
+            assert res.summary.loc[fn, f"latency_p{q * 100:g}"] == pytest.approx(np.quantile(lat, q), abs=2e-6)
+
+
 def test_input_order_and_categorical_functions_do_not_change_results():
     frame = poisson_frame(0.01, 2000, functions=3, seed=9)
     durations = {f"f{i}": 2.0 for i in range(3)}

@@ -20,18 +20,21 @@ time ``s``. Under MRU reuse the number of live instances at ``t`` equals the lar
 window ``(t - keep_alive, t]`` (every instance busy in the window is still alive, and MRU lets
 every other instance age out), so an arrival is cold exactly when ``B`` has not reached its new
 level ``k = B(t-) + 1`` within the last ``keep_alive`` seconds. Busy periods at level ``k`` (B
-rising to ``k`` ... falling below ``k``) alternate start/end, so after one sort of all start and
-end events by (function, time) and a stable sort by level, each arrival's previous end at its
-level is its neighbour in the array: the test is one vectorised comparison. Instance-seconds
-follow from the same level structure (level ``k`` holds one instance from each of its cold starts
-until ``keep_alive`` after its last busy period). Cold starts lengthen busy periods, and busy
-periods decide cold starts; the dependence is causal, so iterating "flags -> end times -> flags"
-reaches the unique fixed point, which is the exact answer. A function leaves the iteration when
-its flags stop changing; most functions need one or two passes, busy ones three to five.
-Functions are processed in chunks of about ``chunk_size`` invocations; a function much larger
-than that is cut into time windows, each carrying the arrivals of the ``keep_alive`` (plus the
-longest call) before it and after it, since no decision looks further back: still exact, and
-each pass stays in cache.
+rising to ``k`` ... falling below ``k``) alternate start/end. One merge of the sorted start keys
+with the end keys (values only, keyed by function and time) gives every start's level and every
+end's level from its position; a stable 16-bit sort by level of each side then lines up the
+k-th start and the k-th end of each (level, function) group, so each arrival's previous end at
+its level is its neighbour: the test is one vectorised comparison. Instance-seconds follow from
+the same level structure (level ``k`` holds one instance from each of its cold starts until
+``keep_alive`` after its last busy period). Cold starts lengthen busy periods, and busy periods
+decide cold starts; the dependence is causal, so iterating "flags -> end times -> flags" reaches
+the unique fixed point, which is the exact answer. A function leaves the iteration when its
+flags stop changing; most functions need one or two passes, busy ones three to five.
+Functions are processed in chunks of about ``chunk_size`` invocations (2^17 by default, so a
+pass's arrays stay in a core's cache); a function much larger than that is cut into time
+windows, taken in time order, each carrying the arrivals of the ``keep_alive`` (plus the longest
+call) before it, since no decision looks further back: a window iterates to its own fixed point
+once the windows before it are final. Still exact, and each pass stays in cache.
 
 Approximation: only ``max_lifetime`` is approximate, and only when a function runs more than one
 instance at a time. It is applied per concurrency level, as asked for: the k-th concurrent
@@ -56,7 +59,9 @@ from stackerynb.errors import StackError
 
 TICKS_PER_SECOND = 1_000_000  # times are resolved to the microsecond
 _MAX_KEY = 1 << 61
-_CONTEXT_FACTOR = 8  # a window holds at least this many times the arrivals of its context
+_LITTLE_ENDIAN = np.little_endian
+_CONTEXT_FACTOR = 8
+_PARTITION_FUNCTIONS = 16  # up to this many functions in a chunk, quantiles by selection, not a sort  # a window holds at least this many times the arrivals of its context
 DEFAULT_QUANTILES = (0.5, 0.95, 0.99)
 
 
@@ -151,7 +156,12 @@ def _numeric_column(df: pd.DataFrame, column: str) -> np.ndarray:
             raise StackError(f"invocations column {column!r} must hold numbers of seconds; "
                              f"{_first_bad(bad.to_numpy(), df.index)} has {col[bad].iloc[0]!r}")
         col = converted
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = col.to_numpy(dtype=np.float64, na_value=np.nan, copy=False) if col.hasnans else col.to_numpy(np.float64)
+    if values.size == 0:
+        return values
+    lo, hi = values.min(), values.max()  # NaN propagates: two passes and no temporaries when all is well
+    if np.isfinite(lo) and np.isfinite(hi) and lo >= 0:
+        return values
     bad = ~np.isfinite(values)
     if bad.any():
         raise StackError(f"invocations column {column!r}: {_first_bad(bad, df.index)} is "
@@ -168,7 +178,12 @@ def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
         cats = col.cat.categories
-        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0 if codes.size else np.zeros(len(cats), bool)
+        if not codes.size:
+            used = np.zeros(len(cats), bool)
+        elif codes.min() >= 0:
+            used = _count_codes(codes, len(cats)) > 0
+        else:
+            used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
         if not used.all():  # drop categories without invocations, keep codes dense
             remap = np.cumsum(used) - 1
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
@@ -179,6 +194,15 @@ def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     if codes.size and (codes < 0).any():
         raise StackError(f"invocations column 'function': {_first_bad(codes < 0, df.index)} names no function")
     return codes, cats
+
+
+def _count_codes(codes: np.ndarray, nf: int, block: int = 1 << 20) -> np.ndarray:
+    """``np.bincount(codes, minlength=nf)`` in blocks: bincount widens its input to 64 bits,
+    which for 10^8 16-bit codes would be an 800 MB temporary."""
+    counts = np.zeros(nf, np.int64)
+    for i in range(0, codes.size, block):
+        counts += np.bincount(codes[i:i + block], minlength=nf)
+    return counts
 
 
 # ============================================================================ engine
@@ -196,84 +220,115 @@ def _segment_search(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: 
         hi = np.where(active & ~right, mid, hi)
 
 
+def _by_level(level: np.ndarray) -> np.ndarray | None:
+    """Positions in (level, position) order, or None when every level is 1 (already in order).
+
+    The sort key is the level alone (a stable radix sort on 16 bits); when most events sit at
+    level 1, those keep their order and only the rest are sorted."""
+    top = int(level.max(initial=0))
+    if top <= 1:
+        return None
+    ltype = np.uint16 if top < 65536 else np.int32
+    ones = level == 1
+    if int(np.count_nonzero(ones)) * 2 > level.size:
+        ones = np.flatnonzero(ones)
+        rest = np.flatnonzero(level > 1)
+        rest = rest[np.argsort(level[rest].astype(ltype), kind="stable")]
+        return np.concatenate((ones, rest))
+    return np.argsort(level.astype(ltype), kind="stable")
+
+
 def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int | None, H: int | None,
           bounds: tuple[np.ndarray, np.ndarray] | None = None):
     """One evaluation of the cold-start rule for fixed end times ``e``.
 
     ``fl`` (function, 0..nf-1) is sorted and ``a`` sorted within each function. Returns the cold
     flags (input order) and per-function busy ticks, idle ticks and maximum concurrency. With
-    ``bounds`` (per-function [lo, hi) in ticks) only busy periods ending, and arrivals falling,
-    inside the bounds are counted (time windows of one function, see :func:`_windows`).
+    ``bounds`` (per-function [lo, hi) in ticks) only arrivals inside the bounds, and busy periods
+    ending inside them shifted back by ``T``, are counted (time windows of one function, see
+    :func:`_simulate_windows`); busy ticks are then not counted (the caller sums the invocations).
+
+    Starts never need their partner end: one merge of the sorted start keys with the end keys
+    (values only, no argsort) gives the level of every start (in input order, as starts keep
+    their order) and of every end (in time order). Busy periods at a level alternate start/end,
+    so the starts at level k of a function, in time order, and its ends at level k, in time
+    order, pair up one to one: sorting each side by level (stable, 16-bit radix) lines them up.
     """
     n = a.size
     span = int(e.max()) + 1
     if nf * span >= _MAX_KEY:
         raise OverflowError("chunk too large for 64-bit keys")
-    keys = np.empty(2 * n, np.int64)
-    start_keys, end_keys = keys[:n], keys[n:]
-    np.multiply(fl, span, out=start_keys)
-    end_keys[:] = start_keys
-    start_keys += a
-    start_keys <<= 1
-    start_keys |= 1  # ends sort before starts at the same instant
-    end_keys += e
-    end_keys <<= 1
-    if n > 1 and (end_keys[1:] < end_keys[:-1]).any():
-        end_keys.sort(kind="stable")
-    order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
-    ft = keys[order]
-    del keys
-    ft >>= 1  # function * span + time, in (function, time) order
-    is_start = order < n
-    step = is_start.view(np.int8) * np.int8(2)
-    step -= 1
-    level = np.cumsum(step, dtype=np.int32)
-    del step
-    level += ~is_start  # an end belongs to the level it leaves
-    seg = np.concatenate(([0], np.cumsum(np.bincount(fl, minlength=nf) * 2)))
+    if nf == 1:  # one function (a time window): the keys are the times
+        base = np.zeros(1, np.int64)
+        start = a
+    else:
+        base = fl.astype(np.int64)
+        base *= span  # function * span: keys sort by (function, time)
+        start = base + a
+    merged = np.empty(2 * n, np.int64)
+    np.left_shift(start, 1, out=merged[:n])
+    merged[:n] |= 1  # ends sort before starts at the same instant
+    ends = merged[n:]
+    np.add(base, e, out=ends)
+    ends <<= 1
+    del base
+    merged.sort(kind="stable")  # two sorted runs (ends nearly sorted): a merge of values
+    low = merged.view(np.uint8)[::8] if _LITTLE_ENDIAN else merged.astype(np.uint8)
+    flag = np.bitwise_and(low, 1).view(bool)  # starts carry the low bit
+    at_start = np.flatnonzero(flag)  # positions of the starts, in input order
+    flag ^= True
+    at_end = np.flatnonzero(flag)  # positions of the ends, in time order
+    del flag
+    del low
+    end_key = merged[at_end]
+    end_key >>= 1
+    del merged
+    # before the i-th start come i starts and (position - i) ends, so it rises to level
+    # 2i + 1 - position; the j-th end leaves level position - 2j
+    counter = np.arange(0, 2 * n, 2, dtype=np.int64)
+    k = counter + 1
+    k -= at_start
+    end_level = np.subtract(at_end, counter, out=at_end)
+    del counter, at_start, at_end
+
+    g_s = _by_level(k)
+    same = np.empty(n, bool)
+    same[:1] = False
+    if g_s is None:  # one instance at a time: each start's previous end is the one before it
+        ts, te, lev, f_s = start, end_key, k, fl
+        np.equal(f_s[1:], f_s[:-1], out=same[1:])
+    else:
+        fbits = max(nf - 1, 1).bit_length()
+        group = k << fbits
+        group |= fl  # (level, function) of each start, one gather instead of two
+        group = group[g_s]
+        ts = start[g_s]
+        te = end_key[_by_level(end_level)]
+        np.equal(group[1:], group[:-1], out=same[1:])
+        f_s = group & ((1 << fbits) - 1)
+        lev = group >> fbits
+        del group
+    del end_key, end_level
+    cold = ~same
+    cold[1:] |= (ts[1:] - te[:-1]) >= T
+
     top_f = np.zeros(nf, np.int64)
+    seg = np.searchsorted(fl, np.arange(nf + 1)) if nf > 1 else np.array([0, n])  # fl is sorted
     nonempty = seg[1:] > seg[:-1]
-    if nonempty.any() and bounds is None:
-        top_f[nonempty] = np.maximum.reduceat(level, seg[:-1][nonempty])
-    del is_start
-    top = int(level.max(initial=0))
-    if top > 1:
-        # (level, function, time) order, by a stable sort on the level; when most events sit at
-        # level 1, those keep their time order and only the rest are sorted
-        ones = level == 1
-        n_ones = int(np.count_nonzero(ones))
-        ltype = np.uint16 if top < 65536 else np.int32
-        if n_ones * 2 > level.size:
-            rest = np.flatnonzero(~ones)
-            rest = rest[np.argsort(level[rest].astype(ltype), kind="stable")]
-            by_level = np.concatenate((np.flatnonzero(ones), rest))
-            del rest
-        else:
-            by_level = np.argsort(level.astype(ltype), kind="stable")
-        del ones
-        order = order[by_level]
-        level = level[by_level]
-        ft = ft[by_level]
-        del by_level
-    s_pos = np.flatnonzero(order < n)
-    inv = order[s_pos]
-    del order
-    ts = ft[s_pos]
-    te = ft[s_pos + 1]  # within a (level, function) group starts and ends alternate
-    lev = level[s_pos]
-    prev = np.maximum(s_pos - 1, 0)
-    f_s = ts // span
-    same = (s_pos > 0) & (level[prev] == lev) & (ft[prev] // span == f_s)
-    cold = ~same | (ts - ft[prev] >= T)
-    if bounds is not None:  # concurrency at arrivals inside the bounds only
-        rel = ts - f_s * span
+    if bounds is None:
+        if nonempty.any():
+            top_f[nonempty] = np.maximum.reduceat(k, seg[:-1][nonempty])
+    elif nf == 1:  # concurrency at arrivals inside the bounds only: a range of input rows
+        inside = slice(*np.searchsorted(a, [int(bounds[0][0]), int(bounds[1][0])]))
+        top_f[0] = k[inside].max(initial=0)
+    else:
+        rel = ts - f_s.astype(np.int64) * span
         inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
         if nf == 1:
             top_f[0] = lev[inside].max(initial=0)
         else:
             np.maximum.at(top_f, f_s[inside], lev[inside])
         del rel, inside
-    del ft, level, prev, s_pos, lev
 
     m = ts.size
     run_head = None
@@ -298,37 +353,47 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
             cold[np.concatenate(recycled)] = True
             run_head = np.maximum.accumulate(np.where(cold, np.arange(m), 0))
 
-    # how long the instance of this busy period stays alive after it
-    next_warm = np.r_[same[1:] & ~cold[1:], False]
+    # how long the instance of each busy period stays alive after it: until the next start at
+    # its level when that one is warm, else keep_alive (or its lifetime, or the horizon)
+    next_warm = np.empty(m, bool)
+    next_warm[-1:] = False
+    np.greater(same[1:], cold[1:], out=next_warm[:-1])
     until = te + T
     if L is not None:
-        until = np.minimum(until, np.maximum(te, ts[run_head] + L))
-    until = np.where(next_warm, np.r_[ts[1:], 0], until)
-    idle = until - te
-    te_rel = te - f_s * span
-    if H is not None:
-        idle = np.minimum(idle, np.maximum(H - te_rel, 0))
-    busy = te - ts
-    if bounds is not None:
-        inside = (te_rel >= bounds[0][f_s]) & (te_rel < bounds[1][f_s])
-        idle = np.where(inside, idle, 0)
-        busy = np.where(inside, busy, 0)
-    busy_f = np.bincount(f_s, weights=busy.astype(np.float64), minlength=nf)
-    idle_f = np.bincount(f_s, weights=idle.astype(np.float64), minlength=nf)
+        np.minimum(until, np.maximum(te, ts[run_head] + L), out=until)
+    np.copyto(until[:-1], ts[1:], where=next_warm[:-1])
+    until -= te
+    idle = until
+    if H is not None or bounds is not None:
+        te_rel = te if nf == 1 else te - f_s.astype(np.int64) * span
+        if H is not None:
+            np.minimum(idle, np.maximum(H - te_rel, 0), out=idle)
+        if bounds is not None and nf == 1:  # the busy periods ending in [lower - T, upper - T)
+            lo, hi = int(bounds[0][0]) - T, int(bounds[1][0]) - T
+            idle *= (te_rel >= lo) & (te_rel < hi)
+        elif bounds is not None:
+            idle[(te_rel < bounds[0][f_s] - T) | (te_rel >= bounds[1][f_s] - T)] = 0
+        del te_rel
+    busy_f = np.zeros(nf)
+    if bounds is None and nonempty.any():
+        busy_f[nonempty] = np.add.reduceat(e - a, seg[:-1][nonempty])
+    idle_f = (np.bincount(f_s, weights=idle, minlength=nf) if nf > 1
+              else np.array([float(idle.sum())]))
+    if g_s is None:
+        return cold, busy_f, idle_f, top_f
     flags = np.empty(n, bool)
-    flags[inv] = cold
+    flags[g_s] = cold
     return flags, busy_f, idle_f, top_f
 
 
-def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int, int, int]]:
+def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int]]:
     """Split one function's sorted arrivals into time windows of about ``size`` arrivals.
 
     A window's arrivals are decided from events at most ``keep_alive`` before them, so each
     window carries the arrivals of the ``T + reach`` seconds before it as context (``reach``:
-    the longest busy time, so every invocation still running ``T`` before the window is in) and
-    those of the ``T`` after it as lookahead (for the idle time of instances freed near its end).
-    Returns, per window, (first row, end row) of its slice with context and lookahead, (first,
-    end) row of its own arrivals, and its [lower, upper) time bounds in ticks."""
+    the longest busy time, so every invocation still running ``T`` before the window is in).
+    Returns, per window, the first row of its context, (first, end) row of its own arrivals,
+    and its [lower, upper) time bounds in ticks."""
     n = a.size
     out = []
     for i0 in range(0, n, size):
@@ -336,44 +401,47 @@ def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, in
         t_lo = int(a[i0]) if i0 > 0 else -(1 << 62)
         t_hi = int(a[i1]) if i1 < n else (1 << 62)
         j0 = int(np.searchsorted(a, t_lo - T - reach, side="left")) if i0 > 0 else 0
-        j1 = int(np.searchsorted(a, t_hi + T, side="left")) if i1 < n else n
-        out.append((j0, j1, i0, i1, t_lo, t_hi))
+        out.append((j0, i0, i1, t_lo, t_hi))
     return out
 
 
 def _simulate_windows(a, d, init, T, H, size):
-    """Fixed-point iteration for one large function, window by window (see :func:`_windows`):
-    exact, and each pass touches slices small enough to stay in cache."""
-    windows = _windows(a, int(d.max()) + init, T, size)
-    nw = len(windows)
-    cold = _initial_guess(np.zeros(a.size, np.int64), a, d, T)
-    idle_w = np.zeros(nw)
-    top_w = np.zeros(nw, np.int64)
-    todo = list(range(nw))
+    """The fixed point for one large function, window by window in time order (see
+    :func:`_windows`): exact, and each pass touches a slice small enough to stay in cache.
+
+    Decisions are causal, so once the windows before are final, a window iterates on its own
+    flags alone. Its idle time is that of the busy periods ending in ``[lower - T, upper - T)``:
+    whether the next start at their level is warm is decided within the window, without
+    looking ahead."""
+    if np.ndim(d) == 0:
+        d = np.full(a.size, d, np.int64)
+    windows = _windows(a, int(d.max(initial=0)) + init, T, size)
+    cold = _initial_guess(None, a, d, T)
+    idle = 0.0
+    top = 0
     zero = np.zeros(1, np.int64)
     passes = 0
-    while todo:
-        passes += 1
-        changed = np.zeros(a.size, bool)
-        for w in todo:
-            j0, j1, i0, i1, t_lo, t_hi = windows[w]
-            sa = a[j0:j1]
-            e = sa + d[j0:j1] + init * cold[j0:j1]
-            flags, _, idle, top = _pass(np.zeros(j1 - j0, np.int64), sa, e, 1, T, None, H,
-                                        (zero + t_lo, zero + t_hi))
-            idle_w[w], top_w[w] = idle[0], top[0]
-            mine = flags[i0 - j0:i1 - j0]
-            changed[i0:i1] = mine != cold[i0:i1]
-            cold[i0:i1] = mine
-        if init == 0 or not changed.any():
-            break
-        # a window must be redone when any row it reads (context, own or lookahead) changed
-        seen = np.concatenate(([0], np.cumsum(changed)))
-        todo = [w for w, (j0, j1, *_rest) in enumerate(windows) if seen[j1] > seen[j0]]
+    for j0, i0, i1, t_lo, t_hi in windows:
+        sa = a[j0:i1]
+        fl = np.zeros(sa.size, np.int8)
+        base = sa + d[j0:i1]
+        own = cold[i0:i1]
+        used = 0
+        while True:
+            used += 1
+            e = base + init * cold[j0:i1] if init else base
+            flags, _, idle_w, top_w = _pass(fl, sa, e, 1, T, None, H, (zero + t_lo, zero + t_hi))
+            mine = flags[i0 - j0:]
+            if np.array_equal(mine, own):
+                break
+            own[:] = mine
+        passes = max(passes, used)
+        idle += float(idle_w[0])
+        top = max(top, int(top_w[0]))
     # a busy period that began before a window's context is cut short there: take busy time
     # from the invocations themselves (it is their total length, whatever the levels)
-    busy = float(d.sum()) + float(init) * float(cold.sum())
-    return cold, busy, idle_w.sum(), int(top_w.max(initial=0)), passes
+    busy = float(d.sum()) + float(init) * float(np.count_nonzero(cold))
+    return cold, busy, idle, top, passes
 
 
 def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
@@ -381,7 +449,11 @@ def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.n
     function): first invocation, or the previous one ended ``keep_alive`` or more ago."""
     guess = np.ones(a.size, bool)
     if a.size > 1:
-        guess[1:] = (fl[1:] != fl[:-1]) | (a[1:] - (a[:-1] + d[:-1]) >= T)
+        gap = a[1:] - a[:-1]
+        gap -= d[:-1]
+        np.greater_equal(gap, T, out=guess[1:])
+        if fl is not None:
+            guess[1:] |= fl[1:] != fl[:-1]
     return guess
 
 
@@ -466,7 +538,7 @@ def _window_size(a: np.ndarray, d: np.ndarray, init: np.ndarray, T: int, chunk_s
     if n <= 2 * chunk_size:
         return None
     rate = n / max(int(a[-1] - a[0]), 1)
-    context = rate * (2 * T + int(d.max()) + int(init[0]))
+    context = rate * (T + int(d.max()) + int(init[0]))
     size = max(chunk_size, int(_CONTEXT_FACTOR * context))
     return size if size * 2 <= n else None
 
@@ -480,6 +552,21 @@ def _quantiles_two_valued(n: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.n
     v1 = np.where(j + 1 < n - c, lo, hi)
     out = v0 + frac * (v1 - v0)
     return np.where(n > 0, out, np.nan)
+
+
+def _partition_quantiles(values: np.ndarray, quantiles: Sequence[float]) -> dict:
+    """numpy's linear quantiles of one unsorted array, by selecting the ranks they need."""
+    n = values.size
+    if n == 0:
+        return {q: np.nan for q in quantiles}
+    where = {}
+    for q in quantiles:
+        h = (n - 1) * q
+        j = int(np.floor(h))
+        where[q] = (min(max(j, 0), n - 1), min(max(j + 1, 0), n - 1), h - j)
+    ranks = sorted({r for lo, hi, _ in where.values() for r in (lo, hi)})
+    part = np.partition(values, ranks).astype(np.float64)
+    return {q: part[lo] + frac * (part[hi] - part[lo]) for q, (lo, hi, frac) in where.items()}
 
 
 def _segment_quantiles(sorted_values: np.ndarray, offsets: np.ndarray, q: float) -> np.ndarray:
@@ -509,7 +596,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
              package_mb: Mapping[str, float] | float | None = None,
              horizon: float | None = None, per_invocation: bool = True,
              quantiles: Sequence[float] = DEFAULT_QUANTILES,
-             chunk_size: int = 1_000_000, platform: Platform | None = None,
+             chunk_size: int = 1 << 17, platform: Platform | None = None,
              client=None, scheduler: str | None = None) -> SimulationResult:
     """Simulate cold starts and instance lifetimes of Lambda functions; see the module docstring
     for the exact policy.
@@ -622,7 +709,7 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     dur_ticks_f = None if dur_f is None else np.maximum(np.rint(dur_f * TICKS_PER_SECOND).astype(np.int64), 1)
 
     n = codes.size
-    counts = np.bincount(codes, minlength=nf) if n else np.zeros(nf, np.int64)
+    counts = _count_codes(codes, nf)
     if n > 1 and (codes[1:] < codes[:-1]).any():
         order = np.argsort(codes.astype(np.int16 if nf < 32768 else np.int32), kind="stable")
     else:
@@ -650,19 +737,26 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         f1 = int(np.searchsorted(bounds, limit, side="right")) - 1
         f1 = min(max(f1, f0 + 1), nf, f0 + per_key_funcs)
         lo, hi = bounds[f0], bounds[f1]
-        rows = np.arange(lo, hi) if order is None else order[lo:hi]
+        rows = None if order is None else order[lo:hi]  # None: the rows lo..hi in input order
         k = f1 - f0
-        fl = np.repeat(np.arange(k), counts[f0:f1])
-        a = np.rint(times[rows] * TICKS_PER_SECOND).astype(np.int64)
-        d = (np.maximum(np.rint(dur_col[rows] * TICKS_PER_SECOND).astype(np.int64), 1)
-             if dur_col is not None else dur_ticks_f[f0:f1][fl])
+        c_k = counts[f0:f1]
+        fl = np.repeat(np.arange(k, dtype=np.int32), c_k)
+        a = _ticks(times[lo:hi] if rows is None else times[rows])
+        if dur_col is not None:
+            d = _ticks(dur_col[lo:hi] if rows is None else dur_col[rows])
+            np.maximum(d, 1, out=d)
+        else:
+            d = dur_ticks_f[f0:f1][fl]
         if a.size > 1:
-            step = int(a.max()) + 1
-            key = fl * step + a
-            if (key[1:] < key[:-1]).any():
+            down = a[1:] < a[:-1]
+            down[np.cumsum(c_k)[:-1] - 1] = False  # a new function may start earlier
+            if down.any():
+                key = fl.astype(np.int64) * (int(a.max()) + 1) + a
                 p = np.argsort(key, kind="stable")
-                a, d, rows = a[p], d[p], rows[p]
-            del key
+                del key
+                a, d = a[p], d[p]
+                rows = (np.arange(lo, hi) if rows is None else rows)[p]
+            del down
         ini = init_ticks[f0:f1]
         window = _window_size(a, d, ini, T, chunk_size) if k == 1 and L is None and platform_engine is None else None
         if platform_engine is not None:
@@ -673,29 +767,45 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
         else:
             cold, busy, idle, top, used = _simulate_chunk(fl, a, d, ini, k, T, L, H)
         passes = max(passes, used)
-        cold_f[f0:f1] = np.bincount(fl[cold], minlength=k)
+        del a
+        offs = np.concatenate(([0], np.cumsum(c_k)))
+        cold_f[f0:f1] = np.add.reduceat(cold.view(np.int8), offs[:-1], dtype=np.int64)
         busy_f[f0:f1], idle_f[f0:f1], top_f[f0:f1] = busy, idle, top
-        lat = d + ini[fl] * cold
-        c_k = counts[f0:f1]
-        mean_f[f0:f1] = np.where(c_k > 0, np.bincount(fl, weights=lat.astype(np.float64), minlength=k) / np.maximum(c_k, 1), np.nan) / TICKS_PER_SECOND
+        if dur_col is None:  # one duration per function: latencies take two values
+            sum_d = dur_ticks_f[f0:f1] * c_k
+        else:
+            sum_d = np.add.reduceat(d, offs[:-1])
+        mean_f[f0:f1] = (sum_d + ini * cold_f[f0:f1]) / c_k / TICKS_PER_SECOND
+        lat = None
+        if dur_col is not None or per_invocation:
+            lat = d
+            if k == 1:
+                lat[cold] += ini[0]  # cold starts are few: no gather of INIT per row
+            else:
+                lat += ini[fl] * cold
+        del d
         if dur_col is None:
             dk = dur_ticks_f[f0:f1].astype(np.float64)
             for q in quantiles:
                 qs[q][f0:f1] = _quantiles_two_valued(c_k, cold_f[f0:f1], dk, dk + ini, q) / TICKS_PER_SECOND
+        elif k <= _PARTITION_FUNCTIONS:  # a few functions: select the ranks, no full sort
+            for j in range(k):
+                for q, value in _partition_quantiles(lat[offs[j]:offs[j + 1]], quantiles).items():
+                    qs[q][f0 + j] = value / TICKS_PER_SECOND
         else:
             bits = max(int(lat.max()).bit_length(), 1)
             if (k - 1).bit_length() + bits <= 62:
-                srt = np.sort((fl << bits) | lat)
+                srt = np.sort((fl.astype(np.int64) << bits) | lat)
                 srt &= (1 << bits) - 1
             else:  # pragma: no cover - latencies beyond ~70 years
                 srt = lat[np.lexsort((lat, fl))]
-            offs = np.concatenate(([0], np.cumsum(c_k)))
             for q in quantiles:
                 qs[q][f0:f1] = _segment_quantiles(srt.astype(np.float64), offs, q) / TICKS_PER_SECOND
             del srt
         if per_invocation:
-            cold_all[rows] = cold
-            lat_all[rows] = lat / TICKS_PER_SECOND
+            where = slice(lo, hi) if rows is None else rows
+            cold_all[where] = cold
+            lat_all[where] = lat / TICKS_PER_SECOND
         f0 = f1
 
     busy_s = busy_f / TICKS_PER_SECOND
@@ -726,6 +836,13 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     return SimulationResult(summary=summary, invocations=detail, keep_alive=float(keep_alive), platform=platform,
                             max_lifetime=None if max_lifetime is None else float(max_lifetime),
                             horizon=None if horizon is None else float(horizon), passes=passes)
+
+
+def _ticks(seconds: np.ndarray) -> np.ndarray:
+    """Seconds as whole microsecond ticks (int64), with one float temporary."""
+    out = np.multiply(seconds, TICKS_PER_SECOND)
+    np.rint(out, out=out)
+    return out.astype(np.int64)
 
 
 def _qname(q: float) -> str:
