@@ -127,6 +127,7 @@ def _parse_lines(raw: bytes):
 
     pieces, bad = [], []
     first_line, pos = 0, 0
+    has_json = _JSON_MARK.encode() in raw
     while pos < len(raw):
         end = len(raw) if pos + _CHUNK >= len(raw) else raw.rfind(b"\n", pos, pos + _CHUNK) + 1
         if end <= pos:  # a line longer than a chunk
@@ -136,8 +137,9 @@ def _parse_lines(raw: bytes):
         where = pc.indices_nonzero(pc.match_substring(lines, _REPORT_MARK))
         if len(where):
             rl = lines.take(where)
-            json_lines = pc.match_substring(rl, _JSON_MARK)  # platform.report records are read as JSON
-            if pc.any(json_lines).as_py():
+            # platform.report records are read as JSON (looked for only where the chunk has one)
+            json_lines = pc.match_substring(rl, _JSON_MARK) if has_json else None
+            if json_lines is not None and pc.any(json_lines).as_py():
                 text_lines = pc.invert(json_lines)
                 where, rl = where.filter(text_lines), rl.filter(text_lines)
             fields = _strict(rl)
