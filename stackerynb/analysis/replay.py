@@ -159,9 +159,11 @@ def _replay_partition(part: pd.DataFrame, ctx: dict) -> list[dict]:
     time = inv["time"].to_numpy(float) - ctx["t0"]
     for d in ctx["designs"]:
         owner, spec = d.owner, d.functions
-        absorbed = np.array([any(owner[c] == owner[m] for c in ctx["callers"].get(m, ())) for m in member], bool)
-        kept = ~absorbed
-        fn = np.array([owner[m] for m in member[kept]], dtype=object)
+        # per member, not per invocation: a member called from inside its own merged group is absorbed
+        absorbed_members = [m for m in pd.unique(member)
+                            if any(owner[c] == owner[m] for c in ctx["callers"].get(m, ()))]
+        kept = ~np.isin(member, absorbed_members)
+        fn = pd.Series(member[kept], dtype=object).map(owner).to_numpy(object)
         used = list(pd.unique(fn))
         init_of = {f: (ctx["observed_init"][f] if len(spec[f].members) == 1 else spec[f].init) for f in used}
         mem = {f: float(spec[f].memory) for f in used}
