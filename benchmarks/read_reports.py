@@ -5,7 +5,8 @@
 
 Writes a CloudWatch-export style file (timestamp, log group, Lambda's REPORT message; a third of
 the lines cold with Init Duration, one START and one END line per 50 reports, as real logs
-interleave them) to a temporary folder, then times the read (best of 3) and reports lines/s.
+interleave them) to a temporary folder, then times the read (best of 3) and reports lines/s of
+wall time and of the process's CPU time (the second is what a shared machine cannot inflate).
 Target: >= 1,000,000 REPORT lines per second on one core for the plain text format.
 """
 from __future__ import annotations
@@ -57,13 +58,15 @@ def main() -> None:
             dst.write(src.read())
         mb = os.path.getsize(plain) / 2 ** 20
         for label, path in (("text", plain), ("text.gz", plain + ".gz")):
-            best = float("inf")
+            best, best_cpu = float("inf"), float("inf")
             for _ in range(3):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 df = read_lambda_reports(path)
-                best = min(best, time.perf_counter() - t0)
+                best, best_cpu = min(best, time.perf_counter() - t0), min(best_cpu, time.process_time() - c0)
             assert len(df) == n and not df.attrs["malformed"]
-            print(f"{label:8s} {n:,} reports ({mb:,.0f} MB plain) in {best:.2f} s: {n / best / 1e6:.2f} M lines/s")
+            print(f"{label:8s} {n:,} reports ({mb:,.0f} MB plain) in {best:.2f} s wall, {best_cpu:.2f} s CPU: "
+                  f"{n / best / 1e6:.2f} M lines/s wall, {n / best_cpu / 1e6:.2f} M lines/s CPU "
+                  f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -99,3 +99,14 @@ def test_bad_calibration_input_is_named(frame, message):
 def test_bad_platforms_are_named(kwargs, message):
     with pytest.raises(StackError, match=message):
         Platform(**kwargs)
+
+
+def test_experiments_are_simulated_over_one_span_sized_by_rate_never_by_the_observed_share():
+    from stackerynb.analysis.calibrate import _SummaryModel
+
+    data = pd.DataFrame({"rate": [0.01, 0.5], "warm_ms": [100.0, 100.0], "cold_ms": [300.0, 300.0],
+                         "p_cold": [0.2, 0.002], "p_cold_se": [0.02, 0.0002]})
+    model = _SummaryModel(data, None, 0, span=200_000)
+    assert [lv.gap.size for lv in model.levels] == [30_000, 100_000]
+    other = _SummaryModel(data.assign(p_cold=[0.5, 0.01]), None, 0, span=200_000)
+    assert all(np.array_equal(a.gap, b.gap) for a, b in zip(model.levels, other.levels))

@@ -187,3 +187,28 @@ def test_prices_can_be_overridden():
     cheap = load_prices(overrides={"api_gateway.rest.tiers.0.price": 0.0})
     t = consolidation(shop(), TRAFFIC, prices=cheap, **OPTIONS)
     assert (t["monthly_api"] == 0).all()
+
+
+def test_consolidation_takes_logged_invocations_as_its_traffic_in_process_and_on_a_cluster():
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster
+
+    from stackerynb.analysis import Platform, read_lambda_reports, replay
+    from stackerynb.analysis.samples import SAMPLE_PLATFORM, orders_stack, sample_log
+
+    logs = read_lambda_reports(sample_log())
+    stack, platform = orders_stack(), Platform(**SAMPLE_PLATFORM)
+    local = consolidation(stack, logs, platform=platform)
+    assert list(local.index) == ["as designed", "one function per api", "proxies collapsed", "consolidated"]
+    replayed = replay(logs, stack, platform=platform)
+    assert local["cold_starts_per_day"].tolist() == replayed["cold_starts_per_day"].iloc[1:].tolist()
+    assert (local["iam_actions"] > 0).all() and local.loc["consolidated", "largest_role"]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as lc, Client(lc) as c:
+        frame = dd.from_pandas(logs.drop(columns=["timestamp", "request_id"]), npartitions=4, sort=False)
+        dist = consolidation(stack, frame, platform=platform, client=c)
+        best = recommend(stack, frame, platform=platform, client=c)
+    pd.testing.assert_frame_equal(dist, local, check_exact=False, rtol=1e-12)
+    assert len(best) and best["saving_per_month"].notna().all()
+    with pytest.raises(StackError, match="logged duration"):
+        consolidation(stack, logs, platform=platform, durations={"GetOrder": 0.1})

@@ -91,3 +91,19 @@ def test_a_corrupt_gzip_names_the_file(tmp_path):
     p.write_bytes(b"\x1f\x8b\x08garbage")
     with pytest.raises(StackError, match="x.gz: not a readable gzip"):
         read_lambda_reports(p)
+
+
+def test_lambda_layout_and_the_tolerant_pattern_read_the_same_reports(tmp_path):
+    """The fast path (Lambda's tab layout) and the RE2 fallback (any chunk with an odd line) agree."""
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 3600, 500))
+    inv = pd.DataFrame({"function": rng.choice(["A", "B"], t.size), "time": t, "duration": rng.lognormal(-2, 0.5, t.size)})
+    res = simulate(inv, init={"A": 0.3, "B": 0.6})
+    strict = write_lambda_reports(res.invocations, tmp_path / "strict.log")
+    lines = strict.read_text().splitlines()
+    odd = lines[:100] + ["2026-10-01T00:00:00.000Z /aws/lambda/A REPORT RequestId: broken\tDuration: ms"] + lines[100:]
+    odd[7] = odd[7].replace("\t", "  ")  # spaces instead of tabs: a layout only the tolerant pattern reads
+    (tmp_path / "odd.log").write_text("\n".join(odd) + "\n")
+    a, b = read_lambda_reports(strict), read_lambda_reports(tmp_path / "odd.log")
+    assert [m["line"] for m in b.attrs["malformed"]] == [101] and not a.attrs["malformed"]
+    pd.testing.assert_frame_equal(a, b)

@@ -67,3 +67,38 @@ def test_reports_without_timestamps_are_refused_with_the_reason():
     for call in (lambda: analysis.replay(logs, orders_stack()), lambda: analysis.calibrate(logs)):
         with pytest.raises(StackError, match="carry no timestamp"):
             call()
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as lc, Client(lc) as c:
+        yield c
+
+
+@pytest.mark.parametrize("designs", [None, 1], ids=["every-design", "as-deployed-only"])
+def test_replay_of_a_dask_frame_on_the_cluster_equals_the_in_process_answer(logs, client, designs):
+    import dask.dataframe as dd
+
+    from stackerynb.analysis.platform import Platform
+    from stackerynb.analysis.samples import SAMPLE_PLATFORM
+
+    platform = Platform(**SAMPLE_PLATFORM)
+    designs = None if designs is None else analysis.alternatives(orders_stack())[:designs]
+    local = analysis.replay(logs, orders_stack(), platform=platform, designs=designs)
+    # partitioned by time: every function spread over every partition, merged functions apart;
+    # the cluster shuffles it so that each design's merges share a partition (as deployed: 5 groups)
+    by_time = dd.from_pandas(logs.drop(columns=["timestamp", "request_id"]), npartitions=5, sort=False)
+    dist = analysis.replay(by_time, orders_stack(), platform=platform, designs=designs, client=client, npartitions=4)
+    pd.testing.assert_frame_equal(dist, local, check_exact=False, rtol=1e-12)
+    assert local["cold_starts_per_day"].nunique() > 1
+
+
+def test_latency_percentiles_combined_from_partial_counts_are_numpys():
+    from stackerynb.analysis.replay import _merge_counts, _quantiles, _value_counts
+
+    rng = np.random.default_rng(1)
+    x = np.round(rng.lognormal(4, 1, 5001), 2)
+    parts = [_value_counts(p) for p in np.array_split(rng.permutation(x), 4)]
+    assert _quantiles(*_merge_counts(parts)) == pytest.approx(list(np.quantile(x, [0.5, 0.95, 0.99])), rel=1e-12)

@@ -54,20 +54,25 @@ class Calibration:
 class _SummaryModel:
     """Experiment summaries: seeded Poisson arrivals per experiment, levels computed once."""
 
-    def __init__(self, data: pd.DataFrame, arrivals: int, seed: int):
+    def __init__(self, data: pd.DataFrame, arrivals: int | None, seed: int, span: float = 600_000.0,
+                 min_arrivals: int = 30_000):
         from stackerynb.analysis.simulator import simulate
 
         self.data = data.reset_index(drop=True)
         self.levels = []
         rng = np.random.default_rng(seed)
         for row in self.data.itertuples():
-            t = np.cumsum(rng.exponential(1 / row.rate, arrivals))
+            # the same simulated span for every rate: at high rates cold starts are rare (~1e-3 of
+            # arrivals), so a fixed count of arrivals would leave their expected share to a few
+            # hundred events of Monte-Carlo noise; the size depends on the rate only, never on p_cold
+            n = int(arrivals) if arrivals is not None else int(max(min_arrivals, row.rate * span))
+            t = np.cumsum(rng.exponential(1 / row.rate, n))
             warm, init = row.warm_ms / 1000, max(row.cold_ms - row.warm_ms, 0.0) / 1000
             # busy periods lengthen by INIT when cold: take the default policy's flags for that
             res = simulate(pd.DataFrame({"function": "f", "time": t}), warm, init=init)
             a = np.rint(t * TICKS).astype(np.int64)
             e = a + np.rint((warm + init * res.invocations["cold"].to_numpy()) * TICKS).astype(np.int64)
-            self.levels.append(levels(np.zeros(arrivals, np.int64), a, e))
+            self.levels.append(levels(np.zeros(n, np.int64), a, e))
         self.observed = self.data["p_cold"].to_numpy(float)
         se = self.data["p_cold_se"].to_numpy(float) if "p_cold_se" in self.data else None
         self.se = se if se is not None and np.all(np.isfinite(se) & (se > 0)) else 0.1 * self.observed
@@ -216,10 +221,12 @@ def _check_summary(data: pd.DataFrame) -> pd.DataFrame:
     return num
 
 
-def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int = 100_000, seed: int = 0) -> Calibration:
+def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int | None = None, seed: int = 0,
+              span: float = 600_000.0) -> Calibration:
     """Fit a :class:`~stackerynb.analysis.platform.Platform` to invocations or experiment
     summaries (see the module docstring). ``routing``: fit only this routing (default: both, the
-    likelier wins). ``arrivals``: simulated Poisson arrivals per experiment summary."""
+    likelier wins). Experiment summaries are simulated over ``span`` seconds of Poisson arrivals
+    (at least 30,000 arrivals), or ``arrivals`` per experiment when given."""
     if not isinstance(data, pd.DataFrame):
         raise StackError(f"calibrate needs a DataFrame, got {type(data).__name__}")
     routings = ROUTINGS if routing is None else (routing,)
@@ -228,7 +235,7 @@ def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int =
     init = None
     if "p_cold" in data.columns or "rate" in data.columns:
         num = _check_summary(data)
-        model = _SummaryModel(num, arrivals, seed)
+        model = _SummaryModel(num, arrivals, seed, span)
         rows = np.arange(len(num))
         delta = (num["cold_ms"] - num["warm_ms"]).to_numpy() / 1000
         init_value = float(np.mean(delta))
@@ -256,13 +263,14 @@ def calibrate(data: pd.DataFrame, *, routing: str | None = None, arrivals: int =
                        routings={r: v[0] for r, v in results.items()}, init=init)
 
 
-def cross_validate(data: pd.DataFrame, *, arrivals: int = 100_000, seed: int = 0, progress: bool = False) -> pd.DataFrame:
+def cross_validate(data: pd.DataFrame, *, arrivals: int | None = None, seed: int = 0, span: float = 600_000.0,
+                   progress: bool = False) -> pd.DataFrame:
     """Leave-one-out cross-validation on experiment summaries: each experiment predicted by the
     platform fitted to the others (routing chosen per fold). Columns ``rate``, ``observed``,
     ``predicted``, ``se``, ``rel_error``, ``z``, ``routing``; ``attrs`` hold ``mare`` (mean
     absolute relative error) and ``mean_abs_z`` (mean |error| / standard error)."""
     num = _check_summary(data)
-    model = _SummaryModel(num, arrivals, seed)
+    model = _SummaryModel(num, arrivals, seed, span)
     n = len(num)
     rows = []
     folds = range(n)

@@ -448,7 +448,8 @@ def _n(count: int, noun: str) -> str:
 def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_alive: float = 600.0,
                   max_lifetime: float | None = None, durations: Mapping[str, float] | None = None,
                   package_mb=None, init=None, prices: Prices | None = None,
-                  designs: Sequence[Design] | None = None, details: bool = False, platform=None):
+                  designs: Sequence[Design] | None = None, details: bool = False, platform=None,
+                  client=None, scheduler: str | None = None):
     """The tradeoff table: one row per design (see :func:`alternatives`), indexed by design name.
 
     Columns: ``functions``, ``merged`` (groups), monthly USD ``monthly_compute`` (GB-seconds,
@@ -457,7 +458,13 @@ def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_aliv
     (of requests through rest_api routes, or of every entry when there is no API),
     ``iam_actions``/``iam_resources`` of the ``largest_role``, and the largest ``package_mb``.
 
-    ``traffic``: a :class:`~stackerynb.analysis.traffic.Traffic` or mapping entry -> profile.
+    ``traffic``: a :class:`~stackerynb.analysis.traffic.Traffic` or mapping entry -> profile, or
+    **invocations** (a pandas or Dask DataFrame as :func:`~stackerynb.analysis.read_lambda_reports`
+    gives): then every design runs on those very arrivals and durations, as
+    :func:`~stackerynb.analysis.replay` does (a Dask frame on dask.distributed: ``client``,
+    ``scheduler`` address or an embedded ``LocalCluster``), with ``platform`` or one calibrated on
+    them; ``days``, ``seed`` and ``durations`` do not apply (the logs give them) and
+    ``details=True`` returns no evaluations.
     ``durations``: function -> seconds of its own work per call (default 0.1 s, or what the
     traffic gives). Every design sees the same arrivals (``seed``) over ``days`` days, scaled to a
     730-hour month. ``details=True`` also returns the :class:`Evaluation` of each design.
@@ -466,6 +473,11 @@ def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_aliv
     one the simulator's documented default policy applies.
     """
     prices = prices or load_prices()
+    if isinstance(traffic, pd.DataFrame) or type(traffic).__module__.startswith("dask"):
+        designs = list(designs) if designs is not None else alternatives(stack, package_mb=package_mb, init=init)
+        table = _from_invocations(stack, traffic, designs, prices, platform, keep_alive, max_lifetime, durations,
+                                  client, scheduler)
+        return (table, {}) if details else table
     resolved = resolve_traffic(stack, traffic)
     designs = list(designs) if designs is not None else alternatives(stack, package_mb=package_mb, init=init)
     evals = [evaluate(stack, d, traffic, days=days, seed=seed, keep_alive=keep_alive, max_lifetime=max_lifetime,
@@ -474,6 +486,36 @@ def consolidation(stack, traffic, *, days: float = 1.0, seed: int = 0, keep_aliv
                          columns=TABLE_COLUMNS)
     table.attrs["notes"] = list(dict.fromkeys(resolved[3] + [n for d in designs for n in d.notes]))
     return (table, {d.name: e for d, e in zip(designs, evals)}) if details else table
+
+
+def _from_invocations(stack, invocations, designs, prices, platform, keep_alive, max_lifetime, durations, client,
+                      scheduler) -> pd.DataFrame:
+    """The tradeoff table of ``designs`` replayed on logged invocations (rows of :func:`replay`
+    without the observed one, plus each design's IAM breadth and package size)."""
+    from stackerynb.analysis.platform import Platform
+    from stackerynb.analysis.replay import replay
+
+    if durations:
+        raise StackError("consolidation of invocations takes each invocation's logged duration; leave durations unset")
+    if platform is None and (keep_alive != 600.0 or max_lifetime is not None):
+        platform = Platform(keep_alive=keep_alive, lifetime=max_lifetime)
+    replayed = replay(invocations, stack, platform=platform, prices=prices, designs=designs, client=client,
+                      scheduler=scheduler)
+    rows = replayed.iloc[1:].copy()
+    rows.index = pd.Index([d.name for d in designs], name="design")
+    for d in designs:
+        largest, best = "", (-1, -1)
+        for f, spec in d.functions.items():
+            b = iam.breadth(iam.merged_grants(stack, spec.members))
+            if b > best:
+                largest, best = f, b
+        rows.loc[d.name, ["iam_actions", "iam_resources"]] = [max(best[0], 0), max(best[1], 0)]
+        rows.loc[d.name, "largest_role"] = largest
+        rows.loc[d.name, "package_mb"] = max((s.package_mb for s in d.functions.values()), default=0.0)
+    table = rows.reindex(columns=TABLE_COLUMNS)
+    table[["iam_actions", "iam_resources"]] = table[["iam_actions", "iam_resources"]].astype(int)
+    table.attrs.update(replayed.attrs)
+    return table
 
 
 def recommend(stack, traffic, *, top: int | None = None, **options) -> pd.DataFrame:

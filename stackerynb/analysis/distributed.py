@@ -158,11 +158,16 @@ def _expand_counts(part: pd.DataFrame, seed: int, day: int) -> pd.DataFrame:
     keep = np.flatnonzero(totals > 0)
     out_t = np.empty(int(totals.sum()))
     pos = 0
+    minutes = np.arange(1440, dtype=np.int16)
     for i in keep:  # one row per function: a loop over functions, not invocations
         n = int(totals[i])
         rng = np.random.default_rng([seed, zlib.crc32(names[i].encode())])
-        minute = np.repeat(np.arange(1440), counts[i])
-        out_t[pos:pos + n] = np.sort(minute * 60.0 + rng.uniform(0, 60, n)) + day * 86400.0
+        # in place, about 18 bytes per arrival at the peak: a function of 10^8 arrivals fits a worker
+        t = out_t[pos:pos + n]
+        np.multiply(np.repeat(minutes, counts[i]), 60.0, out=t)
+        t += rng.uniform(0, 60, n)
+        t.sort()  # sorted minute by minute already; the sort orders each minute's arrivals
+        t += day * 86400.0
         pos += n
     # categorical names: 10^8 rows of object strings would cost a pointer each
     codes = np.repeat(np.arange(keep.size), totals[keep])

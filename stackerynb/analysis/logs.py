@@ -14,8 +14,11 @@
 * the JSON printed by ``aws logs filter-log-events`` (``{"events": [{"timestamp", "message",
   "logStreamName"}, ...]}``), each message in either format above.
 
-The text format is parsed with one regular expression over the whole buffer (no Python loop
-per line). Lines that look like a report but do not parse are counted and kept, with their
+The text format is parsed by Arrow's C++ compute kernels, in chunks of a few MB, with no Python
+loop per line: lines holding ``REPORT RequestId`` are picked (``match_substring``); Lambda's own
+tab-separated layout is cut on tabs and fixed prefixes and cast to numbers; a chunk with any line
+in another layout (spaces, no prefix, extra text) goes through one RE2 pattern (``extract_regex``)
+instead. Lines that look like a report but do not parse are counted and kept, with their
 line number, in ``frame.attrs["malformed"]``; they never stop the read.
 """
 from __future__ import annotations
@@ -35,24 +38,183 @@ from stackerynb.errors import StackError
 
 COLUMNS = ["function", "time", "timestamp", "request_id", "duration", "billed_duration", "memory",
            "max_memory_used", "init_duration", "cold"]
-# A literal newline first lets the regex engine jump from line to line; the two optional
-# prefix tokens are the export's timestamp and the log group (either may be absent).
-_TEXT = re.compile(
-    r"\n(?:(\d{4}-\d\d-\d\dT[^ \t\n]*)[ \t]+)?(?:([^ \t\n]+)[ \t]+)?REPORT RequestId:[ \t]*([^ \t\n]+)[ \t]+Duration:[ \t]*([\d.]+) ms"
-    r"[ \t]+Billed Duration:[ \t]*(\d+) ms[ \t]+Memory Size:[ \t]*(\d+) MB[ \t]+Max Memory Used:[ \t]*(\d+) MB"
-    r"(?:[ \t]+Init Duration:[ \t]*([\d.]+) ms)?[ \t]*(?=[\n\t ]|$)")
-# Lambda's own layout (tab separated, trailing tab) after a timestamp and a log group, as
-# exports print it: a stricter pattern runs about half again as fast; it is used when it takes
-# every report of the buffer, the tolerant one otherwise.
-_STRICT = re.compile(
-    r"\n(\d{4}-[^ \n]+) ([^ \n]+) REPORT RequestId: ([^\t\n]+)\tDuration: ([\d.]+) ms\tBilled Duration: (\d+) ms"
-    r"\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB\t(?:Init Duration: ([\d.]+) ms\t)?(?=\n|$)")
 _REPORT_MARK = "REPORT RequestId"
 _JSON_MARK = '"platform.report"'
 _LEADING_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\S+)[ \t]+(\{.*)$")
+# The tolerant layout, for RE2 (pyarrow's extract_regex): a line may carry the export's timestamp
+# and the log group before Lambda's message (either may be absent); spaces or tabs between fields.
+_TOLERANT = (
+    r"^(?:(?P<stamp>\d{4}-\d\d-\d\dT[^ \t\n]*)[ \t]+)?(?:(?P<group>[^ \t\n]+)[ \t]+)?REPORT RequestId:[ \t]*"
+    r"(?P<rid>[^ \t\n]+)[ \t]+Duration:[ \t]*(?P<dur>\d+(?:\.\d*)?) ms[ \t]+Billed Duration:[ \t]*(?P<billed>\d+) ms"
+    r"[ \t]+Memory Size:[ \t]*(?P<mem>\d+) MB[ \t]+Max Memory Used:[ \t]*(?P<used>\d+) MB"
+    r"(?:[ \t]+Init Duration:[ \t]*(?P<init>\d+(?:\.\d*)?) ms)?(?:\s|$)")
+_CHUNK = 1 << 22  # bytes per vectorised step: the working set stays in cache
+# Lambda's own layout, tab separated with a trailing tab: field -> (prefix, suffix) in the strict path
+_FIELDS = {1: ("Duration: ", " ms"), 2: ("Billed Duration: ", " ms"), 3: ("Memory Size: ", " MB"),
+           4: ("Max Memory Used: ", " MB")}
+_INIT = ("Init Duration: ", " ms")
 
 
-def _read_bytes(path: Path) -> str:
+def _line_array(raw: bytes):
+    """The buffer's lines (each with its newline) as an Arrow string array, without a copy."""
+    import pyarrow as pa
+
+    b = np.frombuffer(raw, np.uint8)
+    ends = np.flatnonzero(b == 10) + 1
+    offsets = np.concatenate(([0], ends, [len(raw)] if (not ends.size or ends[-1] != len(raw)) else [])).astype(np.int64)
+    return pa.Array.from_buffers(pa.large_string(), offsets.size - 1, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
+
+
+def _strict(rl):
+    """Fields of the REPORT lines ``rl`` in Lambda's own layout (``None`` where a line is not in
+    it): a split on tabs and fixed prefixes, no regular expression."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    f = pc.split_pattern(rl, "\t")
+    n = pc.list_value_length(f)
+    ok = pc.or_(pc.equal(n, 6), pc.equal(n, 7))
+    if not pc.all(ok).as_py():
+        return None
+    head = pc.split_pattern(pc.list_element(f, 0), " ")
+    if not pc.all(pc.equal(pc.list_value_length(head), 5)).as_py():
+        return None
+    out = {"stamp": pc.list_element(head, 0), "group": pc.list_element(head, 1), "rid": pc.list_element(head, 4)}
+    checks = [pc.equal(pc.list_element(head, 2), "REPORT"), pc.equal(pc.list_element(head, 3), "RequestId:"),
+              pc.match_substring_regex(out["stamp"], r"^\d{4}-\d\d-\d\dT")]
+    for i, (key, kind) in zip(_FIELDS, (("dur", pa.float64()), ("billed", pa.int64()), ("mem", pa.int64()),
+                                        ("used", pa.int64()))):
+        prefix, suffix = _FIELDS[i]
+        field = pc.list_element(f, i)
+        checks += [pc.starts_with(field, prefix), pc.ends_with(field, suffix)]
+        out[key] = (pc.utf8_slice_codeunits(field, len(prefix), -len(suffix)), kind)
+    last = pc.list_element(f, 5)  # Init Duration when cold (7 fields), else the line's end
+    cold = pc.equal(n, 7)
+    ends = pc.or_(pc.or_(pc.ends_with(rl, "\t\n"), pc.ends_with(rl, "\t\r\n")), pc.ends_with(rl, "\t"))
+    checks += [ends, pc.or_(pc.invert(cold), pc.and_(pc.starts_with(last, _INIT[0]), pc.ends_with(last, _INIT[1])))]
+    for c in checks:
+        if not pc.all(c).as_py():
+            return None
+    out["init"] = (pc.if_else(cold, pc.utf8_slice_codeunits(last, len(_INIT[0]), -len(_INIT[1])), None), pa.float64())
+    try:
+        for key in ("dur", "billed", "mem", "used", "init"):
+            out[key] = pc.cast(*out[key])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return out
+
+
+def _tolerant(rl):
+    """Fields of the REPORT lines ``rl`` by the tolerant pattern (null rows: malformed)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    st = pc.extract_regex(rl, _TOLERANT)
+    out = {k: st.field(k) for k in ("stamp", "group", "rid")}
+    blank = lambda a: pc.if_else(pc.equal(a, ""), None, a)  # noqa: E731 - an absent optional group
+    out["stamp"], out["group"] = blank(out["stamp"]), blank(out["group"])
+    for key, kind in (("dur", pa.float64()), ("billed", pa.int64()), ("mem", pa.int64()), ("used", pa.int64()),
+                      ("init", pa.float64())):
+        out[key] = pc.cast(blank(st.field(key)), kind)
+    return out, st.is_valid()
+
+
+def _parse_lines(raw: bytes):
+    """REPORT lines of ``raw`` in the text format: a dict of Arrow arrays (fields, plus ``line``:
+    the 0-based line number) and the 0-based numbers of the report lines that did not parse."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pieces, bad = [], []
+    first_line, pos = 0, 0
+    has_json = _JSON_MARK.encode() in raw
+    while pos < len(raw):
+        end = len(raw) if pos + _CHUNK >= len(raw) else raw.rfind(b"\n", pos, pos + _CHUNK) + 1
+        if end <= pos:  # a line longer than a chunk
+            nl = raw.find(b"\n", pos + _CHUNK)
+            end = len(raw) if nl < 0 else nl + 1
+        lines = _line_array(raw[pos:end])
+        where = pc.indices_nonzero(pc.match_substring(lines, _REPORT_MARK))
+        if len(where):
+            rl = lines.take(where)
+            # platform.report records are read as JSON (looked for only where the chunk has one)
+            json_lines = pc.match_substring(rl, _JSON_MARK) if has_json else None
+            if json_lines is not None and pc.any(json_lines).as_py():
+                text_lines = pc.invert(json_lines)
+                where, rl = where.filter(text_lines), rl.filter(text_lines)
+            fields = _strict(rl)
+            if fields is None:
+                fields, ok = _tolerant(rl)
+                if not pc.all(ok).as_py():
+                    missed = ~ok.to_numpy(zero_copy_only=False)
+                    # a JSON line that merely mentions a report is not a malformed report line
+                    not_json = ~pc.starts_with(pc.utf8_ltrim_whitespace(rl), "{").to_numpy(zero_copy_only=False)
+                    bad += (np.asarray(where)[missed & not_json] + first_line).tolist()
+                    fields = {k: v.filter(ok) for k, v in fields.items()}
+                    where = where.filter(ok)
+            fields["line"] = pc.add(where.cast(pa.int64()), first_line)
+            pieces.append(fields)
+        first_line += len(lines)
+        pos = end
+    if not pieces:
+        return None, bad
+    return {k: pa.concat_arrays([p[k].cast(pieces[0][k].type) if p[k].type != pieces[0][k].type and k in ("stamp", "group")
+                                 else p[k] for p in pieces]) for k in pieces[0]}, bad
+
+
+def _stamps(stamp) -> np.ndarray:
+    """ISO timestamps (Arrow strings, nulls allowed) as datetime64[ns] UTC values (NaT where absent or unreadable)."""
+    import pyarrow as pa
+
+    try:
+        return stamp.cast(pa.timestamp("ns", "UTC")).to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_datetime(pd.Series(stamp.to_pylist(), dtype=object), utc=True, format="ISO8601",
+                              errors="coerce").dt.tz_localize(None).to_numpy()
+
+
+def _parse_text(raw: bytes, default_function: str) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+    """The text format's reports of ``raw``: a frame, the 0-based line of each row, and the
+    0-based lines of the reports that did not parse."""
+    fields, bad = _parse_lines(raw)
+    if fields is None:
+        return pd.DataFrame(columns=[c for c in COLUMNS if c not in ("time", "cold")]), np.zeros(0, np.int64), bad
+    groups = fields["group"].dictionary_encode()
+    names = [(_function_token(g) if g else None) or default_function
+             for g in groups.dictionary.to_pylist()]
+    cats = sorted(set(names)) or [default_function]
+    code_of = np.array([cats.index(n) for n in names] + [cats.index(default_function) if default_function in cats else 0],
+                       np.int32)
+    idx = groups.indices.fill_null(len(names)).to_numpy(zero_copy_only=False)
+    if default_function not in cats and groups.null_count:
+        cats.append(default_function)
+        code_of[-1] = len(cats) - 1
+    frame = pd.DataFrame({
+        "function": pd.Categorical.from_codes(code_of[idx], cats),
+        "timestamp": pd.DatetimeIndex(_stamps(fields["stamp"])).tz_localize("UTC"),
+        "request_id": fields["rid"].to_pandas(),
+        "duration": fields["dur"].to_numpy(zero_copy_only=False) / 1000,
+        "billed_duration": fields["billed"].to_numpy(zero_copy_only=False) / 1000,
+        "memory": fields["mem"].to_numpy(zero_copy_only=False),
+        "max_memory_used": fields["used"].to_numpy(zero_copy_only=False),
+        "init_duration": fields["init"].to_numpy(zero_copy_only=False) / 1000,
+    })
+    return frame, fields["line"].to_numpy(), bad
+
+
+
+def _utf8(raw: bytes) -> bytes:
+    """``raw`` as valid UTF-8 (undecodable bytes replaced, as a text editor shows them)."""
+    if raw.isascii():
+        return raw
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _read_bytes(path: Path) -> bytes:
     with open(path, "rb") as fh:
         raw = fh.read()
     if raw[:2] == b"\x1f\x8b":
@@ -60,7 +222,7 @@ def _read_bytes(path: Path) -> str:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
             raise StackError(f"{path}: not a readable gzip file ({exc})") from None
-    return raw.decode("utf-8", errors="replace")
+    return _utf8(raw)
 
 
 def _function_from_path(path: Path) -> str:
@@ -81,36 +243,6 @@ def _function_token(token: str) -> str | None:
     if "/" in token or "[" in token or ":" in token:
         return None  # a log stream name, not a function
     return token
-
-
-def _parse_text(text: str, default_function: str) -> pd.DataFrame:
-    rows = _STRICT.findall("\n" + text)
-    if len(rows) != text.count(_REPORT_MARK):
-        rows = _TEXT.findall("\n" + text)
-    if not rows:
-        return pd.DataFrame(columns=COLUMNS)
-    stamps, groups, rid, dur, billed, mem, used, init = zip(*rows)
-    names = {g: (_function_token(g) if g else None) or default_function for g in set(groups)}
-    cats = sorted(set(names.values()))
-    code_of = {c: i for i, c in enumerate(cats)}
-    group_code = {g: code_of[n] for g, n in names.items()}
-    codes = np.fromiter((group_code[g] for g in groups), np.int32, len(groups))
-    init_s = np.array(init)
-    has_init = init_s != ""
-    init_v = np.full(len(rows), np.nan)
-    if has_init.any():
-        init_v[has_init] = init_s[has_init].astype(float) / 1000
-    return pd.DataFrame({
-        "function": pd.Categorical.from_codes(codes, cats).astype(object),
-        "timestamp": pd.to_datetime(pd.Series(stamps, dtype=object).replace("", None), utc=True, format="ISO8601",
-                                    errors="coerce"),
-        "request_id": rid,
-        "duration": np.array(dur, dtype=float) / 1000,
-        "billed_duration": np.array(billed, dtype=float) / 1000,
-        "memory": np.array(mem, dtype=np.int64),
-        "max_memory_used": np.array(used, dtype=np.int64),
-        "init_duration": init_v,
-    })
 
 
 def _json_record(obj, function: str, when=None) -> dict | None:
@@ -148,30 +280,23 @@ def _parse_json_lines(lines: Iterable[tuple[int, str]], function: str, malformed
     return out
 
 
-def _malformed_text(text: str, parsed: int, source: str, malformed: list) -> None:
-    """Find the REPORT lines the regular expression did not take (only when some were missed)."""
-    if text.count(_REPORT_MARK) == parsed:
-        return
-    for number, line in enumerate(text.split("\n"), 1):
-        if _REPORT_MARK in line and _JSON_MARK not in line and not line.lstrip().startswith("{") \
-                and _TEXT.match("\n" + line) is None:
-            malformed.append((source, number, line[:300]))
-
-
-def _parse_buffer(text: str, function: str, source: str, malformed: list) -> list[pd.DataFrame]:
+def _parse_buffer(raw: bytes, function: str, source: str, malformed: list) -> list[pd.DataFrame]:
     frames = []
-    head = text.lstrip()[:1]
-    if head == "{" and '"events"' in text[:4096]:
+    head = raw.lstrip()[:1]
+    if head == b"{" and b'"events"' in raw[:4096]:
         try:
-            doc = json.loads(text)
+            doc = json.loads(raw)
         except ValueError:
             doc = None
         if isinstance(doc, dict) and isinstance(doc.get("events"), list):
             return [_parse_events(doc["events"], function, source, malformed)]
-    text_frame = _parse_text(text, function)
-    _malformed_text(text, len(text_frame), source, malformed)
+    text_frame, _, bad = _parse_text(raw, function)
+    if bad:
+        lines = raw.split(b"\n")
+        malformed.extend((source, n + 1, lines[n].decode("utf-8", errors="replace").rstrip("\r")[:300]) for n in bad)
     frames.append(text_frame)
-    if _JSON_MARK in text:
+    if _JSON_MARK.encode() in raw:
+        text = raw.decode("utf-8", errors="replace")
         lines = [(i, line) for i, line in enumerate(text.split("\n"), 1) if _JSON_MARK in line]
         recs = _parse_json_lines(lines, function, malformed, source)
         if recs:
@@ -196,12 +321,9 @@ def _parse_events(events: list, function: str, source: str, malformed: list) -> 
             numbers.append(i)
     frames = []
     if texts:
-        frame = _parse_text("\n".join(texts), function)
-        if len(frame) != len(texts):  # find which events did not parse, by event number
-            ok = [_TEXT.match("\n" + t) is not None for t in texts]
-            malformed.extend((source, n, t[:300]) for n, t, good in zip(numbers, texts, ok) if not good)
-            stamps = [s for s, good in zip(stamps, ok) if good]
-        frame["timestamp"] = pd.to_datetime(pd.Series(stamps, dtype="float64"), unit="ms", utc=True).to_numpy()
+        frame, lines, bad = _parse_text("\n".join(texts).encode("utf-8", errors="replace"), function)
+        malformed.extend((source, numbers[n], texts[n][:300]) for n in bad)  # by event number in the document
+        frame["timestamp"] = pd.to_datetime(pd.Series(stamps, dtype="float64").to_numpy()[lines], unit="ms", utc=True)
         frames.append(frame)
     for i, msg, stamp in json_lines:
         recs = _parse_json_lines([(i, msg)], function, malformed, source)
@@ -268,10 +390,10 @@ def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
             fn = function or _function_from_path(src)
         else:
             raw = src.read()
-            if isinstance(raw, bytes):
-                raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-                raw = raw.decode("utf-8", errors="replace")
-            text, fn = raw, function or "function"
+            if isinstance(raw, str):
+                raw = raw.encode("utf-8", errors="replace")
+            raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            text, fn = _utf8(raw), function or "function"
         frames += _parse_buffer(text, fn, name, malformed)
     frames = [f for f in frames if len(f)]
     if frames:
