@@ -1,41 +1,12 @@
 """``stackerynb cost FILE --traffic TRAFFIC.csv`` or ``--logs LOGS``: the tradeoff table in a terminal.
 
-With ``--traffic``, each design is simulated on traffic described in a CSV file (below); with
+With ``--traffic``, each design is simulated on traffic described in a CSV file (format below, in EPILOG); with
 ``--logs``, on the arrivals and durations of the functions' own Lambda logs (REPORT lines, any
 format :func:`~stackerynb.analysis.read_lambda_reports` reads), with the platform calibrated on
 those logs (:func:`~stackerynb.analysis.replay`).
 
-The traffic file
-----------------
-A CSV with a header line; lines starting with ``#`` are comments. One row per entry point::
-
-    entry,profile,rate_per_second,peak_to_trough,peak_hour,every_s,trace,trace_function,duration_ms
-    Api->GetOrder,diurnal,5,4,14,,,,120
-    Api->PutOrder,constant,0.5,,,,,,200
-    Nightly,periodic,,,,3600,,,2000
-    Api->Search,azure,,,,,azure_d01.csv,9f2c...,80
-    Charge,none,,,,,,,300
-
-Columns (only ``entry`` and ``profile`` are required; leave the others empty or out):
-
-``entry``
-    ``Source->Function`` (the wire), or a node id naming exactly one entry wire (``Nightly``,
-    a queue, a function with one route), or a function without entry wires with profile ``none``
-    (to give the duration of a function that is only called by other functions).
-``profile``
-    ``constant`` (Poisson; needs ``rate_per_second``), ``diurnal`` (Poisson with a daily cycle;
-    ``rate_per_second`` is the mean, optional ``peak_to_trough`` (default 4) and ``peak_hour``
-    (0-24, default 14)), ``bursty`` (``rate_per_second`` plus ``burst_rate_per_second`` extra calls
-    for ``burst_length_s`` seconds, about every ``burst_every_s`` seconds), ``periodic``
-    (``every_s``, optional ``offset_s``), ``azure`` (per-minute counts from an Azure Functions 2019
-    trace file ``trace``, relative to the traffic file, row ``trace_function``: a HashFunction or
-    ``#N`` for the N-th row; may be left empty when the trace has one row), ``none``.
-``duration_ms``
-    Milliseconds of the function's own work per call through this entry (default 100 ms).
-
-Entry points without a row get no traffic, except timers, which fire on their schedule.
-A file whose header is the Azure trace format itself (``HashOwner,HashApp,HashFunction,
-Trigger,1,...,1440``) is accepted too: each row's ``HashFunction`` then names an entry.
+The traffic file's format, with an example, is :data:`EPILOG`: what ``stackerynb cost --help``
+prints, kept in one place for both.
 """
 from __future__ import annotations
 
@@ -71,7 +42,8 @@ Only entry and profile are required; leave other cells empty or drop the columns
                    peak_to_trough, default 4, and peak_hour 0-24, default 14) | bursty (rate_per_second
                    plus burst_rate_per_second for burst_length_s seconds about every burst_every_s) |
                    periodic (every_s, optional offset_s) | azure (per-minute counts from an Azure
-                   Functions 2019 trace file named in trace, row trace_function) | none
+                   Functions 2019 trace file named in trace, relative to the traffic file; row
+                   trace_function: a HashFunction or #N for the N-th row, empty for a one-row trace) | none
   duration_ms      the function's own work per call through this entry (default 100)
 
 Entry points without a row get no traffic, except timers, which fire on their schedule. A file in
