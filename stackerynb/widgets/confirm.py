@@ -126,6 +126,16 @@ def _shown_here(deployment) -> None:
     deployment._shown_in = getattr(get_ipython(), "execution_count", None)
 
 
+def _unconfirmed(action, stack, environment, options):
+    """``action(..., yes=True)`` (deploy or destroy) with a progress widget and no question."""
+    from IPython.display import display
+    progress = WidgetProgress()
+    display(progress)
+    result = action(stack, environment, yes=True, reporter=progress, **options)
+    _shown_here(result)
+    return result
+
+
 def deploy_in_notebook(stack, environment, *, yes: bool = False, **options):
     """``stack.deploy`` in a kernel: one panel (progress, then the change set with Confirm and
     Cancel, or straight on with ``yes``), which the returned Deployment does not repeat."""
@@ -133,11 +143,7 @@ def deploy_in_notebook(stack, environment, *, yes: bool = False, **options):
 
     from stackerynb.deploy import deploy
     if yes:
-        progress = WidgetProgress()
-        display(progress)
-        deployment = deploy(stack, environment, yes=True, reporter=progress, **options)
-        _shown_here(deployment)
-        return deployment
+        return _unconfirmed(deploy, stack, environment, options)
     panel = ConfirmPanel(danger=environment.production)
     display(panel)
     try:
@@ -167,11 +173,7 @@ def destroy_in_notebook(stack, environment, *, yes: bool = False, **options):
 
     from stackerynb.deploy import destroy
     if yes:
-        progress = WidgetProgress()
-        display(progress)
-        teardown = destroy(stack, environment, yes=True, reporter=progress, **options)
-        _shown_here(teardown)
-        return teardown
+        return _unconfirmed(destroy, stack, environment, options)
     panel = ConfirmPanel(danger=True)
     display(panel)
     return destroy(stack, environment, reporter=panel.progress, confirm=panel, **options)
