@@ -107,7 +107,9 @@ def _setting_values(setting):
     if setting.type == "map":  # any names and values the catalogue accepts, sensible or not
         names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789-/${}",
                         min_size=1, max_size=10)
-        return st.dictionaries(names, st.one_of(st.text(max_size=12), st.integers(), st.booleans()), max_size=3)
+        # Whole numbers within 64 bits: larger ones are refused by Stack.set (tests/test_model_values.py).
+        return st.dictionaries(names, st.one_of(st.text(max_size=12), st.integers(-2 ** 63, 2 ** 63 - 1), st.booleans()),
+                               max_size=3)
     if setting.type == "list":
         return st.lists(st.sampled_from(["203.0.113.0/24", "10.0.0.1/8", "0.0.0.0/0", "::/0", "nope"]), max_size=2)
     return st.just(setting.default)  # text keeps its (valid) default: patterns differ per setting
