@@ -291,3 +291,201 @@ def test_the_managed_policy_documents_are_read_without_importing_moto():
             "n = len(aws_managed.documents()); print(n, 'moto' in sys.modules, 'boto3' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) > 1000 and out[1:] == ["False", "False"]
+
+
+# ---------------------------------------------------------------- secrets by name and by value
+PLAIN_SECRETS = {
+    "DB_PASS": "correct horse", "PGPASSWORD": "hunter2", "STRIPE_KEY": "abc", "AUTH_HEADER": "whatever",
+    "DATABASE_URL": "postgres://app:s3cr3t@db.internal:5432/app", "UPSTREAM": "Bearer abcdefgh12345678",
+    "SIGNER": "-----BEGIN RSA PRIVATE KEY-----\nMIIB", "PAYMENT": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "OPAQUE": "q8Zr2Lw9Xv4Nk7Tb1Ys6Hm3Pd5Fj0Gc",
+}
+HARMLESS = {"LOG_LEVEL": "info", "DATABASE_URL": "postgres://db.internal:5432/app", "PARTITION_KEY": "id",
+            "GREETING": "hello world", "DB_PASSWORD_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            "REQUEST_ID": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "COMMIT": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "SITE": "https://example.com/path/to/page", "S3_KEY": "uploads/2024/report.csv"}
+
+
+@pytest.mark.parametrize("name, value", PLAIN_SECRETS.items())
+def test_plain_text_secrets_are_found_by_name_or_value(name, value):
+    s = Stack("env")
+    s.add("function", "Fn", environment={name: value})
+    with pytest.raises(StackError) as error:
+        compile_stack(s, PROD)
+    (problem,) = error.value.problems
+    assert (problem.node, problem.setting, problem.code) == ("Fn", "environment", "G006")
+    assert name in problem.message
+
+
+def test_harmless_settings_are_not_secrets():
+    s = Stack("env")
+    s.add("function", "Fn", environment=HARMLESS)
+    s.add("virtual_network", "Net")
+    s.add("docker_service", "App", network="Net", environment=HARMLESS)
+    s.add("docker_cluster", "Cluster")
+    s.connect("App", "Cluster")
+    s.add("config_store", "Config", parameters=HARMLESS)
+    assert compile_report(s, PROD).problems == []
+
+
+def test_secrets_in_config_stores_and_containers_are_found():
+    s = Stack("cfg")
+    s.add("config_store", "Config", parameters={"pass": "letmein", "region_url": "mysql://root:pw@h/db"})
+    s.add("virtual_network", "Net", nat="single")
+    s.add("docker_cluster", "Cluster")
+    s.add("docker_service", "App", network="Net", environment={"PGPASSWORD": "x"})
+    s.connect("App", "Cluster")
+    with pytest.raises(StackError) as error:
+        compile_stack(s, PROD)
+    assert sorted((p.node, p.setting) for p in error.value.problems) == [
+        ("App", "environment"), ("Config", "parameters"), ("Config", "parameters")]
+
+
+def test_secret_values_in_raw_sam_functions_are_found():
+    props = {"Handler": "a.b", "Runtime": "python3.12", "InlineCode": "x",
+             "Environment": {"Variables": {"DSN": "postgres://u:p4ss@h/db"}}}
+    with pytest.raises(StackError, match="G006"):
+        compile_stack(raw_stack("AWS::Serverless::Function", props), PROD)
+
+
+# ---------------------------------------------------------------- G002 walks every statement
+def network_function_template():
+    s = Stack("vpc-fn")
+    s.add("virtual_network", "Net")
+    s.add("function", "Fn", network="Net")
+    template, owners = compiled_data(s)
+    return s, template, owners
+
+
+def test_compiled_network_function_scopes_its_interface_actions():
+    s, template, owners = network_function_template()
+    assert run(template, s, owners) == []
+
+
+@pytest.mark.parametrize("seed", [
+    {"Effect": "Allow", "Action": ["ec2:CreateNetworkInterface", "ec2:DescribeSubnets"], "Resource": "*"},
+    {"Effect": "Allow", "Action": "ec2:DeleteNetworkInterface", "Resource": ["*"]},
+    {"Effect": "Allow", "Action": ["ecr:BatchGetImage"],
+     "Resource": {"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/*"}},
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/*"},
+    {"Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*"},
+])
+def test_g002_flags_resource_star_on_actions_aws_lets_be_scoped(seed):
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    seeded["Resources"]["FnRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(seed)
+    assert run(seeded, s, owners) == [("G002", "Fn")]
+
+
+@pytest.mark.parametrize("where", ["managed_policy", "sam_inline", "queue_policy"])
+def test_g002_walks_statements_wherever_they_are(where):
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    bad = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}
+    if where == "managed_policy":
+        body = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [bad]}}}
+    elif where == "sam_inline":
+        body = {"Type": "AWS::Serverless::Function", "Properties": {"Policies": [{"Statement": [bad]}]}}
+    else:
+        body = {"Type": "AWS::SQS::QueuePolicy", "Properties": {"Queues": [], "PolicyDocument": {
+            "Statement": [{**bad, "Principal": {"Service": "sns.amazonaws.com"}}]}}}
+    seeded["Resources"]["Extra"] = body
+    assert run(seeded, s, owners) == [("G002", None)]
+
+
+def test_g002_leaves_wildcard_only_actions_and_conditioned_interfaces_alone():
+    s, template, owners = network_function_template()
+    seeded = copy.deepcopy(template)
+    seeded["Resources"]["FnRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] += [
+        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "ecr:GetAuthorizationToken"], "Resource": "*"},
+        {"Effect": "Deny", "Action": ["s3:GetObject"], "Resource": "*"}]
+    assert run(seeded, s, owners) == []
+
+
+# ---------------------------------------------------------------- in transit, SNS at rest, open APIs
+def cache_and_balancer():
+    s = Stack("transit")
+    s.add("virtual_network", "Net")
+    s.add("cache_cluster", "Cache", network="Net")
+    s.add("load_balancer", "Lb", network="Net",
+          certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/0f6c1d2e-1111-2222-3333-444455556666")
+    s.add("timer", "Tick")
+    s.add("topic", "News")
+    s.connect("Tick", "News")
+    template, owners = compiled_data(s)
+    return s, template, owners
+
+
+def test_compiled_cache_balancer_and_timer_topic_pass_g004_and_g008():
+    s, template, owners = cache_and_balancer()
+    assert run(template, s, owners) == []
+
+
+@pytest.mark.parametrize("fault, expected", [
+    (lambda r: r["Cache"]["Properties"].pop("AuthToken"), [("G008", "Cache")]),
+    (lambda r: r["Cache"]["Properties"].update(TransitEncryptionEnabled=False), [("G008", "Cache")]),
+    (lambda r: r["LbHttpRedirect"]["Properties"].update(DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"}]),
+     [("G008", "Lb")]),
+    (lambda r: r["News"]["Properties"].pop("KmsMasterKeyId"), [("G004", "News")]),
+])
+def test_g004_and_g008_catch_seeded_faults(fault, expected):
+    s, template, owners = cache_and_balancer()
+    seeded = copy.deepcopy(template)
+    fault(seeded["Resources"])
+    assert run(seeded, s, owners) == expected
+
+
+def test_g007_judges_raw_methods_too_and_only_in_production():
+    s = _one_function()
+    s.raw = {"Resources": {
+        "RawApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "raw"}},
+        "RawMethod": {"Type": "AWS::ApiGateway::Method", "Properties": {
+            "RestApiId": {"Ref": "RawApi"}, "ResourceId": {"Fn::GetAtt": ["RawApi", "RootResourceId"]},
+            "HttpMethod": "GET", "AuthorizationType": "NONE", "Integration": {"Type": "MOCK"}}}}}
+    with pytest.warns(GovernanceWarning, match="G007"):
+        result = compile_report(s, PROD)
+    assert [(p.code, p.severity) for p in result.problems] == [("G007", "warning")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GovernanceWarning)
+        assert compile_report(s, DEV).problems == []
+
+
+# ---------------------------------------------------------------- optional outside sources
+def test_cfn_lint_serverless_is_an_optional_advisory_source():
+    pytest.importorskip("cfn_lint_serverless")
+    from stackerynb.compile.governance import sources
+    from stackerynb.examples import rate_limiting
+    assert "cfn-lint-serverless" in sources.installed()
+    with pytest.warns(GovernanceWarning):
+        result = compile_report(rate_limiting(), PROD, rules=[sources.source("cfn-lint-serverless")])
+    found = [p for p in result.problems if p.code == "cfn-lint-serverless"]
+    assert found and all(p.severity == "warning" for p in found)  # advisory even in production
+    assert any("ES6000" in p.message and p.node == "Jobs" for p in found)  # the dead-letter queue has no redrive
+    with warnings.catch_warnings():  # not on by default: our own rules stay the default
+        warnings.simplefilter("error", GovernanceWarning)
+        compile_report(rate_limiting(), PROD)
+
+
+def test_checkov_source_runs_the_checkov_program_when_there_is_one():
+    import os
+    import shutil
+    from stackerynb.compile.governance import sources
+    if not (os.environ.get("STACKERYNB_CHECKOV") or shutil.which("checkov")):
+        pytest.skip("checkov is not installed (pipx install checkov; or STACKERYNB_CHECKOV=path)")
+    s = Stack("ckv")
+    s.add("queue", "Jobs")
+    template, owners = compiled_data(s)
+    template["Resources"]["Jobs"]["Properties"]["SqsManagedSseEnabled"] = False  # seeded: unencrypted queue
+    problems = governance.run(template, s, PROD, owners, extra=[sources.source("checkov")])
+    assert any(p.code == "checkov" and "CKV_AWS_27" in p.message and p.node == "Jobs" for p in problems)
+
+
+def test_a_missing_source_says_how_to_install_it(monkeypatch):
+    from stackerynb.compile.governance import sources
+    monkeypatch.delenv("STACKERYNB_CHECKOV", raising=False)
+    monkeypatch.setattr(sources.shutil, "which", lambda name: None)
+    with pytest.raises(StackError, match="pipx install checkov"):
+        sources.source("checkov")
+    with pytest.raises(StackError, match="sources: cfn-lint-serverless, checkov"):
+        sources.source("tfsec")
