@@ -122,8 +122,9 @@ class Design:
     notes: list[str] = field(default_factory=list)
 
 
-def _groups(pairs: Sequence[tuple[str, str]], order: list[str]) -> list[tuple[str, ...]]:
-    """Connected components (of size > 1) of an undirected relation, members in stack order."""
+def connected_groups(pairs: Sequence[tuple[str, str]], order: list[str], min_size: int = 2) -> list[tuple[str, ...]]:
+    """Connected components (of at least ``min_size``) of an undirected relation over ``order``,
+    members and components in the order of ``order``."""
     parent = {f: f for f in order}
 
     def find(x):
@@ -137,7 +138,7 @@ def _groups(pairs: Sequence[tuple[str, str]], order: list[str]) -> list[tuple[st
     comps: dict[str, list[str]] = {}
     for f in order:
         comps.setdefault(find(f), []).append(f)
-    return [tuple(c) for c in comps.values() if len(c) > 1]
+    return [tuple(c) for c in comps.values() if len(c) >= min_size]
 
 
 def _options_value(value, key, default):
@@ -211,7 +212,7 @@ def alternatives(stack, *, package_mb=None, init=None) -> list[Design]:
         ("proxies collapsed", proxy_pairs, "functions that call each other merged into one"),
         ("consolidated", api_pairs + proxy_pairs, "both: one function per api and proxy chains collapsed"),
     ]:
-        groups = _groups(pairs, functions)
+        groups = connected_groups(pairs, functions)
         if groups:
             d = design(stack, groups, name, text, **opts)
             if d.groups and not any(d.groups == o.groups for o in out):
@@ -536,7 +537,7 @@ def recommend(stack, traffic, *, top: int | None = None, **options) -> pd.DataFr
         targets = list(dict.fromkeys(e.function for e in entries if e.source == api))
         if len(targets) > 1:
             candidates.append(("api " + api, tuple(t for t in functions if t in targets)))
-    for group in _groups([(a, b) for a, cs in call_graph(stack).items() for b in cs], functions):
+    for group in connected_groups([(a, b) for a, cs in call_graph(stack).items() for b in cs], functions):
         candidates.append(("proxy chain", group))
     base = design(stack, [], "as designed", "every function on its own", package_mb=package_mb, init=init)
     designs = [base]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stackerynb.analysis import pricing
-from stackerynb.analysis.consolidation import alternatives, call_graph, entry_points
+from stackerynb.analysis.consolidation import alternatives, call_graph, connected_groups, entry_points
 from stackerynb.analysis.platform import Platform
 from stackerynb.catalog.prices import Prices, load_prices
 from stackerynb.errors import StackError
@@ -183,22 +183,11 @@ def _replay_partition(part: pd.DataFrame, ctx: dict) -> list[dict]:
 
 def _merge_groups(designs, members) -> dict[str, int]:
     """Member -> group id such that every merge of every design stays inside one group."""
-    parent = {m: m for m in members}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for d in designs:
-        for m, o in d.owner.items():
-            if m in parent:
-                for other in d.functions[o].members:
-                    if other in parent:
-                        parent[find(other)] = find(m)
-    roots = sorted({find(m) for m in members})
-    return {m: roots.index(find(m)) for m in members}
+    known = set(members)
+    pairs = [(m, other) for d in designs for m, o in d.owner.items() if m in known
+             for other in d.functions[o].members if other in known]
+    groups = connected_groups(pairs, list(members), min_size=1)
+    return {m: index for index, group in enumerate(groups) for m in group}
 
 
 def replay(invocations, stack, *, platform: Platform | None = None, names: Mapping[str, str] | None = None,
