@@ -204,7 +204,8 @@ def test_compile_refusal_is_shown_not_raised(editor):
 
 
 @pytest.mark.slow
-def test_deploy_previews_the_change_set_and_confirm_executes_it(tmp_path, monkeypatch):
+def test_deploy_previews_the_change_set_and_confirm_executes_it(tmp_path, monkeypatch, local_target):
+    # local_target: the session's emulator, not a project emulator that would outlive the test
     monkeypatch.chdir(tmp_path)
     stack = orders_stack()
     stack.save(tmp_path / "stacks" / "orders.yaml")
