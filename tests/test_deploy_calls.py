@@ -9,6 +9,7 @@ import pytest
 
 from stackerynb import Stack
 from stackerynb.deploy import history, target
+from test_deploy_local import shop
 
 
 @pytest.fixture
@@ -38,20 +39,8 @@ def taken(made: list[str]) -> Counter:
 
 
 def design(folder, name: str) -> Stack:
-    """An API, two functions (one with its own code), a table and a queue."""
-    (folder / "worker").mkdir(parents=True, exist_ok=True)
-    (folder / "worker" / "handler.py").write_text(f"def handler(event, context):\n    return {name!r}\n")
-    stack = Stack(name)
-    stack.add("rest_api", "Api")
-    stack.add("function", "GetOrder")
-    stack.add("table", "Orders")
-    stack.add("queue", "Jobs")
-    stack.add("function", "Worker", code="worker")
-    stack.connect("Api", "GetOrder")
-    stack.connect("GetOrder", "Orders")
-    stack.connect("Jobs", "Worker")
-    stack.save(folder / f"{name}.yaml")
-    return stack
+    """An API, two functions (one with its own code), a table and a queue: the counted design."""
+    return shop(folder, name, secret=False)
 
 
 CHANGE_SET = {"cloudformation.CreateChangeSet": 1, "cloudformation.DescribeChangeSet": 1,

@@ -41,8 +41,9 @@ def stack_exists(emulator, cf_stack, region="us-east-1"):
                for s in cf.list_stacks()["StackSummaries"])
 
 
-def shop(folder, name="shop") -> Stack:
-    """A small real design: an API, two functions (one with code), a table, a queue and a secret."""
+def shop(folder, name="shop", *, secret: bool = True) -> Stack:
+    """A small real design: an API, two functions (one with code), a table, a queue and (unless
+    ``secret=False``) a secret the worker reads."""
     (folder / "worker").mkdir(parents=True, exist_ok=True)
     # code unique per stack: packages are shared by content across stacks of an environment
     (folder / "worker" / "handler.py").write_text(f"def handler(event, context):\n    return {name!r}\n")
@@ -52,11 +53,12 @@ def shop(folder, name="shop") -> Stack:
     s.add("table", "Orders")
     s.add("queue", "Jobs")
     s.add("function", "Worker", code="worker")
-    s.add("secret", "Key")
     s.connect("Api", "GetOrder")
     s.connect("GetOrder", "Orders")
     s.connect("Jobs", "Worker")
-    s.connect("Worker", "Key")
+    if secret:
+        s.add("secret", "Key")
+        s.connect("Worker", "Key")
     s.save(folder / f"{name}.yaml")
     return s
 
