@@ -35,7 +35,7 @@ def normalise(reason: str, ids) -> str:
 
 def import_all(files):
     from stackerynb.errors import StackError
-    from stackerynb.model.importing import import_template
+    from stackerynb.importing import import_template
 
     results, failures, reasons = {}, {}, collections.Counter()
     for path in files:
@@ -60,8 +60,8 @@ def roundtrip(path, stack, report):
     from stackerynb.compile.compiler import assemble, build
     from stackerynb.compile.raw import add_raw
     from stackerynb.model.environments import Environment
-    from stackerynb.model.importing import read_template
-    from stackerynb.model.importing.roundtrip import compare_access, compare_triggers, expand_sam
+    from stackerynb.importing import read_template
+    from stackerynb.importing.roundtrip import compare_access, compare_triggers, expand_sam
 
     names = report.attrs.get("environment_parameters", [])
     ctx = build(stack, Environment("dev", parameters={name: "example" for name in names}))
@@ -120,8 +120,8 @@ def main(argv=None) -> int:
     counts = collections.Counter()
     kinds = collections.Counter()
     from stackerynb.errors import StackError
-    from stackerynb.model.importing import read_template
-    from stackerynb.model.importing.roundtrip import expand_sam
+    from stackerynb.importing import read_template
+    from stackerynb.importing.roundtrip import expand_sam
     for path, (stack, report) in results.items():
         try:
             expand_sam(read_template(path).data)

@@ -243,8 +243,8 @@ template_texts = st.booleans().flatmap(lambda hostile: mutated(template_document
 
 def run_template_text(text: str, import_too: bool = False) -> str:
     """Read a template; with ``import_too``, import it into a stack and save that."""
-    from stackerynb.model.importing import import_text
-    from stackerynb.model.importing.template_reader import parse_template
+    from stackerynb.importing import import_text
+    from stackerynb.importing.template_reader import parse_template
 
     try:
         parse_template(text, "fuzz.yaml")

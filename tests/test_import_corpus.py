@@ -8,7 +8,7 @@ import pytest
 
 from stackerynb import StackError
 from stackerynb.model.fileformat import parse_stack
-from stackerynb.model.importing import import_template
+from stackerynb.importing import import_template
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sam"
 FILES = sorted(p for p in CORPUS.glob("*") if p.suffix in (".yaml", ".yml")) if CORPUS.is_dir() else []

@@ -3,8 +3,8 @@ and whatever cannot be a node stays raw, untouched, with the reason in the repor
 import pytest
 
 from stackerynb import StackError
-from stackerynb.model.importing import import_template, import_text
-from stackerynb.model.importing.ids import node_id_for, stack_name_for
+from stackerynb.importing import import_template, import_text
+from stackerynb.importing.ids import node_id_for, stack_name_for
 
 SAM = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
 

@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from stackerynb.errors import StackError
-from stackerynb.model.importing.template_reader import parse_template, read_template
+from stackerynb.importing.template_reader import parse_template, read_template
 
 SHORT = """\
 AWSTemplateFormatVersion: 2010-09-09
@@ -147,6 +147,6 @@ def test_short_form_yaml_reads_as_the_long_form(value):
 
 def test_control_characters_name_the_line():
     from stackerynb import StackError
-    from stackerynb.model.importing.template_reader import parse_template
+    from stackerynb.importing.template_reader import parse_template
     with pytest.raises(StackError, match=r"t.yaml:2: not valid YAML"):
         parse_template("Resources:\n  A: \x00", "t.yaml")

@@ -12,8 +12,8 @@ from cfnlint.config import ManualArgs
 from stackerynb.compile.compiler import assemble, build
 from stackerynb.compile.raw import add_raw
 from stackerynb.model.environments import Environment
-from stackerynb.model.importing import import_template, import_text, read_template
-from stackerynb.model.importing.roundtrip import (
+from stackerynb.importing import import_template, import_text, read_template
+from stackerynb.importing.roundtrip import (
     compare_access, compare_triggers, expand_sam, function_access, triggers,
 )
 
@@ -132,5 +132,5 @@ def test_function_access_reads_roles_policies_and_managed_policies():
 
 
 def read_template_text(text: str) -> dict:
-    from stackerynb.model.importing.template_reader import parse_template
+    from stackerynb.importing.template_reader import parse_template
     return parse_template(text).data

@@ -8,11 +8,11 @@ import pytest
 from stackerynb import Stack
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_pairs, wire_profile
 from stackerynb.model.environments import Environment
-from stackerynb.model.importing.compiled_names import COMPILED_TYPE, is_derived, output_clashes
-from stackerynb.model.importing.convert import CONVERTERS, import_map
-from stackerynb.model.importing.iam import action_covered, expand_action, expand_actions, level_actions
-from stackerynb.model.importing.permissions import expand_policy_template, sam_policy_table
-from stackerynb.model.importing.iam import resource_target
+from stackerynb.importing.compiled_names import COMPILED_TYPE, is_derived, output_clashes
+from stackerynb.importing.convert import CONVERTERS, import_map
+from stackerynb.importing.iam import action_covered, expand_action, expand_actions, level_actions
+from stackerynb.importing.permissions import expand_policy_template, sam_policy_table
+from stackerynb.importing.iam import resource_target
 
 
 def test_import_map_names_real_kinds_settings_and_converters():

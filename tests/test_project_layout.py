@@ -31,11 +31,11 @@ def test_ci_runs_the_readme_test_command():
 
 
 # ------------------------------------------------------------------ layers import downward only
-# DESIGN.md: catalog < store < model < compile/importing < deploy, analysis beside compile,
+# DESIGN.md: catalog, cfn < store < model < compile/importing < deploy, analysis beside compile,
 # widgets and cli on top. ``errors`` and ``tables`` (showing tables) are the floor everyone stands on; ``stackerynb`` itself
 # re-exports the model, so importing it counts as importing the model.
 LAYER_RANKS = {
-    "errors": 0, "tables": 0, "catalog": 1, "store": 2, "model": 3, "stackerynb": 3,
+    "errors": 0, "tables": 0, "cfn": 1, "catalog": 1, "store": 2, "model": 3, "stackerynb": 3,
     "compile": 4, "importing": 4, "analysis": 4, "examples": 4, "patterns": 4,
     "deploy": 5, "widgets": 6, "cli": 6, "__main__": 7,
 }
@@ -49,8 +49,6 @@ def layer_of(module: str) -> str:
     parts = module.split(".")
     if len(parts) == 1:
         return "stackerynb"
-    if parts[1] == "model" and len(parts) > 2 and parts[2] == "importing":
-        return "importing"  # the template importer: the compiler's mirror image, not the model
     return parts[1]
 
 

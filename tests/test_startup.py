@@ -141,8 +141,8 @@ def test_a_cold_import_loads_neither_the_jsonschema_stack_nor_cfn_lint_nor_panda
 
 
 def test_the_saved_getatt_attributes_are_cfn_lints_own():
-    """Refresh with ``python -m stackerynb.model.importing.compiled_names`` when this fails."""
-    from stackerynb.model.importing import compiled_names
+    """Refresh with ``python -m stackerynb.importing.compiled_names`` when this fails."""
+    from stackerynb.importing import compiled_names
     saved = json.loads(compiled_names.ATTRIBUTE_TABLE.read_text(encoding="utf-8"))
     assert saved == compiled_names.attribute_table()
     assert compiled_names.attributes("function") == compiled_names.live_attributes("AWS::Lambda::Function")
@@ -151,8 +151,8 @@ def test_the_saved_getatt_attributes_are_cfn_lints_own():
 def test_policy_templates_expand_exactly_as_sams_processor_does():
     from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
 
-    from stackerynb.model.importing.iam import statements_of
-    from stackerynb.model.importing.permissions import _policy_templates, expand_policy_template
+    from stackerynb.importing.iam import statements_of
+    from stackerynb.importing.permissions import _policy_templates, expand_policy_template
     processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
     names = sorted(_policy_templates())
     assert names == sorted(processor.policy_templates) and len(names) > 50

@@ -20,7 +20,7 @@ from stackerynb.cli import main
 from stackerynb.examples import api_with_table
 from stackerynb.model.environments import load_environments
 from stackerynb.model.fileformat import parse_stack
-from stackerynb.model.importing.template_reader import parse_template
+from stackerynb.importing.template_reader import parse_template
 from stackerynb.store import files
 from stackerynb.store.files import remove_stale_temporaries, write_atomically
 

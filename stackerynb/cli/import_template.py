@@ -26,7 +26,7 @@ def register(sub) -> None:
 
 
 def run(args, out=None, err=None) -> int:
-    from stackerynb.model.importing import import_template_rows
+    from stackerynb.importing import import_template_rows
 
     out, err = out or sys.stdout, err or sys.stderr
     output = Path(args.output) if args.output else None
@@ -45,7 +45,7 @@ def run(args, out=None, err=None) -> int:
     else:
         stack.save(output)
     if args.report:  # pandas only when the full report is asked for
-        from stackerynb.model.importing.report import report_frame
+        from stackerynb.importing.report import report_frame
         report_frame(rows, attrs).to_csv(args.report, index=False)
     problems = stack.problems()
     for problem in problems:
@@ -56,8 +56,8 @@ def run(args, out=None, err=None) -> int:
 
 def summary(rows: list[dict], attrs: dict) -> str:
     """One line: how many resources became nodes, were absorbed, or stay raw (and the wires);
-    the same words as ``stackerynb.model.importing.summary`` of the report frame."""
-    from stackerynb.model.importing.report import OUTCOMES
+    the same words as ``stackerynb.importing.summary`` of the report frame."""
+    from stackerynb.importing.report import OUTCOMES
     parts = [f"{sum(row['outcome'] == o for row in rows)} {o}" for o in OUTCOMES]
     if attrs.get("wires") is not None:
         parts.append(f"{attrs['wires']} wires")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 
 from stackerynb.errors import Problem, StackError
-from stackerynb.model.importing.intrinsics import referenced_ids
+from stackerynb.cfn.intrinsics import referenced_ids
 
 SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"
 PSEUDO = frozenset({"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition",

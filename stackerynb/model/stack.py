@@ -351,7 +351,7 @@ class Stack:
 
         Resources become nodes and wires where their meaning is clear and are kept verbatim
         (``stack.raw``) otherwise; ``stack.import_report`` says which and why."""
-        from stackerynb.model.importing import import_template
+        from stackerynb.importing import import_template
         stack, report = import_template(path, **options)
         stack.import_report = report
         return stack

@@ -13,8 +13,8 @@ import copy
 import json
 import re
 
-from stackerynb.model.importing.convert import import_map
-from stackerynb.model.importing.intrinsics import is_intrinsic
+from stackerynb.importing.convert import import_map
+from stackerynb.cfn.intrinsics import is_intrinsic
 
 # Literal names shorter than this are too likely to appear by chance.
 MIN_LITERAL = 4

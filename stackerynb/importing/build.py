@@ -8,10 +8,10 @@ from pathlib import Path
 
 from stackerynb.catalog import wire_profile
 from stackerynb.errors import StackError
-from stackerynb.model.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
-from stackerynb.model.importing.ids import node_id_for
-from stackerynb.model.importing.importer import Round
-from stackerynb.model.importing.intrinsics import (
+from stackerynb.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
+from stackerynb.importing.ids import node_id_for
+from stackerynb.importing.importer import Round
+from stackerynb.cfn.intrinsics import (
     PSEUDO_PARAMETERS, condition_names, mapping_names, referenced_ids, rename_references,
 )
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from stackerynb.catalog import kind as catalog_kind
 from stackerynb.catalog._data import load_table
-from stackerynb.model.importing.intrinsics import NotPlain, plain_value, references
+from stackerynb.cfn.intrinsics import NotPlain, plain_value, references
 
 MISSING = object()
 

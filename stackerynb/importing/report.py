@@ -2,7 +2,7 @@
 made), saying what it became and why."""
 from __future__ import annotations
 
-from stackerynb.model.importing.importer import Round
+from stackerynb.importing.importer import Round
 
 COLUMNS = ("resource", "type", "line", "outcome", "kind", "node", "reason", "notes")
 OUTCOMES = ("node", "raw", "absorbed")

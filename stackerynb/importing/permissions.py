@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from stackerynb.catalog._data import load_table
-from stackerynb.model.importing.intrinsics import is_intrinsic, referenced_ids
-from stackerynb.model.importing.iam import statements_of
+from stackerynb.cfn.intrinsics import is_intrinsic, referenced_ids
+from stackerynb.importing.iam import statements_of
 
 
 @dataclass

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 
-from stackerynb.model.importing.convert import import_map
-from stackerynb.model.importing.intrinsics import is_intrinsic
+from stackerynb.importing.convert import import_map
+from stackerynb.cfn.intrinsics import is_intrinsic
 
 
 def merge(global_value, local_value):

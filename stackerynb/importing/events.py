@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackerynb.catalog import kind as catalog_kind
-from stackerynb.model.importing.intrinsics import NotPlain, plain_value, referenced_ids
+from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
 
 @dataclass

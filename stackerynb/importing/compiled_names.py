@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from stackerynb.model.importing.convert import import_map
+from stackerynb.importing.convert import import_map
 
 # The CloudFormation type each kind's main resource (logical id = node id) compiles to; None
 # when the node has no resource of its own id (a config store is a set of parameters).
@@ -59,7 +59,7 @@ def has_main_resource(kind: str) -> bool:
 # cfn-lint's GetAtt attributes of the COMPILED_TYPE resources, saved for its version below, so an
 # import in a new process need not load cfn-lint (its package import alone takes ~0.7 s).
 # Another cfn-lint version asks cfn-lint itself; a test checks the table against it and
-# ``python -m stackerynb.model.importing.compiled_names`` rewrites it.
+# ``python -m stackerynb.importing.compiled_names`` rewrites it.
 ATTRIBUTE_TABLE = Path(__file__).with_name("compiled_attributes.json")
 
 

@@ -22,7 +22,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from stackerynb.catalog import wire_profile
-from stackerynb.model.importing.intrinsics import references
+from stackerynb.cfn.intrinsics import references
 
 STAR = "*"
 EXTERNAL = "external"  # a literal ARN or a resource outside the template

@@ -10,13 +10,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
-from stackerynb.model.importing.iam import statements_of
-from stackerynb.model.importing.intrinsics import NotPlain, plain_value, referenced_ids
+from stackerynb.importing.iam import statements_of
+from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
-from stackerynb.model.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
+from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
 
 if TYPE_CHECKING:
-    from stackerynb.model.importing.importer import Round
+    from stackerynb.importing.importer import Round
 
 # Service principal that invokes a function for each event source kind.
 INVOKER = {"rest_api": "apigateway.amazonaws.com", "object_store": "s3.amazonaws.com",

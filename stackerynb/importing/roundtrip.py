@@ -22,11 +22,11 @@ import logging
 from dataclasses import dataclass, field
 
 from stackerynb.errors import StackError
-from stackerynb.model.importing.iam import (
+from stackerynb.importing.iam import (
     STAR, action_covered, expand_actions, statements_of,
 )
-from stackerynb.model.importing.intrinsics import referenced_ids
-from stackerynb.model.importing.permissions import managed_name, sam_policy_table
+from stackerynb.cfn.intrinsics import referenced_ids
+from stackerynb.importing.permissions import managed_name, sam_policy_table
 
 # Properties SAM would upload from a local path (``sam package``); the check needs none of it.
 _LOCAL_URIS = {
@@ -152,7 +152,7 @@ class Finding:
 def with_names_as_refs(template: dict) -> dict:
     """``template`` with uses of resources' physical names read as references to them, as the
     import reads them (see aliases.py), so both sides name the same targets."""
-    from stackerynb.model.importing.aliases import name_aliases, rewrite
+    from stackerynb.importing.aliases import name_aliases, rewrite
 
     resources = template.get("Resources") or {}
     found = name_aliases(resources)

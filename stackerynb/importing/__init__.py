@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackerynb.model.importing.build import build
-from stackerynb.model.importing.ids import stack_name_for
-from stackerynb.model.importing.importer import plan_import
-from stackerynb.model.importing.report import report_frame, report_rows, summary
-from stackerynb.model.importing.template_reader import Template, parse_template, read_template
+from stackerynb.importing.build import build
+from stackerynb.importing.ids import stack_name_for
+from stackerynb.importing.importer import plan_import
+from stackerynb.importing.report import report_frame, report_rows, summary
+from stackerynb.importing.template_reader import Template, parse_template, read_template
 
 __all__ = ["import_template", "import_template_rows", "import_text", "read_template", "parse_template", "summary"]
 

@@ -15,19 +15,19 @@ from typing import Any
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 from stackerynb.errors import StackError
-from stackerynb.model.importing import absorb
-from stackerynb.model.importing.aliases import name_aliases, rewrite
-from stackerynb.model.importing.compiled_names import attributes, has_main_resource, is_derived
-from stackerynb.model.importing.convert import convert_settings, import_map, leftover_properties
-from stackerynb.model.importing.events import EventPlan, plan_events, route_prefix
-from stackerynb.model.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
-from stackerynb.model.importing.iam import Split, split_statements, STAR
-from stackerynb.model.importing.intrinsics import references, referenced_ids
-from stackerynb.model.importing.permissions import (
+from stackerynb.importing import absorb
+from stackerynb.importing.aliases import name_aliases, rewrite
+from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
+from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
+from stackerynb.importing.events import EventPlan, plan_events, route_prefix
+from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
+from stackerynb.importing.iam import Split, split_statements, STAR
+from stackerynb.cfn.intrinsics import references, referenced_ids
+from stackerynb.importing.permissions import (
     Grants, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
-from stackerynb.model.importing.sam_globals import api_globals, apply_globals
-from stackerynb.model.importing.template_reader import Template
+from stackerynb.importing.sam_globals import api_globals, apply_globals
+from stackerynb.importing.template_reader import Template
 
 MAX_ROUNDS = 100
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -446,7 +446,7 @@ class Round:
                           "can be wired to: not carried")
                 continue
             granted = split.granted.get(target, frozenset()) | split.granted.get(STAR, frozenset())
-            from stackerynb.model.importing.iam import action_covered, level_actions
+            from stackerynb.importing.iam import action_covered, level_actions
             levels = [lvl for lvl in profile.access
                       if any(action_covered(a, granted) for a in level_actions(profile, lvl))]
             free = [lvl for lvl in profile.access if not level_actions(profile, lvl)]
