@@ -16,59 +16,15 @@ compared by what they grant on ``*``, without asking the compiled template for `
 """
 from __future__ import annotations
 
-import copy
 import json
-import logging
 from dataclasses import dataclass, field
 
-from stackerynb.errors import StackError
+from stackerynb.diff.sam import expand_sam  # noqa: F401  (re-exported: the check's callers use it)
 from stackerynb.importing.iam import (
     STAR, action_covered, expand_actions, statements_of,
 )
 from stackerynb.cfn.intrinsics import referenced_ids
 from stackerynb.importing.permissions import managed_name, sam_policy_table
-
-# Properties SAM would upload from a local path (``sam package``); the check needs none of it.
-_LOCAL_URIS = {
-    "AWS::Serverless::Function": ("CodeUri",), "AWS::Serverless::LayerVersion": ("ContentUri",),
-    "AWS::Serverless::StateMachine": ("DefinitionUri",), "AWS::Serverless::Api": ("DefinitionUri",),
-    "AWS::Serverless::HttpApi": ("DefinitionUri",), "AWS::Serverless::GraphQLApi": ("SchemaUri",),
-    "AWS::Serverless::Application": ("Location",),
-}
-
-
-def _is_sam(data: dict) -> bool:
-    transform = data.get("Transform")
-    names = transform if isinstance(transform, list) else [transform]
-    return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
-
-
-def expand_sam(data: dict, region: str = "us-east-1") -> dict:
-    """``data`` as plain CloudFormation: the SAM transform applied offline (local code paths
-    stand in as S3 URIs). Templates without the SAM transform are returned as copies."""
-    data = copy.deepcopy(data)
-    if not _is_sam(data):
-        return data
-    import boto3  # samtranslator asks a session for the region (nothing is called)
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    glob = (data.get("Globals") or {}).get("Function") or {}
-    if isinstance(glob.get("CodeUri"), str) and not glob["CodeUri"].startswith("s3://"):
-        glob["CodeUri"] = "s3://stackerynb-check/code.zip"
-    for resource in (data.get("Resources") or {}).values():
-        for prop in _LOCAL_URIS.get(resource.get("Type"), ()):
-            value = (resource.get("Properties") or {}).get(prop)
-            if isinstance(value, str) and not value.startswith("s3://"):
-                resource["Properties"][prop] = "s3://stackerynb-check/artifact.zip"
-    for name in ("samtranslator", "samtranslator.metrics.metric", "samtranslator.feature_toggle.feature_toggle"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
-    try:
-        return translator.translate(data, {}, get_managed_policy_map=lambda: {})
-    except Exception as exc:  # samtranslator reports invalid SAM as its own exceptions
-        raise StackError(f"the SAM transform refuses this template: {exc}") from None
-
 
 @dataclass
 class FunctionAccess:

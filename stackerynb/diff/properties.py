@@ -1,0 +1,151 @@
+"""Everything compared value by value: environment variables per function, resource
+properties (less what another category compares, or what has no behaviour: semantics.yaml),
+resources added or removed, and the template's outputs, parameters, conditions, mappings."""
+from __future__ import annotations
+
+from stackerynb.diff.compare import keyed_rows, setting_row
+from stackerynb.diff.knowledge import facts
+from stackerynb.diff.rows import DiffRow
+from stackerynb.diff.values import Canon, ids_in, key_of, shown
+
+
+def _variables(resource: dict, canon: Canon) -> dict:
+    env = (resource.get("Properties") or {}).get("Environment")
+    variables = env.get("Variables") if isinstance(env, dict) else None
+    return canon.value(variables) if isinstance(variables, dict) else {}
+
+
+def environment_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
+    """Variables renamed (same value, other name), dropped, added or given another value."""
+    rows = []
+    for lid in sorted(set(a) & set(b)):
+        if a[lid].get("Type") != "AWS::Lambda::Function":
+            continue
+        old, new = _variables(a[lid], canon_a), _variables(b[lid], canon_b)
+        gone = {k: v for k, v in old.items() if k not in new}
+        added = {k: v for k, v in new.items() if k not in old}
+        for name, value in sorted(gone.items()):
+            renamed = [k for k, v in added.items() if key_of(v) == key_of(value)]
+            if renamed:
+                added.pop(renamed[0])
+                rows.append(DiffRow("environment", lid, name, f"{name}={shown(value)}", f"{renamed[0]}={shown(value)}",
+                                    f"{lid}'s variable {name} is renamed {renamed[0]}: code reading {name} "
+                                    "no longer finds it"))
+            else:
+                rows.append(DiffRow("environment", lid, name, shown(value), "",
+                                    f"{lid}'s variable {name} ({shown(value, 60)}) is dropped"))
+        for name, value in sorted(added.items()):
+            rows.append(DiffRow("environment", lid, name, "", shown(value),
+                                f"{lid} gets a new variable {name} ({shown(value, 60)})"))
+        for name in sorted(set(old) & set(new)):
+            if key_of(old[name]) != key_of(new[name]):
+                rows.append(setting_row("environment", lid, name, old[name], new[name], f"{lid}'s variable {name}"))
+    return rows
+
+
+def _ignored(rtype: str) -> dict:
+    table = facts()["ignored_properties"]
+    return {**table["*"], **table.get(rtype, {})}
+
+
+def _role_in_template(value, resources: dict) -> bool:
+    return any(resources.get(i, {}).get("Type") == "AWS::IAM::Role" for i in ids_in(value))
+
+
+def comparable(lid: str, resource: dict, resources: dict, canon: Canon) -> dict:
+    """The properties of a resource that the property comparison looks at, canonical."""
+    rtype = resource.get("Type")
+    props = canon.value(resource.get("Properties") or {})
+    out = {}
+    for name, value in props.items():
+        rule = _ignored(rtype).get(name)
+        if isinstance(rule, dict) and "ignore_tags" in rule:
+            value = _without_tags(value, rule["ignore_tags"])
+            if value in ([], {}):
+                continue
+        elif rule is not None:
+            if name in ("Role", "RoleArn") and not _role_in_template(value, resources):
+                pass  # a role from outside the template: its ARN is all there is to compare
+            elif name == "Body":
+                value = {k: v for k, v in value.items() if k not in ("paths", "info")} if isinstance(value, dict) else value
+                name = "Body (besides paths)"
+            else:
+                continue
+        out[name] = value
+    for attribute in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "UpdatePolicy", "CreationPolicy"):
+        if attribute in resource:
+            out[attribute] = canon.value(resource[attribute])
+    metadata = resource.get("Metadata")
+    if isinstance(metadata, dict):
+        for key in facts()["kept_metadata_keys"]:
+            if key in metadata:
+                out[f"Metadata.{key}"] = canon.value(metadata[key])
+    return out
+
+
+def _without_tags(tags, ignored: list[str]):
+    if isinstance(tags, dict):
+        return {k: v for k, v in tags.items() if k not in ignored}
+    if isinstance(tags, list):
+        return [t for t in tags if not (isinstance(t, dict) and t.get("Key") in ignored)]
+    return tags
+
+
+def _own_log_group(resource: dict, resources: dict, canon: Canon) -> bool:
+    if resource.get("Type") != "AWS::Logs::LogGroup":
+        return False
+    name = canon.text((resource.get("Properties") or {}).get("LogGroupName"))
+    if not name or not name.startswith("/aws/lambda/"):
+        return False
+    rest = name[len("/aws/lambda/"):]
+    return any(resources.get(i, {}).get("Type") == "AWS::Lambda::Function" for i in ids_in(rest)) or "${" not in rest
+
+
+def resource_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
+    """Resources added or removed (less those another category accounts for), and every
+    property of the others that differs."""
+    derived = facts()["derived_types"]
+    rows = []
+    for lid in sorted(set(a) | set(b)):
+        old, new = a.get(lid), b.get(lid)
+        resource = old or new
+        rtype = resource.get("Type")
+        if old is None or new is None:
+            side, canon = (a, canon_a) if old else (b, canon_b)
+            if rtype in derived or _own_log_group(resource, side, canon):
+                continue
+            verb = "removed" if old else "added"
+            rows.append(DiffRow("resource", lid, rtype, rtype if old else "", "" if old else rtype,
+                                f"{rtype} {lid} is {verb}"))
+            continue
+        if rtype in derived and rtype != "AWS::IAM::Role":
+            continue
+        before, after = comparable(lid, old, a, canon_a), comparable(lid, new, b, canon_b)
+        for name in sorted(set(before) | set(after)):
+            if key_of(before.get(name)) != key_of(after.get(name)):
+                rows.extend(_property_rows(lid, rtype, name, before.get(name), after.get(name),
+                                           name in before, name in after))
+    return rows
+
+
+def _property_rows(lid, rtype, path, old, new, had, has, depth=0) -> list[DiffRow]:
+    if had and has and isinstance(old, dict) and isinstance(new, dict) and depth < 2:
+        out = []
+        for name in sorted(set(old) | set(new)):
+            if key_of(old.get(name)) != key_of(new.get(name)):
+                out.extend(_property_rows(lid, rtype, f"{path}.{name}", old.get(name), new.get(name),
+                                          name in old, name in new, depth + 1))
+        return out
+    return [setting_row("property", lid, path, old, new, f"{rtype.split('::')[-1]} {lid}'s {path}", had, has)]
+
+
+def section_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
+    """Outputs, parameters, conditions and mappings, entry by entry."""
+    rows = []
+    for section, category in (("Parameters", "parameter"), ("Conditions", "condition"),
+                              ("Mappings", "mapping"), ("Outputs", "output")):
+        old = {(k,): canon_a.value(v) for k, v in (a.get(section) or {}).items()}
+        new = {(k,): canon_b.value(v) for k, v in (b.get(section) or {}).items()}
+        rows += keyed_rows(category, old, new, owner=lambda i: i[0], key=lambda i: "",
+                           what=lambda i, c=category: f"{c} {i[0]}", deep=category in ("parameter", "output"))
+    return rows
