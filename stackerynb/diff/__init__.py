@@ -60,6 +60,7 @@ def semantic_diff(a: Any, b: Any, *, region: str = "us-east-1") -> list[DiffRow]
     category, resource and key; empty when they mean the same."""
     from stackerynb.diff.iam import iam_rows
     from stackerynb.diff.match import match_resources, rename_template
+    from stackerynb.diff.names import with_names_as_refs
     from stackerynb.diff.properties import environment_rows, resource_rows, section_rows
     from stackerynb.diff.routes import route_rows
     from stackerynb.diff.sam import expand_sam
@@ -77,6 +78,7 @@ def semantic_diff(a: Any, b: Any, *, region: str = "us-east-1") -> list[DiffRow]
         resources = data.get("Resources")
         if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
             raise StackError("cannot compare: a template's Resources must be a mapping of resources")
+    exp_a, exp_b = with_names_as_refs(exp_a), with_names_as_refs(exp_b)
     mapping = match_resources(exp_a["Resources"], exp_b["Resources"])
     exp_b = rename_template(exp_b, mapping, set(exp_a["Resources"]))
     res_a, res_b = exp_a["Resources"], exp_b["Resources"]

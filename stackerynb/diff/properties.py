@@ -52,12 +52,71 @@ def _role_in_template(value, resources: dict) -> bool:
     return any(resources.get(i, {}).get("Type") == "AWS::IAM::Role" for i in ids_in(value))
 
 
-def comparable(lid: str, resource: dict, resources: dict, canon: Canon) -> dict:
-    """The properties of a resource that the property comparison looks at, canonical."""
+def _defaults(rtype: str, canon: Canon) -> dict:
+    table = facts()["property_defaults"]
+    return {k: key_of(canon.value(v)) for k, v in {**table["*"], **table.get(rtype, {})}.items()}
+
+
+def policy_document(document):
+    """A policy document with order and spelling that mean nothing taken out: no Version or
+    Sid, single values as lists, lists of actions/resources/principals sorted."""
+    if not isinstance(document, dict):
+        return document
+    statements = document.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    out = []
+    for statement in statements:
+        if not isinstance(statement, dict):
+            out.append(statement)
+            continue
+        clean = {}
+        for key, value in statement.items():
+            if key == "Sid":
+                continue
+            if key in ("Action", "NotAction"):  # action names are case-insensitive
+                value = sorted((v.lower() if isinstance(v, str) else v for v in (value if isinstance(value, list) else [value])), key=key_of)
+            elif key in ("Resource", "NotResource"):
+                value = sorted(value if isinstance(value, list) else [value], key=key_of)
+            elif key == "Condition" and isinstance(value, dict):
+                value = _plain_conditions(value)
+            elif key in ("Principal", "NotPrincipal") and isinstance(value, dict):
+                value = {k: sorted(v if isinstance(v, list) else [v], key=key_of) for k, v in value.items()}
+            clean[key] = value
+        out.append(clean)
+    return {"Statement": sorted(out, key=key_of)}
+
+
+_LIKE = {"ArnLike": "ArnEquals", "StringLike": "StringEquals"}
+
+
+def _plain_conditions(condition: dict) -> dict:
+    """``ArnLike``/``StringLike`` without a wildcard is the ``Equals`` test."""
+    out: dict = {}
+    for operator, tests in condition.items():
+        plain = _LIKE.get(operator)
+        if plain and "*" not in key_of(tests) and "?" not in key_of(tests):
+            operator = plain
+        out.setdefault(operator, {}).update(tests if isinstance(tests, dict) else {"": tests})
+    return out
+
+
+def comparable(lid: str, resource: dict, resources: dict, canon: Canon, other: dict | None = None) -> dict:
+    """The properties of a resource that the property comparison looks at, canonical
+    (``other`` is the same resource in the other template: some properties are compared
+    only when both have them)."""
     rtype = resource.get("Type")
     props = canon.value(resource.get("Properties") or {})
+    defaults = _defaults(rtype, canon)
     out = {}
     for name, value in props.items():
+        if name in defaults and key_of(value) == defaults[name]:
+            continue
+        if name.endswith("PolicyDocument") or name in ("KeyPolicy", "PolicyText"):
+            value = policy_document(value)
+        if name == "LoggingConfig" and isinstance(value, dict) and _own_logs(value.get("LogGroup"), lid, resources, canon):
+            value = {k: v for k, v in value.items() if k != "LogGroup"}
+            if not value:
+                continue
         rule = _ignored(rtype).get(name)
         if isinstance(rule, dict) and "ignore_tags" in rule:
             value = _without_tags(value, rule["ignore_tags"])
@@ -67,13 +126,15 @@ def comparable(lid: str, resource: dict, resources: dict, canon: Canon) -> dict:
             if name in ("Role", "RoleArn") and not _role_in_template(value, resources):
                 pass  # a role from outside the template: its ARN is all there is to compare
             elif name == "Body":
+                if not (other and "Body" in (other.get("Properties") or {})):
+                    continue  # routes are compared as routes; a Body on one side only is no news
                 value = {k: v for k, v in value.items() if k not in ("paths", "info")} if isinstance(value, dict) else value
                 name = "Body (besides paths)"
             else:
                 continue
         out[name] = value
     for attribute in ("Condition", "DeletionPolicy", "UpdateReplacePolicy", "UpdatePolicy", "CreationPolicy"):
-        if attribute in resource:
+        if attribute in resource and key_of(canon.value(resource[attribute])) != defaults.get(attribute):
             out[attribute] = canon.value(resource[attribute])
     metadata = resource.get("Metadata")
     if isinstance(metadata, dict):
@@ -91,14 +152,47 @@ def _without_tags(tags, ignored: list[str]):
     return tags
 
 
-def _own_log_group(resource: dict, resources: dict, canon: Canon) -> bool:
+def _function_log_names(function: str, resources: dict, canon: Canon) -> set[str]:
+    """The default log group names of a function: /aws/lambda/ and its name (or Ref)."""
+    name = canon.text(((resources.get(function) or {}).get("Properties") or {}).get("FunctionName"))
+    return {"/aws/lambda/${" + function + "}"} | ({"/aws/lambda/" + name} if name else set())
+
+
+def _own_logs(group, function: str, resources: dict, canon: Canon) -> bool:
+    """True when ``group`` (a LoggingConfig.LogGroup) is the function's own log group: its
+    default one, or a log group of the template that only this function logs to."""
+    if not isinstance(group, str):
+        return False
+    if group in _function_log_names(function, resources, canon):
+        return True
+    ids = [i for i in ids_in(group) if i in resources]
+    return group.startswith("${") and len(ids) == 1 and resources[ids[0]].get("Type") == "AWS::Logs::LogGroup" \
+        and _log_group_users(resources, canon).get(ids[0]) == {function}
+
+
+def _log_group_users(resources: dict, canon: Canon) -> dict[str, set]:
+    """Log group id -> the functions whose LoggingConfig names it."""
+    users: dict[str, set] = {}
+    for lid, resource in resources.items():
+        if resource.get("Type") == "AWS::Lambda::Function":
+            config = (resource.get("Properties") or {}).get("LoggingConfig")
+            if isinstance(config, dict):
+                for group in ids_in(canon.text(config.get("LogGroup")) or ""):
+                    users.setdefault(group, set()).add(lid)
+    return users
+
+
+def _own_log_group(lid: str, resource: dict, resources: dict, canon: Canon) -> bool:
+    """A log group named as a function's default one (logging to its own log group, excepted)."""
     if resource.get("Type") != "AWS::Logs::LogGroup":
         return False
+    if lid in _log_group_users(resources, canon):
+        return True
     name = canon.text((resource.get("Properties") or {}).get("LogGroupName"))
     if not name or not name.startswith("/aws/lambda/"):
         return False
-    rest = name[len("/aws/lambda/"):]
-    return any(resources.get(i, {}).get("Type") == "AWS::Lambda::Function" for i in ids_in(rest)) or "${" not in rest
+    return any(name in _function_log_names(f, resources, canon) for f, r in resources.items()
+               if r.get("Type") == "AWS::Lambda::Function")
 
 
 def resource_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
@@ -112,7 +206,7 @@ def resource_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[Diff
         rtype = resource.get("Type")
         if old is None or new is None:
             side, canon = (a, canon_a) if old else (b, canon_b)
-            if rtype in derived or _own_log_group(resource, side, canon):
+            if rtype in derived or _own_log_group(lid, resource, side, canon):
                 continue
             verb = "removed" if old else "added"
             rows.append(DiffRow("resource", lid, rtype, rtype if old else "", "" if old else rtype,
@@ -120,7 +214,7 @@ def resource_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[Diff
             continue
         if rtype in derived and rtype != "AWS::IAM::Role":
             continue
-        before, after = comparable(lid, old, a, canon_a), comparable(lid, new, b, canon_b)
+        before, after = comparable(lid, old, a, canon_a, new), comparable(lid, new, b, canon_b, old)
         for name in sorted(set(before) | set(after)):
             if key_of(before.get(name)) != key_of(after.get(name)):
                 rows.extend(_property_rows(lid, rtype, name, before.get(name), after.get(name),

@@ -37,7 +37,7 @@ def _from_body(api: str, body, resources, out: dict) -> None:
             integration = operation.get("x-amazon-apigateway-integration") or {}
             security = operation.get("security") or []
             names = sorted({name for entry in security if isinstance(entry, dict) for name in entry})
-            route = {"integration": integration.get("type"), "target": _target(integration.get("uri"), resources),
+            route = {"integration": str(integration.get("type") or "").upper() or None, "target": _target(integration.get("uri"), resources),
                      "authorization": ", ".join(names) or None}
             if integration.get("payloadFormatVersion"):
                 route["payload format"] = integration["payloadFormatVersion"]
@@ -58,7 +58,7 @@ def routes(resources: dict, canon: Canon) -> dict[tuple, dict]:
             parent = (resource.get("Properties") or {}).get("ResourceId")
             path = _api_path(parent["Ref"], resources) if isinstance(parent, dict) and "Ref" in parent else "/"
             integration = props.get("Integration") or {}
-            route = {"integration": integration.get("Type"), "target": _target(integration.get("Uri"), resources),
+            route = {"integration": str(integration.get("Type") or "").upper() or None, "target": _target(integration.get("Uri"), resources),
                      "authorization": props.get("AuthorizationType"), "authorizer": props.get("AuthorizerId"),
                      "api key": props.get("ApiKeyRequired")}
             out[(apis[0] if apis else "?", f"{props.get('HttpMethod')} {path}")] = \

@@ -6,7 +6,7 @@ from __future__ import annotations
 from stackerynb.diff.compare import keyed_rows
 from stackerynb.diff.knowledge import facts
 from stackerynb.diff.rows import DiffRow
-from stackerynb.diff.values import Canon, ids_in
+from stackerynb.diff.values import Canon, ids_in, key_of
 
 _NOTIFICATIONS = {"LambdaConfigurations": "Function", "QueueConfigurations": "Queue", "TopicConfigurations": "Topic"}
 
@@ -28,7 +28,7 @@ def triggers(resources: dict, canon: Canon) -> dict[tuple, dict]:
         if rtype == "AWS::Lambda::EventSourceMapping":
             settings = {k: v for k, v in props.items() if k not in ("FunctionName", "EventSourceArn")}
             for name, value in defaults.items():
-                if settings.get(name) == value:
+                if name in settings and key_of(settings[name]) == key_of(canon.value(value)):
                     del settings[name]
             out[(_who(props.get("FunctionName"), resources), "event source mapping",
                  _who(props.get("EventSourceArn"), resources))] = settings
@@ -42,7 +42,8 @@ def triggers(resources: dict, canon: Canon) -> dict[tuple, dict]:
         elif rtype == "AWS::Events::Rule":
             for target in props.get("Targets") or []:
                 if isinstance(target, dict):
-                    settings = {k: v for k, v in target.items() if k != "Arn"}
+                    ignored = set(facts()["ignored_target_settings"]) | {"Arn"}
+                    settings = {k: v for k, v in target.items() if k not in ignored}
                     out[(_who(target.get("Arn"), resources), "rule target", lid)] = settings
         elif rtype == "AWS::S3::Bucket":
             config = props.get("NotificationConfiguration") or {}

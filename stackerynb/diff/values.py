@@ -30,7 +30,8 @@ class Canon:
         for lid, rtype in self.types.items():
             pattern = data["arn_formats"].get(rtype)
             if pattern:
-                self.arns.append((pattern.replace("<id>", lid), "${" + lid + ".Arn}"))
+                short = "${" + lid + ("}" if rtype in data["ref_is_arn"] else ".Arn}")
+                self.arns.append((pattern.replace("<id>", lid), short))
         self.arns.sort(key=lambda pair: -len(pair[0]))
 
     # -- text
@@ -103,6 +104,10 @@ class Canon:
             return {k: self.value(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
+        if isinstance(value, bool):  # CloudFormation reads true, "true" and "True" alike
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
         return value
 
 

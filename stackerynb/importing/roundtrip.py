@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from stackerynb.diff.names import with_names_as_refs
 from stackerynb.diff.sam import expand_sam  # noqa: F401  (re-exported: the check's callers use it)
 from stackerynb.importing.iam import (
     STAR, action_covered, expand_actions, statements_of,
@@ -103,21 +104,6 @@ class Finding:
     def __str__(self) -> str:
         acts = f" ({', '.join(self.actions[:6])}{'...' if len(self.actions) > 6 else ''})" if self.actions else ""
         return f"{self.function}: {self.problem} {self.target}{acts}"
-
-
-def with_names_as_refs(template: dict) -> dict:
-    """``template`` with uses of resources' physical names read as references to them, as the
-    import reads them (see aliases.py), so both sides name the same targets."""
-    from stackerynb.importing.aliases import name_aliases, rewrite
-
-    resources = template.get("Resources") or {}
-    found = name_aliases(resources)
-    if not found:
-        return template
-    out = dict(template)
-    out["Resources"] = {lid: {k: (rewrite(v, found, lid) if k == "Properties" else v) for k, v in r.items()}
-                        for lid, r in resources.items()}
-    return out
 
 
 def compare_access(original: dict, compiled: dict, id_map: dict[str, str]) -> list[Finding]:
