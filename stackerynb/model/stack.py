@@ -291,6 +291,15 @@ class Stack:
         from stackerynb.compile import permissions_table
         return permissions_table(self, self.environment(env))
 
+    def diff(self, template, env: "str | Environment" = "dev"):
+        """What ``template`` (a path, text or data; SAM or CloudFormation) means differently from
+        this stack compiled for ``env``: a DataFrame of the semantic diff's rows (before: the
+        template, after: the stack), empty when they mean the same."""
+        import json
+
+        from stackerynb.diff import diff_frame
+        return diff_frame(template, json.loads(self.compile(env).to_json()))
+
     def deploy(self, env: "str | Environment" = "dev", **options):
         """Package, compile, preview the change set, confirm and execute it; returns a Deployment.
         In a notebook the preview, Confirm button and progress are widgets."""
