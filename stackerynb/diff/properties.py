@@ -233,13 +233,30 @@ def _property_rows(lid, rtype, path, old, new, had, has, depth=0) -> list[DiffRo
     return [setting_row("property", lid, path, old, new, f"{rtype.split('::')[-1]} {lid}'s {path}", had, has)]
 
 
+_PACKAGED = ("Code", "Content")  # where packaged artifacts go (Lambda functions and layers)
+
+
+def packaging_parameters(data: dict) -> set[str]:
+    """Parameters used only to say where packaged code is (inside Code/Content, which the
+    diff leaves to packaging): they carry no behaviour of their own."""
+    from stackerynb.cfn.intrinsics import referenced_ids
+
+    inside, outside = set(), referenced_ids({k: v for k, v in data.items() if k != "Resources"})
+    for resource in (data.get("Resources") or {}).values():
+        for name, value in (resource.get("Properties") or {}).items():
+            (inside if name in _PACKAGED else outside).update(referenced_ids(value))
+        outside |= referenced_ids({k: v for k, v in resource.items() if k != "Properties"})
+    return (inside - outside) & set(data.get("Parameters") or {})
+
+
 def section_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
     """Outputs, parameters, conditions and mappings, entry by entry."""
     rows = []
+    skip = {"Parameters": packaging_parameters(a) | packaging_parameters(b)}
     for section, category in (("Parameters", "parameter"), ("Conditions", "condition"),
                               ("Mappings", "mapping"), ("Outputs", "output")):
-        old = {(k,): canon_a.value(v) for k, v in (a.get(section) or {}).items()}
-        new = {(k,): canon_b.value(v) for k, v in (b.get(section) or {}).items()}
+        old = {(k,): canon_a.value(v) for k, v in (a.get(section) or {}).items() if k not in skip.get(section, ())}
+        new = {(k,): canon_b.value(v) for k, v in (b.get(section) or {}).items() if k not in skip.get(section, ())}
         rows += keyed_rows(category, old, new, owner=lambda i: i[0], key=lambda i: "",
                            what=lambda i, c=category: f"{c} {i[0]}", deep=category in ("parameter", "output"))
     return rows

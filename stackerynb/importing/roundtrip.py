@@ -200,3 +200,34 @@ def compare_triggers(original: dict, compiled: dict, id_map: dict[str, str]) -> 
         if mapped not in after:
             findings.append(Finding(function, "lost-trigger", f"{how} from {source}"))
     return findings
+
+
+def compiled_for_check(stack, parameters=()) -> dict:
+    """``stack`` compiled for an environment ``dev`` (with its raw section), as plain data;
+    ``parameters`` are the template parameters the environment gives values, as a deploy of
+    the original would."""
+    import warnings
+
+    from stackerynb.compile.compiler import assemble, build
+    from stackerynb.compile.raw import add_raw
+    from stackerynb.model.environments import Environment
+
+    from stackerynb.model.fileformat import parse_stack
+
+    if getattr(stack, "path", None) is not None:  # the design, without its file: the code folders
+        stack = parse_stack(stack.dumps(), "<imported stack>")  # need not exist to compare meaning
+    environment = Environment("dev", parameters={name: "example" for name in parameters})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # governance warnings about the original's own choices
+        ctx = build(stack, environment)
+        template, data = assemble(ctx)
+        add_raw(ctx, template, data)  # a no-op once the compiler adds the raw section itself
+    return json.loads(template.to_json(sort_keys=False))
+
+
+def meaning_changes(stack, original: dict, attrs: dict) -> list:
+    """What the imported ``stack``, compiled back, means differently from ``original`` (the
+    semantic diff's rows; empty when the import changes nothing)."""
+    from stackerynb.diff import semantic_diff
+
+    return semantic_diff(original, compiled_for_check(stack, attrs.get("environment_parameters", ())))
