@@ -27,7 +27,9 @@ def triggers(resources: dict, canon: Canon) -> dict[tuple, dict]:
         props = canon.value(resource.get("Properties") or {})
         if rtype == "AWS::Lambda::EventSourceMapping":
             settings = {k: v for k, v in props.items() if k not in ("FunctionName", "EventSourceArn")}
-            for name, value in defaults.items():
+            source = _who(props.get("EventSourceArn"), resources)
+            by_source = facts()["mapping_defaults_by_source"].get((resources.get(source) or {}).get("Type"), {})
+            for name, value in {**defaults, **by_source}.items():
                 if name in settings and key_of(settings[name]) == key_of(canon.value(value)):
                     del settings[name]
             out[(_who(props.get("FunctionName"), resources), "event source mapping",
