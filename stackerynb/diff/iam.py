@@ -195,13 +195,12 @@ def iam_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:
             gone, extra = lost.get((effect, resource, condition), set()), gained.get((effect, resource, condition), set())
             had = compact(index_old.get((effect, resource, condition), ()))
             has = compact(index_new.get((effect, resource, condition), ()))
-            verb = "may" if effect == "Allow" else "is denied"
             parts = []
             if extra:
-                parts.append(f"now also {verb} {compact(extra)} (broader)" if effect == "Allow"
+                parts.append(f"may now also {compact(extra)} (broader)" if effect == "Allow"
                              else f"is now also denied {compact(extra)}")
             if gone:
-                parts.append(f"no longer {verb} {compact(gone)} (narrower)" if effect == "Allow"
+                parts.append(f"may no longer {compact(gone)} (narrower)" if effect == "Allow"
                              else f"is no longer denied {compact(gone)}")
             rows.append(DiffRow("iam", name, where, had, has, f"{name} " + "; ".join(parts) + f" on {resource}"))
     return rows
