@@ -253,10 +253,18 @@ def section_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffR
     """Outputs, parameters, conditions and mappings, entry by entry."""
     rows = []
     skip = {"Parameters": packaging_parameters(a) | packaging_parameters(b)}
+    ignored = set(facts()["ignored_entry_keys"])
+
+    def entry(value, section):
+        if section in ("Parameters", "Outputs") and isinstance(value, dict):
+            return {k: v for k, v in value.items() if k not in ignored}
+        return value
     for section, category in (("Parameters", "parameter"), ("Conditions", "condition"),
                               ("Mappings", "mapping"), ("Outputs", "output")):
-        old = {(k,): canon_a.value(v) for k, v in (a.get(section) or {}).items() if k not in skip.get(section, ())}
-        new = {(k,): canon_b.value(v) for k, v in (b.get(section) or {}).items() if k not in skip.get(section, ())}
+        old = {(k,): canon_a.value(entry(v, section)) for k, v in (a.get(section) or {}).items()
+               if k not in skip.get(section, ())}
+        new = {(k,): canon_b.value(entry(v, section)) for k, v in (b.get(section) or {}).items()
+               if k not in skip.get(section, ())}
         rows += keyed_rows(category, old, new, owner=lambda i: i[0], key=lambda i: "",
                            what=lambda i, c=category: f"{c} {i[0]}", deep=category in ("parameter", "output"))
     return rows
