@@ -152,13 +152,13 @@ def roundtrip(files, *, lint: bool = True, progress=None) -> Figures:
             figures.curated += curated
             original = read_template(path).data
             try:
-                expand_sam(original)
+                expanded = expand_sam(original)  # once: the diff takes the expanded original as it is
             except StackError as exc:
                 figures.unchecked[path.name] = f"the original is refused by the SAM transform: {str(exc)[:100]}"
                 continue
             try:
                 compiled = compiled_for_check(stack, report.attrs.get("environment_parameters", ()))
-                rows = semantic_diff(original, compiled)
+                rows = semantic_diff(expanded, compiled)
             except Exception as exc:  # a failure here is a finding to report, not a crash
                 figures.unchecked[path.name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
                 continue
