@@ -75,10 +75,12 @@ def import_all(files):
 
 
 def resource_shares(report) -> tuple[int, int, int]:
-    """(template resources, became nodes or absorbed, became curated kinds) for one report."""
+    """(template resources, became nodes or absorbed, became curated kinds) for one report. An
+    absorbed resource counts as curated when a node it went into (``absorbed_into``) is curated;
+    one that names no node is not counted as curated."""
     own = report[report.line.notna() | ~report.reason.astype(str).str.startswith("made by the import")]
     own = own[own.reason.astype(str) != "made by the import"]
-    kinds = dict(zip(own.resource, own.kind))
+    kinds = dict(zip(report.node, report.kind))
     total = len(own)
     kept = int(own.outcome.isin(["node", "absorbed"]).sum())
     curated = 0
@@ -86,9 +88,19 @@ def resource_shares(report) -> tuple[int, int, int]:
         if row.outcome == "node":
             curated += row.kind != GENERIC_KIND
         elif row.outcome == "absorbed":
-            owners = [kinds[i] for i in re.findall(r"[A-Za-z0-9]+", str(row.reason)) if kinds.get(i)]
-            curated += not owners or any(k != GENERIC_KIND for k in owners)
+            owners = [kinds.get(n) for n in _into(row.absorbed_into)]
+            curated += any(k is not None and k != GENERIC_KIND for k in owners)
     return total, kept, curated
+
+
+def _into(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else ()
+
+
+def unnamed_absorptions(report) -> list[str]:
+    """Absorbed resources whose row names no node they went into (``absorbed_into`` empty)."""
+    rows = report[report.outcome == "absorbed"]
+    return [r.resource for r in rows.itertuples() if not _into(r.absorbed_into)]
 
 
 @dataclass
@@ -101,6 +113,7 @@ class Figures:
     resources: int = 0
     kept: int = 0  # nodes or absorbed
     curated: int = 0
+    unnamed: dict = field(default_factory=dict)  # template -> absorbed resources naming no node
     checked: int = 0  # templates compiled back and compared
     unchecked: dict = field(default_factory=dict)  # template -> why it could not be compared
     differ: dict = field(default_factory=dict)  # template -> rows
@@ -150,6 +163,8 @@ def roundtrip(files, *, lint: bool = True, progress=None) -> Figures:
             figures.resources += total
             figures.kept += kept
             figures.curated += curated
+            if unnamed := unnamed_absorptions(report):
+                figures.unnamed[path.name] = unnamed
             original = read_template(path).data
             try:
                 expanded = expand_sam(original)  # once: the diff takes the expanded original as it is
@@ -207,6 +222,7 @@ def report_figures(figures: Figures, cold: dict[str, float], details: bool = Tru
             ("templates imported", f"{figures.imported}/{figures.templates}", "all"),
             ("resources that are nodes or absorbed", f"{figures.node_share:.1%} ({figures.kept}/{figures.resources})", ">= 99%"),
             ("resources that are curated kinds", f"{figures.curated_share:.1%} ({figures.curated}/{figures.resources})", ">= 60%"),
+            ("absorbed resources naming no node", f"{sum(map(len, figures.unnamed.values()))}", "0"),
             ("templates compiled back and compared", f"{figures.checked}", f"{figures.imported}"),
             ("templates whose meaning differs", f"{len(figures.differ)}", "0"),
             ("diff rows by category", ", ".join(f"{c} {n}" for c, n in figures.rows_by_category.most_common()) or "none", "none"),

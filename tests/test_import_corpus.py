@@ -81,11 +81,33 @@ def test_the_shares_count_absorbed_resources_with_the_node_they_went_into():
     import pandas as pd
 
     report = pd.DataFrame([
-        {"resource": "Fn", "line": 3, "outcome": "node", "kind": "function", "reason": ""},
-        {"resource": "FnRole", "line": 9, "outcome": "absorbed", "kind": None, "reason": "became the own role of Fn"},
-        {"resource": "Machine", "line": 20, "outcome": "node", "kind": "resource", "reason": ""},
-        {"resource": "MachineRole", "line": 30, "outcome": "absorbed", "kind": None, "reason": "became a part of Machine"},
-        {"resource": "Vpc", "line": 40, "outcome": "raw", "kind": None, "reason": "kept as it is"},
-        {"resource": "FnPolicy", "line": None, "outcome": "raw", "kind": None, "reason": "made by the import (policy)"},
+        {"resource": "Fn", "line": 3, "outcome": "node", "kind": "function", "node": "Fn", "absorbed_into": (), "reason": ""},
+        {"resource": "FnRole", "line": 9, "outcome": "absorbed", "kind": None, "node": None,
+         "absorbed_into": ("Fn",), "reason": "became the own role of Fn"},
+        {"resource": "Machine", "line": 20, "outcome": "node", "kind": "resource", "node": "Machine", "absorbed_into": (), "reason": ""},
+        {"resource": "MachineRole", "line": 30, "outcome": "absorbed", "kind": None, "node": None,
+         "absorbed_into": ("Machine",), "reason": "became a part of Fn"},  # the field counts, not the text
+        {"resource": "Orphan", "line": 35, "outcome": "absorbed", "kind": None, "node": None,
+         "absorbed_into": (), "reason": "became the own role of Fn"},
+        {"resource": "Vpc", "line": 40, "outcome": "raw", "kind": None, "node": None, "absorbed_into": (), "reason": "kept as it is"},
+        {"resource": "FnPolicy", "line": None, "outcome": "raw", "kind": None, "node": None, "absorbed_into": (),
+         "reason": "made by the import (policy)"},
     ])
-    assert _harness().resource_shares(report) == (5, 4, 2)
+    harness = _harness()
+    assert harness.resource_shares(report) == (6, 5, 2)
+    assert harness.unnamed_absorptions(report) == ["Orphan"]
+
+
+def test_an_absorbed_resource_names_the_node_it_went_into():
+    from stackerynb.importing import import_text
+
+    text = (CORPUS / "sns-sqs__template.yaml").read_text()
+    _, report = import_text(text)
+    absorbed = report[report.outcome == "absorbed"].set_index("resource")["absorbed_into"].to_dict()
+    assert absorbed == {"SnsToSqsPolicy": ("MySqsQueue",)}
+    assert report.loc[report.outcome != "absorbed", "absorbed_into"].map(len).eq(0).all()
+
+
+@pytest.mark.slow
+def test_every_absorbed_resource_of_the_corpus_names_its_node(figures):
+    assert figures.unnamed == {}

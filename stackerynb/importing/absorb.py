@@ -58,6 +58,7 @@ def absorb_all(rnd: "Round") -> None:
                 why = unexpected_shape(exc)
             if why:
                 rnd.absorbed.pop(lid, None)
+                rnd.absorbed_into.pop(lid, None)
                 rnd.raw[lid] = why
     _connectors(rnd)
     for lid, resource in rnd.resources.items():
@@ -103,6 +104,7 @@ def _roles_and_policies(rnd: "Round") -> None:
         rnd.raw[role] = f"IAM role also used by {', '.join(sorted(set(_referrers(rnd, role)) - set(users[role])))}"
     for role in sorted(roles):
         rnd.absorbed[role] = f"the own role of {', '.join(users[role])} (its statements became wires or a raw policy)"
+        rnd.absorbed_into[role] = tuple(users[role])
         if len(users[role]) == 1:
             rnd.replacements[role] = ("role", users[role][0])
     for lid, attached in policies.items():
@@ -114,6 +116,7 @@ def _roles_and_policies(rnd: "Round") -> None:
             rnd.raw[lid] = f"referred to by {', '.join(unused)}"
             continue
         rnd.absorbed[lid] = f"permissions of {', '.join(fids)}"
+        rnd.absorbed_into[lid] = tuple(fids)
 
 
 def _log_group(rnd: "Round", lid: str, props: dict) -> str | None:
@@ -139,6 +142,7 @@ def _log_group(rnd: "Round", lid: str, props: dict) -> str | None:
             else:
                 rnd.nodes[fid].settings["log_retention_days"] = days
     rnd.absorbed[lid] = f"the log group of {fid}"
+    rnd.absorbed_into[lid] = (fid,)
     rnd.replacements[lid] = ("log_group", fid)
     return None
 
@@ -155,6 +159,7 @@ def _permission(rnd: "Round", lid: str, props: dict) -> str | None:
     if (source, fid) not in rnd.wires or INVOKER.get(kind) != props.get("Principal"):
         return f"it lets {props.get('Principal')} invoke {fid} for {source}, which is not wired to it"
     rnd.absorbed[lid] = f"the wire {source} -> {fid}"
+    rnd.absorbed_into[lid] = (source, fid)
     return None
 
 
@@ -176,6 +181,7 @@ def _event_source_mapping(rnd: "Round", lid: str, props: dict) -> str | None:
         rnd.set_source_setting(source, "starting_position", props["StartingPosition"], lid)
     rnd.add_wire(source, fid, f"event source mapping {lid}")
     rnd.absorbed[lid] = f"the wire {source} -> {fid}"
+    rnd.absorbed_into[lid] = (source, fid)
     return None
 
 
@@ -201,6 +207,7 @@ def _subscription(rnd: "Round", lid: str, props: dict) -> str | None:
         rnd.set_source_setting(topic, "raw_delivery", raw, lid)
     rnd.add_wire(topic, target, f"subscription {lid}")
     rnd.absorbed[lid] = f"the wire {topic} -> {target}"
+    rnd.absorbed_into[lid] = (topic, target)
     return None
 
 
@@ -218,6 +225,7 @@ def _queue_policy(rnd: "Round", lid: str, props: dict) -> str | None:
                 or not all((source, q) in rnd.wires for q in queues)):
             return "a queue policy letting in more than a wired topic or timer"
     rnd.absorbed[lid] = f"the resource policies of wires into {', '.join(queues)}"
+    rnd.absorbed_into[lid] = tuple(queues)
     return None
 
 
@@ -278,6 +286,7 @@ def dead_letter(rnd: "Round", lid: str, redrive) -> None:
     plan.settings["max_receives"] = receives
     del rnd.nodes[dlq]
     rnd.absorbed[dlq] = f"the dead-letter queue of {lid}"
+    rnd.absorbed_into[dlq] = (lid,)
     rnd.replacements[dlq] = ("dead_letter", lid)
     rnd.note(lid, f"dead-letter queue {dlq} became dead_letter: true (its own settings are the compiler's)")
 
@@ -372,6 +381,7 @@ def _connectors(rnd: "Round") -> None:
                                                     permissions))
         if name is None:
             rnd.absorbed[lid] = f"wires from {source}"
+            rnd.absorbed_into[lid] = (source, *destinations)
         else:
             rnd.note(lid, f"{label} became wires")
 

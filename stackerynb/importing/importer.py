@@ -70,6 +70,7 @@ class Round:
     nodes: dict[str, NodePlan] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)  # logical id -> why it stays raw
     absorbed: dict[str, str] = field(default_factory=dict)  # logical id -> what it became
+    absorbed_into: dict[str, tuple] = field(default_factory=dict)  # logical id -> node ids it went into
     wires: dict[tuple[str, str], WirePlan] = field(default_factory=dict)
     extra_raw: dict[str, dict] = field(default_factory=dict)  # generated raw resources
     extra_origin: dict[str, str] = field(default_factory=dict)

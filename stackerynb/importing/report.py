@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from stackerynb.importing.importer import Round
 
-COLUMNS = ("resource", "type", "line", "outcome", "kind", "node", "reason", "notes")
+# absorbed_into: for an absorbed resource, the node ids it went into (a tuple: the node, or
+# both ends of the wire it became), so readers need not find ids in the reason text.
+COLUMNS = ("resource", "type", "line", "outcome", "kind", "node", "absorbed_into", "reason", "notes")
 OUTCOMES = ("node", "raw", "absorbed")
 
 
@@ -33,7 +35,7 @@ def report_rows(rnd: Round, extras: dict) -> list[dict]:
     rows = []
     for lid, resource in rnd.resources.items():
         row = {"resource": lid, "type": resource["Type"], "line": rnd.template.lines.get(lid),
-               "kind": None, "node": None, "reason": "", "notes": "; ".join(reader_notes.get(lid, []) + rnd.notes.get(lid, []))}
+               "kind": None, "node": None, "absorbed_into": (), "reason": "", "notes": "; ".join(reader_notes.get(lid, []) + rnd.notes.get(lid, []))}
         if lid in rnd.nodes:
             plan = rnd.nodes[lid]
             row.update(outcome="node", kind=plan.kind, node=node_ids[lid],
@@ -41,7 +43,8 @@ def report_rows(rnd: Round, extras: dict) -> list[dict]:
             if node_ids[lid] != lid:
                 row["reason"] = f"node id {node_ids[lid]} (the logical id is not a valid node id)"
         elif lid in rnd.absorbed:
-            row.update(outcome="absorbed", reason=f"became {rnd.absorbed[lid]}")
+            row.update(outcome="absorbed", reason=f"became {rnd.absorbed[lid]}",
+                       absorbed_into=tuple(node_ids.get(n, n) for n in rnd.absorbed_into.get(lid, ())))
         else:
             row.update(outcome="raw", reason=rnd.raw.get(lid, "kept as it is"))
             if lid in renames:
@@ -52,11 +55,11 @@ def report_rows(rnd: Round, extras: dict) -> list[dict]:
         if lid in rnd.resources:
             continue
         rows.append({"resource": plan.origin or lid, "type": plan.type, "line": None, "outcome": "node",
-                     "kind": plan.kind, "node": node_ids[lid], "reason": "made by the import",
+                     "kind": plan.kind, "node": node_ids[lid], "absorbed_into": (), "reason": "made by the import",
                      "notes": "; ".join(plan.notes + rnd.notes.get(lid, []))})
     for rid in rnd.extra_raw:
         rows.append({"resource": renames.get(rid, rid), "type": rnd.extra_raw[rid]["Type"], "line": None,
-                     "outcome": "raw", "kind": None, "node": None,
+                     "outcome": "raw", "kind": None, "node": None, "absorbed_into": (),
                      "reason": f"made by the import ({rnd.extra_origin.get(rid, 'generated')})",
                      "notes": "; ".join(rnd.notes.get(rid, []))})
     return rows
