@@ -19,6 +19,8 @@ from stackerynb.catalog.kinds import COMMON_SETTINGS
 from stackerynb.errors import StackError
 
 PAGE_COMMAND = "python -m stackerynb kinds --markdown > docs/kinds.md"
+# Settings a kind cannot compile without and has no default for: the reference's sample node.
+SAMPLE_SETTINGS = {"resource": {"type": "AWS::SQS::Queue"}}
 
 
 # ------------------------------------------------------------------ data
@@ -104,7 +106,8 @@ def _compile(nodes: list[tuple[str, str]], wires: list[tuple[str, str]], *, netw
     if inside:
         stack.add("virtual_network", "Net")
     for node_id, kind_name in nodes:
-        stack.add(kind_name, node_id, network="Net" if inside and kind(kind_name).network != "none" else None)
+        stack.add(kind_name, node_id, network="Net" if inside and kind(kind_name).network != "none" else None,
+                  **SAMPLE_SETTINGS.get(kind_name, {}))
     for source, target in wires:
         stack.connect(source, target)
     with warnings.catch_warnings():
@@ -116,6 +119,8 @@ def _compile(nodes: list[tuple[str, str]], wires: list[tuple[str, str]], *, netw
 @lru_cache(maxsize=None)
 def compiled_types(name: str) -> list[str]:
     """CloudFormation types a node of kind ``name`` compiles to with default settings."""
+    if name in SAMPLE_SETTINGS and "type" in SAMPLE_SETTINGS[name]:
+        return ["its type, verbatim"]
     return sorted({rtype for rtype, owner in _compile([("Node", name)], []) if owner == "Node"})
 
 

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_settings, wire_targets
+from stackerynb.cfn.schemas import is_node_type, property_problems, unknown_type_message
 from stackerynb.errors import Problem
 from stackerynb.store.files import SURROGATE
 
@@ -101,8 +102,13 @@ def setting_problem(node, name, value) -> Problem | None:
     why = value_problem(value)
     if why:
         return Problem(node.id, name, why, code="bad-value")
+    if node.kind == GENERIC_KIND and name == "type" and isinstance(value, str) and value and not is_node_type(value):
+        return Problem(node.id, name, unknown_type_message(value), code="unknown-type")
     why = spec.settings[name].check(value)
     return Problem(node.id, name, why, code="bad-value") if why else None
+
+
+GENERIC_KIND = "resource"  # any CloudFormation type: its settings are the type's properties
 
 
 @rule
@@ -145,6 +151,20 @@ def node_settings(stack) -> Iterator[Problem]:
         for name, setting in spec.settings.items():
             if setting.required and node.get(name) in (None, ""):
                 yield Problem(node.id, name, f"{name} is required: {setting.help}", code="missing-setting")
+
+
+@rule
+def generic_properties(stack) -> Iterator[Problem]:
+    """A ``resource`` node's properties follow its type's registry schema (as cfn-lint ships it):
+    every unknown, missing, mistyped or out-of-range property is named, intrinsics accepted."""
+    for node in stack.nodes:
+        if node.kind != GENERIC_KIND:
+            continue
+        rtype, properties = node.settings.get("type"), node.settings.get("properties") or {}
+        if not isinstance(rtype, str) or not is_node_type(rtype) or not isinstance(properties, dict):
+            continue  # a missing or unknown type, or a non-mapping, is reported by node_settings
+        for message in property_problems(rtype, properties):
+            yield Problem(node.id, "properties", message, code="schema")
 
 
 @rule
