@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
 DEFAULT_REGION = "us-east-1"
@@ -52,11 +53,17 @@ def is_resource_type(type_name: str, region: str = DEFAULT_REGION) -> bool:
     return isinstance(type_name, str) and type_name in _provider_index(region)
 
 
+# A custom resource may be typed ``Custom::AnyName``; its schema is the generic custom resource's.
+CUSTOM_TYPE = re.compile(r"Custom::[A-Za-z0-9_@-]{1,60}")
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+
+
 def is_node_type(type_name: str, region: str = DEFAULT_REGION) -> bool:
     """Whether a generic ``resource`` node may have ``type_name``: a CloudFormation type of
-    ``region`` or a SAM transform type."""
+    ``region``, a SAM transform type, or a custom resource type (``Custom::Name``)."""
     return isinstance(type_name, str) and (
-        type_name in _provider_index(region) or type_name in _provider_index(SAM_PROVIDER))
+        type_name in _provider_index(region) or type_name in _provider_index(SAM_PROVIDER)
+        or bool(CUSTOM_TYPE.fullmatch(type_name)))
 
 
 def unknown_type_message(type_name) -> str:
@@ -74,6 +81,8 @@ def schema(type_name: str, region: str = DEFAULT_REGION) -> dict:
     """The registry schema of ``type_name`` (a dict; SAM types included); StackError for an
     unknown type."""
     index = _provider_index(region)
+    if isinstance(type_name, str) and CUSTOM_TYPE.fullmatch(type_name):
+        type_name = CUSTOM_RESOURCE
     if type_name not in index:
         index = _provider_index(SAM_PROVIDER)
     if type_name not in index:

@@ -21,6 +21,7 @@ from stackerynb.cfn.intrinsics import is_intrinsic
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 _INTEGER = re.compile(r"-?\d+")
+_DYNAMIC = re.compile(r"\{\{resolve:[a-z-]+:")  # a dynamic reference, resolved at deploy time
 MAX_SHOWN = 80
 
 
@@ -77,8 +78,8 @@ def _validator_class():
 
     def tolerant(check):
         def wrapped(validator, value, instance, schema):
-            if is_intrinsic(instance):
-                return  # a Ref or Fn:: stands for any value
+            if is_intrinsic(instance) or (isinstance(instance, str) and _DYNAMIC.search(instance)):
+                return  # a Ref, Fn:: or {{resolve:...}} stands for any value
             try:
                 yield from check(validator, value, instance, schema)
             except (re.error, TypeError):
@@ -170,7 +171,8 @@ def problems(type_name: str, properties) -> list[str]:
     if not isinstance(properties, dict):
         return [f"Properties: expected a mapping, got {_shown(properties)}"]
     out = []
-    read_only = set(read_only_properties(type_name))
+    # cfn-lint's schemas of SAM types mark SAM's own properties (a state machine's Name) read-only
+    read_only = set() if type_name.startswith("AWS::Serverless::") else set(read_only_properties(type_name))
     for name in properties:
         if name in read_only:
             out.append(f"Properties.{name}: {name} is read-only (set by AWS; read it with Fn::GetAtt)")
