@@ -215,3 +215,44 @@ def test_seeded_fault_the_rule_catches_what_cfn_lint_catches():
     stack = Stack("generic")
     stack.add("resource", "Q", type="AWS::SQS::Queue", properties=body["Properties"])
     assert schema_messages(stack, "Q") == ["Properties.VisibilityTimeout: expected integer, got 'soon'"]
+
+
+def _flow_stack() -> Stack:
+    stack = Stack("refs")
+    stack.add("resource", "FlowRole", type="AWS::IAM::Role", properties={"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}})
+    stack.add("resource", "Flow", type=STATE_MACHINE, properties={
+        "RoleArn": ROLE, "DefinitionString": {"Fn::Sub": "{\"Comment\": \"${FlowRole.RoleId} in ${AWS::Region}\"}"}},
+        attributes={"DependsOn": ["FlowRole"]})
+    stack.add("queue", "Jobs", properties={"Tags": [{"Key": "role", "Value": {"Ref": "FlowRole"}}]})
+    stack.raw = {"Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["FlowRole", "Arn"]}}}}
+    return stack
+
+
+def test_a_rename_rewrites_every_reference_to_the_node():
+    stack = _flow_stack()
+    changes = []
+    stack.observe(changes.append)
+    stack.rename("FlowRole", "MachineRole")
+    flow = stack.node("Flow")
+    assert flow.get("properties")["RoleArn"] == {"Fn::GetAtt": ["MachineRole", "Arn"]}
+    assert flow.get("properties")["DefinitionString"] == {
+        "Fn::Sub": "{\"Comment\": \"${MachineRole.RoleId} in ${AWS::Region}\"}"}
+    assert flow.get("attributes") == {"DependsOn": ["MachineRole"]}
+    assert stack.node("Jobs").get("properties")["Tags"][0]["Value"] == {"Ref": "MachineRole"}
+    assert stack.raw["Outputs"]["RoleArn"] == {"Value": {"Fn::GetAtt": ["MachineRole", "Arn"]}}
+    assert [(c.op, c.node.id) for c in changes] == [("rename", "MachineRole"), ("set", "Flow"), ("set", "Jobs")]
+    assert stack.problems() == []
+    data = compiled(stack)
+    assert lint_errors(data) == []
+
+
+def test_removing_a_node_others_refer_to_is_a_problem_named_at_each_referrer():
+    stack = _flow_stack()
+    stack.remove("FlowRole")
+    found = sorted((p.node, p.setting, p.code) for p in stack.problems())
+    assert found == [("Flow", "attributes", "dangling-reference"), ("Flow", "properties", "dangling-reference"),
+                     ("Jobs", "properties", "dangling-reference")]
+    with pytest.raises(StackError, match=r"Flow\.properties: refers to FlowRole, which the stack does not have"):
+        stack.compile("dev")
