@@ -26,7 +26,7 @@ def compiled(stack: Stack) -> dict:
 
 
 def schema_messages(stack: Stack, node: str) -> list[str]:
-    return [p.message for p in stack.problems() if p.node == node and p.setting == "properties"]
+    return [p.message for p in stack.problems() if p.node == node and p.code == "schema"]
 
 
 def test_every_kind_of_schema_error_is_named_with_its_node_and_property():
@@ -256,3 +256,71 @@ def test_removing_a_node_others_refer_to_is_a_problem_named_at_each_referrer():
                      ("Jobs", "properties", "dangling-reference")]
     with pytest.raises(StackError, match=r"Flow\.properties: refers to FlowRole, which the stack does not have"):
         stack.compile("dev")
+
+
+def _wired(**settings) -> Stack:
+    stack = Stack("wired")
+    stack.add("function", "Fn")
+    stack.add("resource", "Flow", type=STATE_MACHINE, properties={
+        "RoleArn": "arn:aws:iam::123456789012:role/flow", "DefinitionString": "{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Succeed\"}}}"})
+    stack.connect("Fn", "Flow", **settings)
+    return stack
+
+
+def _statements(data: dict, policy: str = "Fn-to-Flow") -> list[dict]:
+    policies = data["Resources"]["FnRole"]["Properties"]["Policies"]
+    return next(p["PolicyDocument"]["Statement"] for p in policies if p["PolicyName"] == policy)
+
+
+def test_a_wire_to_any_type_grants_the_levels_actions_from_aws_reference_on_its_arn():
+    data = compiled(_wired(access="write"))
+    (statement,) = _statements(data)
+    assert "states:StartExecution" in statement["Action"] and "states:DescribeStateMachine" not in statement["Action"]
+    assert statement["Resource"] == [{"Fn::GetAtt": ["Flow", "Arn"]}]
+    assert data["Resources"]["Fn"]["Properties"]["Environment"]["Variables"]["FLOW_REF"] == {"Ref": "Flow"}
+    read = _statements(compiled(_wired()))[0]  # read is the default
+    assert "states:DescribeStateMachine" in read["Action"] and "states:StartExecution" not in read["Action"]
+    assert lint_errors(data) == []
+
+
+def test_exact_actions_replace_the_levels_and_star_only_where_aws_defines_no_resource():
+    data = compiled(_wired(actions=["states:StartExecution", "states:ListStateMachines"]))
+    statements = _statements(data)
+    assert statements[0]["Action"] == ["states:StartExecution"]
+    assert statements[0]["Resource"] == [{"Fn::GetAtt": ["Flow", "Arn"]}]
+    assert statements[1]["Action"] == ["states:ListStateMachines"] and statements[1]["Resource"] == ["*"]
+    assert lint_errors(data) == []
+    scoped = compiled(_wired(actions=["states:DescribeExecution"], resources=["{Name}"]))
+    assert _statements(scoped)[0]["Resource"] == [{"Fn::GetAtt": ["Flow", "Name"]}]
+
+
+def test_seeded_fault_a_wrong_action_name_is_refused_naming_the_wire():
+    stack = _wired(actions=["states:StartExecutoin"])
+    with pytest.raises(StackError, match=r"Fn\.actions: wire Fn -> Flow: states:StartExecutoin is not an action"):
+        stack.compile("dev")
+
+
+def test_a_type_aws_reference_does_not_know_needs_exact_actions():
+    stack = Stack("wired")
+    stack.add("function", "Fn")
+    stack.add("resource", "Wait", type="AWS::CloudFormation::WaitConditionHandle")
+    stack.connect("Fn", "Wait", access="read")
+    with pytest.raises(StackError, match=r"Fn\.access: wire Fn -> Wait: AWS's service authorization reference has no "
+                                         r"resource type for AWS::CloudFormation::WaitConditionHandle"):
+        stack.compile("dev")
+
+
+def test_the_wire_offers_the_five_access_levels_and_refuses_others():
+    stack = _wired(access="list,tagging,permissions-management")
+    assert stack.problems() == []
+    with pytest.raises(StackError, match="choose from read, write, list, tagging, permissions-management"):
+        stack.configure("Fn", "Flow", access="admin")
+
+
+def test_governance_g002_passes_star_only_for_actions_without_resource_types():
+    from stackerynb.compile import compile_report
+    from stackerynb.model.environments import Environment
+    prod = Environment("prod", production=True)
+    assert compile_report(_wired(actions=["states:StartExecution", "states:ListStateMachines"]), prod).problems == []
+    with pytest.raises(StackError, match=r"G002\] grants states:StartExecution on \"\*\""):
+        compile_report(_wired(actions=["states:StartExecution"], resources=["*"]), prod)

@@ -70,7 +70,8 @@ def _probe(kind: str):
             n += 1
             other = f"N{n}"
             other_kind = b if a == kind else a
-            s.add(other_kind, other, network="Net" if other_kind in NETWORKED or other_kind == "function" else None)
+            s.add(other_kind, other, network="Net" if other_kind in NETWORKED or other_kind == "function" else None,
+                  **({"type": "AWS::SQS::Queue"} if other_kind == "resource" else {}))
             s.connect(*(("X", other) if a == kind else (other, "X")))
     for node in list(s.nodes):
         if node.kind == "cdn" and not any(w.source == node.id for w in s.wires):

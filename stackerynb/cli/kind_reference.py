@@ -73,6 +73,7 @@ def wire_reference(source: str, target: str) -> dict:
         "role": f"the {profile.principal}'s role ({target if profile.principal == 'target' else source})",
         "env": {f"<{target.upper()}_ID>_{suffix}": attribute for suffix, attribute in profile.env.items()},
         "event": profile.event, "network": profile.network, "resource_policy": profile.resource_policy,
+        "iam": profile.iam,
         "required": (source, target) in _required_pairs(),
         "adds_resources": wire_types(source, target),
     }
@@ -164,6 +165,10 @@ def _grants(wire: dict, code=_plain) -> list[str]:
     lines = []
     for level in wire["access"]:
         name = level["level"] + (" (default)" if level["default"] else "")
+        if wire.get("iam") == "service_reference":
+            lines.append(f"{name}: the {level['level']} actions AWS's service authorization reference lists for "
+                         f"the target's type, on its ARN, to {wire['role']}")
+            continue
         if not level["statements"]:
             lines.append(f"{name}: no IAM statement (the event, policy or network rule does it)")
             continue
