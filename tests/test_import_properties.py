@@ -412,7 +412,7 @@ _NAMES = r"(FunctionName|BucketName|QueueName|TableName|TopicName|Name|RoleName|
 KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("vpc-becomes-kit-network", "a hand-written VPC imports as virtual_network, which compiles to the kit's "
                "whole network (subnets, NAT, routes, endpoints) and loses InstanceTenancy", "2 (curated only where it fits)",
-               "resource|property", types="|AWS::EC2::VPC", key=r"AWS::EC2::.*|InstanceTenancy",
+               "resource|property", types="|AWS::EC2::VPC", key=r"AWS::EC2::.*|InstanceTenancy|CidrBlock|EnableDns\w+",
                example=([('activemq-lambda-sam-java__template.yaml', ['VPC'], '')], [])),
     KnownCause("table-kit-defaults", "a table compiles with the kit's encryption and autoscaling, which the template "
                "did not ask for", "5 (imported values win over defaults)", "property|resource",
@@ -431,7 +431,7 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                example=([('apigw-lambda-dynamodb__template.yaml', ['LambdaFunction'], '')], [])),
     KnownCause("physical-names-dropped", "physical names (FunctionName, BucketName, QueueName, TableName...) are "
                "replaced by the kit's", "2 (physical names kept)", "property", key=_NAMES, detail="dropped|changes",
-               example=([('sfn-s3__template.yaml', ['DestinationBucket'], '')], [])),
+               example=([('apigw-lambda-bedrock-sam-java__template.yaml', ['MyBedrockInvokerFunction'], '')], [])),
     KnownCause("tracing-dropped", "X-Ray tracing (function TracingConfig with its AWSXrayWriteOnlyAccess policy, "
                "stage TracingEnabled, topic TracingConfig) is dropped", "2 (tracing kept)", "property|iam",
                types="AWS::Lambda::Function|AWS::ApiGateway::Stage|AWS::SNS::Topic",
@@ -441,7 +441,7 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                example=([('appsync-ws-lambda-bedrock-sam__template.yaml', ['GraphQLAPI'], '')], [])),
     KnownCause("parameters-dropped", "parameters are dropped or frozen to values", "5 (parameters stay parameters)",
                "parameter",
-               example=([('apigw-lambda-dynamodb-kinesis-lambda__template.yaml', ['DynamoDBTable'], '')], [])),
+               example=([('apigw-rest-api-private-alb-integration__template.yaml', ['EC2VPC'], '')], [])),
     KnownCause("environment-not-kept", "environment variables are renamed to the kit's names, dropped, or their "
                "parameter references frozen", "5 (same env names and values)", "environment",
                types="AWS::Lambda::Function",
@@ -465,27 +465,42 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                "(another logical id and settings)", "2 (curated kinds never lose a property)", "property|resource",
                types="AWS::SQS::Queue|", key=r"RedrivePolicy\..*|AWS::SQS::Queue",
                example=([('eventbridge-pipes-sqs-enrich-with-api-destination__template.yaml', ['SourceQueue'], '')], [])),
-    KnownCause("function-properties-dropped", "function properties no setting models (LoggingConfig, "
-               "EphemeralStorage) are dropped", "2 (curated kinds never lose a property)", "property",
-               types="AWS::Lambda::Function", key="LoggingConfig|EphemeralStorage",
-               example=([('lambda-s3-download__template.yaml', ['DownloadFunction'], '')], [])),
     KnownCause("topic-properties-dropped", "topic properties no setting models (DisplayName, FifoTopic: false) are "
                "dropped", "2 (curated kinds never lose a property)", "property", types="AWS::SNS::Topic",
                key="DisplayName|FifoTopic",
                example=([('sns-kinesis-data-firehose-sam__template.yaml', ['SNSTopic'], '')], [])),
-    KnownCause("bucket-tags-dropped", "a bucket's Tags are dropped", "2 (curated kinds never lose a property)",
-               "property", types="AWS::S3::Bucket", key="Tags",
-               example=([('firehose-transformation-sam-go__template.yml', ['MyS3Bucket'], '')], [])),
     KnownCause("rest-api-properties-changed", "a REST API's Parameters (endpointConfigurationTypes) are dropped, or a "
                "resource Policy appears", "2/5 (APIs kept as written)", "property", types="AWS::ApiGateway::RestApi",
                key="Parameters|Policy",
                example=([('apigw-lambda-ses__template.yaml', ['EmailSESLambda'], '')], [])),
-    KnownCause("stream-kit-defaults", "a stream compiles with the kit's encryption", "5 (imported values win over defaults)",
-               "property", types="AWS::Kinesis::Stream", key="StreamEncryption",
+    KnownCause("stream-kit-defaults", "a stream compiles with the kit's encryption and shard count", "5 (imported values win over defaults)",
+               "property", types="AWS::Kinesis::Stream", key="StreamEncryption|ShardCount",
                example=([('apigw-lambda-dynamodb-kinesis-lambda__template.yaml', ['DynamoDBTable'], '')], [])),
     KnownCause("config-store-parameter-renamed", "an SSM parameter imported as config_store compiles under another "
                "logical id", "2 (logical ids kept)", "resource", types="AWS::SSM::Parameter|", key="AWS::SSM::Parameter",
                example=([('lambda-ssm-parameter-java__template.yml', ['LambdaFunction'], '')], [])),
+    KnownCause("schedule-v2-becomes-rule", "a SAM ScheduleV2 event (EventBridge Scheduler) compiles as an "
+               "EventBridge rule", "5 (same triggers)", "resource|trigger|permission",
+               types=r"AWS::Scheduler::Schedule|AWS::Lambda::Function|", key=r"AWS::Scheduler::Schedule|AWS::Events::Rule|"
+               r"rule target from .*|events\.amazonaws\.com .*",
+               example=([('eventbridge-schedule-to-lambda-sam-java__template.yaml', ['ScheduledFunction'], '')], [])),
+    KnownCause("table-attribute-definitions-changed", "a table's AttributeDefinitions lose attributes only its "
+               "indexes use", "2 (curated kinds never lose a property)", "property", types="AWS::DynamoDB::Table",
+               key="AttributeDefinitions",
+               example=([('lambda-durable-hitl-python-sam__template.yaml', ['ApprovalRequestsTable'], '')], [])),
+    KnownCause("queue-policy-added", "a topic -> queue wire adds the kit's own queue policy beside the template's",
+               "3 (queue policies absorbed into their node)", "resource", types="", key="AWS::SQS::QueuePolicy",
+               example=([('sns-sqs-lambda-rust-sam__template.yml', ['MySnsTopic'], '')], [])),
+    KnownCause("function-log-group-changed", "a function's log group is added, or its name and retention change to "
+               "the kit's", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
+               key="AWS::Logs::LogGroup|LogGroupName|RetentionInDays",
+               example=([('lambda-durable-parallel-processing-sam__template.yaml', ['InventoryCheckFunction'], '')], [])),
+    KnownCause("http-api-becomes-rest-api", "a SAM HttpApi (API Gateway v2) compiles as a REST API", "3 (HTTP API kind)",
+               "resource", types=r"AWS::ApiGatewayV2::\w+|", key=r"AWS::ApiGatewayV2::\w+|AWS::ApiGateway::\w+",
+               example=([('apigw-sqs-lambda-java__template.yaml', ['MyHttpApi'], '')], [('MyHttpApi', 'DefinitionBody')])),
+    KnownCause("ecs-cluster-kit-defaults", "an ECS cluster compiles with the kit's container insights setting",
+               "5 (imported values win over defaults)", "property", types="AWS::ECS::Cluster", key="ClusterSettings",
+               example=([('apigw-rest-vpclink-pvt-alb-sam__template.yaml', ['ECSCluster'], '')], [])),
     KnownCause("alias-version-dropped", "AutoPublishAlias and SnapStart (Lambda::Version/Alias) are dropped",
                "2 (AutoPublishAlias kept)", "resource|property", types="AWS::Lambda::(Alias|Version|Function)",
                key=r"AWS::Lambda::(Alias|Version)|SnapStart",
@@ -680,12 +695,13 @@ class KnownEditCause:
 
 
 KNOWN_EDIT_CAUSES: tuple[KnownEditCause, ...] = (
-    KnownEditCause("raw-refers-to-edited-node", "renaming or removing a node that raw resources or outputs refer to "
-                   "leaves them pointing at the old id, and the model does not say so (the compile refuses)",
+    KnownEditCause("raw-output-refers-to-edited-node", "renaming or removing a node that a kept output refers to "
+                   "(by its id or an id made from it, like FunctionUrl) leaves the output pointing at the old id, "
+                   "and the model does not say so (the compile refuses)",
                    "1 (renames rewrite references; dangling references are model problems)", "rename|remove",
-                   error="raw section refers to missing resources",
-                   example=([("lambda-eventbridge-java__template.yaml", ["PublisherFunction"], "")],
-                            ("rename", "PublisherFunction", "RnPublisherFunction"))),
+                   error="raw section refers to missing resources: .*raw output",
+                   example=([("lambda-layer-ssm-parameters__function__template.yml", ["Function"], "")],
+                            ("rename", "Function", "RnFunction"))),
     KnownEditCause("route-to-unwired-function", "disconnecting an API from a function leaves its routes setting naming "
                    "the function; the model does not say so (the compile refuses)", "5 (routes) / model rule",
                    "disconnect", error=r"routes: has a route for .* which is not a function wired from",
