@@ -58,7 +58,8 @@ class Change:
 
     ``op`` is one of add, remove, rename, set, place, connect, disconnect, move.
     ``node`` / ``wire`` carry the new element (the old one for remove/disconnect); ``old_id``
-    is set for rename.
+    is set for rename. ``before`` is the node as it was (set, place, rename) and
+    ``before_position`` the canvas position it had (move, remove): what undo needs.
     """
 
     op: str
@@ -66,3 +67,5 @@ class Change:
     wire: Wire | None = None
     old_id: str | None = None
     position: tuple[float, float] | None = None
+    before: Node | Wire | None = None
+    before_position: tuple[float, float] | None = None
