@@ -88,14 +88,18 @@ def test_one_settings_edit_sends_one_update_to_one_element(editor):
     assert graph_comm.sent == []  # no list change, no relayout
 
 
-def test_positions_dragged_in_the_browser_are_not_sent_back(editor):
+def test_positions_dragged_in_the_browser_reach_its_model_so_undo_can_move_them_back(editor):
     canvas, gestures, stack = editor.canvas, editor.gestures, editor.stack
     comm = record(canvas.live_widget("Api"))
     gestures.grab({"data": {"id": "Api"}, "position": {"x": 0, "y": 0}})
     gestures.release({"data": {"id": "Api"}, "position": {"x": 80, "y": 30}})
     assert stack.layout["Api"] == (80, 30)
     assert canvas.live_widget("Api").position == {"x": 80.0, "y": 30.0}
-    assert comm.sent == []
+    # the browser's model is told (drags are not synced back): were it left at (0, 0), the
+    # undo below would send (0, 0) as "no change" and the node would stay where it was dropped
+    assert comm.sent[-1]["state"]["position"] == {"x": 80.0, "y": 30.0}
+    stack.undo()
+    assert comm.sent[-1]["state"]["position"] == {"x": 0.0, "y": 0.0}
     stack.move("Api", 10, 10)  # from Python: the browser must be told
     assert comm.sent and comm.sent[-1]["state"]["position"] == {"x": 10.0, "y": 10.0}
 
