@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+
+from stackerynb.catalog.kinds import COMMON_SETTINGS
 import os
 import subprocess
 import sys
@@ -57,6 +59,9 @@ def test_the_page_has_every_setting_with_type_default_range_and_help():
         section = _section(page, spec.name)
         assert spec.help in section
         for s in spec.settings.values():
+            if s.name in COMMON_SETTINGS:  # listed once at the top of the page
+                assert f"- `{s.name}`: {s.help}" in page
+                continue
             row = next(line for line in section.splitlines() if line.startswith(f"| `{s.name}` |"))
             assert f"| {s.type} |" in row and f"`{json.dumps(s.default, ensure_ascii=False)}`" in row
             assert s.help.replace("|", "\\|") in row

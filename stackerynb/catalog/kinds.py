@@ -7,7 +7,7 @@ from typing import Any
 
 from stackerynb.catalog._data import load_table
 
-SETTING_TYPES = ("str", "int", "bool", "choice", "list", "map")
+SETTING_TYPES = ("str", "int", "bool", "choice", "list", "map", "document")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Setting:
     min: int | None = None
     max: int | None = None
     pattern: str | None = None
+    keys: tuple = ()  # document settings: the top-level keys allowed (empty: any)
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is not acceptable for this setting, or None when it is."""
@@ -54,6 +55,13 @@ class Setting:
             ):
                 return f"expected a mapping of names to text values, got {value!r}"
             return None
+        if self.type == "document":
+            if not isinstance(value, dict):
+                return f"expected a mapping, got {value!r}"
+            unknown = [k for k in value if self.keys and k not in self.keys]
+            if unknown:
+                return f"{unknown[0]!r} is not one of {', '.join(self.keys)}"
+            return document_problem(value, self.name)
         raise AssertionError(f"unknown setting type {self.type}")  # catalogue bug, caught by tests
 
     def describe(self) -> dict:
@@ -67,6 +75,39 @@ class Setting:
         if self.pattern:
             out["pattern"] = self.pattern
         return out
+
+
+def document_problem(value: Any, name: str = "value") -> str | None:
+    """Why ``value`` is not plain template data (mappings with text keys, lists, text, numbers,
+    true/false, null: what a CloudFormation template holds, intrinsics included), or None."""
+    pending = [(value, name)]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    return f"{where}: keys must be text, found {key!r}"
+                pending.append((inner, f"{where}.{key}"))
+        elif isinstance(item, list):
+            pending.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+        elif not (item is None or isinstance(item, (str, bool, int, float))):
+            return f"{where}: {type(item).__name__} is not template data"
+    return None
+
+
+RESOURCE_ATTRIBUTES = ("Condition", "DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy",
+                       "UpdatePolicy", "CreationPolicy")
+
+# Settings every kind has, beside its own: what an import keeps verbatim so nothing is lost.
+COMMON_SETTINGS = {
+    "properties": {"type": "document", "default": {}, "help": (
+        "Other CloudFormation properties of the node's main resource (logical id = node id), written "
+        "over what the kit generates: what an import kept that the kind's settings do not model.")},
+    "attributes": {"type": "document", "default": {}, "help": (
+        "CloudFormation resource attributes of the node's main resource: Condition, DependsOn, "
+        "Metadata, DeletionPolicy, UpdateReplacePolicy, UpdatePolicy, CreationPolicy."),
+        "keys": RESOURCE_ATTRIBUTES},
+}
 
 
 @dataclass(frozen=True)
@@ -107,8 +148,9 @@ def _build(name: str, raw: dict) -> Kind:
             name=sname, type=spec["type"], default=spec.get("default"), help=spec.get("help", ""),
             required=bool(spec.get("required", False)), choices=tuple(spec.get("choices", ())),
             min=spec.get("min"), max=spec.get("max"), pattern=spec.get("pattern"),
+            keys=tuple(spec.get("keys", ())),
         )
-        for sname, spec in raw.get("settings", {}).items()
+        for sname, spec in {**raw.get("settings", {}), **COMMON_SETTINGS}.items()
     }
     return Kind(
         name=name, label=raw["label"], colour=raw["colour"], shape=raw["shape"], icon=raw["icon"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stackerynb.catalog._data import load_table
+from stackerynb.catalog.kinds import Setting
 
 _TABLE = load_table("wires.yaml")
 ACTION_SETS: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _TABLE["actions"].items()}
@@ -93,6 +94,15 @@ def _build() -> dict[tuple[str, str], WireProfile]:
 
 
 _PROFILES = _build()
+_WIRE_SETTINGS: dict[str, Setting] = {
+    name: Setting(name=name, type=spec["type"], default=spec.get("default"), help=spec.get("help", ""))
+    for name, spec in _TABLE.get("wire_settings", {}).items()
+}
+
+
+def wire_settings(source_kind: str | None = None, target_kind: str | None = None) -> dict[str, Setting]:
+    """The settings a wire ``source_kind -> target_kind`` may carry (today the same for every pair)."""
+    return dict(_WIRE_SETTINGS)
 
 
 def wire_profile(source_kind: str, target_kind: str) -> WireProfile | None:

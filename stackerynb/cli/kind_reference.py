@@ -15,6 +15,7 @@ from collections import Counter
 from functools import lru_cache
 
 from stackerynb.catalog import KIND_NAMES, kind, kinds, wire_pairs, wire_profile
+from stackerynb.catalog.kinds import COMMON_SETTINGS
 from stackerynb.errors import StackError
 
 PAGE_COMMAND = "python -m stackerynb kinds --markdown > docs/kinds.md"
@@ -200,9 +201,10 @@ def markdown_kind(name: str) -> str:
            f"- Placement: {_placement(ref)}.",
            f"- Compiles to (default settings): {', '.join(f'`{t}`' for t in ref['compiles_to']) or 'no resource'}.",
            ""]
-    if ref["settings"]:
+    own = [s for s in ref["settings"] if s["name"] not in COMMON_SETTINGS]
+    if own:
         out += ["| setting | type | default | allowed | help |", "|---|---|---|---|---|"]
-        for s in ref["settings"]:
+        for s in own:
             help_text = ("**required.** " if s["required"] else "") + s["help"]
             allowed = s["allowed"]
             allowed = f"matches `{_cell(allowed[8:])}`" if allowed.startswith("matches ") else _cell(allowed)
@@ -236,6 +238,8 @@ def markdown() -> str:
             "`{source_arn}` the source's); `<TARGET_ID>` is the wired node's id in upper snake case. "
             "Resource types are what the compiler emits with default settings.", ""]
     head += [f"- [{k.name}](#{k.name}): {k.help}" for k in kinds()]
+    head += ["", "Every kind also has these settings (what an import keeps verbatim):", ""]
+    head += [f"- `{name}`: {spec['help']}" for name, spec in COMMON_SETTINGS.items()]
     return "\n".join(head + [""] + [markdown_kind(k.name) for k in kinds()]).rstrip("\n") + "\n"
 
 

@@ -15,6 +15,7 @@ from stackerynb.compile.emitters import EMITTERS, FIRST
 from stackerynb.compile.iam import finalize_roles
 from stackerynb.compile.order import dependency_order
 from stackerynb.compile.overrides import effective_nodes
+from stackerynb.compile.passthrough import apply_pass_through
 from stackerynb.compile.raw import add_raw
 from stackerynb.compile.policies import finalize_resource_policies
 from stackerynb.compile.wiring import apply_wire
@@ -54,6 +55,7 @@ def build(stack, environment, *, code_locations=None) -> Compilation:
     ctx.finalizers.clear()  # the closures refer back to ctx: free the cycle for refcounting
     finalize_roles(ctx)
     finalize_resource_policies(ctx)
+    apply_pass_through(ctx)
     if ctx.problems:
         raise StackError(f"stack {stack.name!r} cannot compile for environment {environment.name!r} "
                          f"({len(ctx.problems)} problem(s)):", ctx.problems)

@@ -41,11 +41,21 @@ class Node:
 @dataclass(frozen=True)
 class Wire:
     """``source -> target``: the source sends to or uses the target. ``access`` is None for the
-    profile's default, or the access level(s) asked for (e.g. ``"read"``)."""
+    profile's default, or the access level(s) asked for (e.g. ``"read"``). ``settings`` refine
+    what the wire generates (see ``stackerynb.catalog.wire_settings``): the environment variable
+    names the source's code reads, exact IAM actions, event-source settings; an import fills them
+    with what the template said, so compiling it back changes nothing."""
 
     source: str
     target: str
     access: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+
+    def __hash__(self):
+        return hash((self.source, self.target, self.access))
 
     def __str__(self) -> str:
         suffix = f" ({self.access})" if self.access else ""
@@ -56,7 +66,8 @@ class Wire:
 class Change:
     """One edit of a stack, as observers receive it.
 
-    ``op`` is one of add, remove, rename, set, place, connect, disconnect, move.
+    ``op`` is one of add, remove, rename, set, place, connect, disconnect, configure (a wire's
+    settings changed), move.
     ``node`` / ``wire`` carry the new element (the old one for remove/disconnect); ``old_id``
     is set for rename. ``before`` is the node as it was (set, place, rename) and
     ``before_position`` the canvas position it had (move, remove): what undo needs.

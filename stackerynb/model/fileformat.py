@@ -26,7 +26,7 @@ TOP_KEYS = ("format", "name", "nodes", "wires", "raw", "layout")
 # not map to node kinds, and what they need); the compiler adds it to the template as it is.
 RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
 NODE_KEYS = ("kind", "network", "settings")
-WIRE_KEYS = ("from", "to", "access")
+WIRE_KEYS = ("from", "to", "access", "settings")
 
 
 # ---------------------------------------------------------------- writing
@@ -71,6 +71,8 @@ def stack_document(stack) -> dict:
         entry = _FlowMap({"from": wire.source, "to": wire.target})
         if wire.access is not None:
             entry["access"] = wire.access
+        if wire.settings:  # block style: settings may hold whole documents
+            entry = {**entry, "settings": {k: _plain(v) for k, v in wire.settings.items()}}
         wires.append(entry)
     doc: dict[str, Any] = {"format": FORMAT_VERSION, "name": stack.name, "nodes": nodes, "wires": wires}
     raw = getattr(stack, "raw", None)
@@ -104,6 +106,12 @@ def _check_writable(stack) -> None:
             why = value_problem(value, setting=False)
             if why:
                 raise StackError(f"cannot write stack {stack.name!r}: {node.id}.{name}: {why}")
+    for wire in stack.wires:
+        for name, value in wire.settings.items():
+            why = value_problem(value, setting=False)
+            if why:
+                raise StackError(f"cannot write stack {stack.name!r}: wire {wire.source} -> {wire.target} "
+                                 f"{name}: {why}")
     why = value_problem(getattr(stack, "raw", None), setting=False)
     if why:
         raise StackError(f"cannot write stack {stack.name!r}: its raw section is {why}")
@@ -263,7 +271,12 @@ def _build_stack(reader: _Reader, root, path, stack_cls):
             access = reader.value(fields["access"]) if "access" in fields else None
             if access is not None and not isinstance(access, str):
                 reader.fail(fields["access"], f"wire access must be a level name like read, found {access!r}")
-            wire = Wire(reader.text(fields["from"], "wire from"), reader.text(fields["to"], "wire to"), access)
+            settings = {}
+            if "settings" in fields:
+                for sname, snode in reader.pairs(fields["settings"]):
+                    settings[sname] = reader.value(snode)
+            wire = Wire(reader.text(fields["from"], "wire from"), reader.text(fields["to"], "wire to"), access,
+                        settings)
             stack._wires.append(wire)
     stack.raw = _read_raw(reader, top["raw"]) if "raw" in top else {}
     if "layout" in top:

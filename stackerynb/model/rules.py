@@ -6,7 +6,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_targets
+from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_settings, wire_targets
 from stackerynb.errors import Problem
 from stackerynb.store.files import SURROGATE
 
@@ -220,6 +220,21 @@ def wires(stack) -> Iterator[Problem]:
             profile.resolve_access(wire.access)
         except ValueError as exc:
             yield Problem(source.id, None, f"wire {wire.source} -> {wire.target}: {exc}", code="bad-wire")
+        yield from wire_setting_problems(wire)
+
+
+def wire_setting_problems(wire) -> Iterator[Problem]:
+    """Problems with a wire's settings: unknown names, bad values (named ``source->target.setting``)."""
+    known = wire_settings()
+    for name, value in wire.settings.items():
+        where = f"{wire.source}->{wire.target}.{name}"
+        if name not in known:
+            yield Problem(wire.source, name, f"wire {wire.source} -> {wire.target} has no setting {shown(name)}"
+                          f"{suggest(name, known)}; settings: {', '.join(known)}", code="unknown-setting")
+            continue
+        why = value_problem(value) or known[name].check(value)
+        if why:
+            yield Problem(wire.source, name, f"{where}: {why}", code="bad-value")
 
 
 def unsupported_wire_message(source_kind: str, target_kind: str, wire) -> str:

@@ -18,6 +18,7 @@ from stackerynb.model.undo import History
 from stackerynb.store import gitstore
 from stackerynb.model.rules import (
     STACK_NAME, id_problem, run_rules, setting_problem, shown, suggest, unsupported_wire_message,
+    wire_setting_problems,
 )
 
 if TYPE_CHECKING:
@@ -217,21 +218,24 @@ class Stack:
         for nid, inner in list(self._nodes.items()):
             if inner.network == old:
                 self._nodes[nid] = dataclasses.replace(inner, network=new)
-        self._wires = [Wire(new if w.source == old else w.source, new if w.target == old else w.target, w.access)
+        self._wires = [dataclasses.replace(w, source=new if w.source == old else w.source,
+                                           target=new if w.target == old else w.target)
                        for w in self._wires]
         if old in self._layout:
             self._layout = {(new if k == old else k): v for k, v in self._layout.items()}
         self._emit(Change("rename", node=renamed, old_id=old, before=node))
         return renamed
 
-    def connect(self, source: str, target: str, access: str | list | None = None) -> Wire:
+    def connect(self, source: str, target: str, access: str | list | None = None, **settings: Any) -> Wire:
         """Wire ``source -> target`` ("source may use target"); ``access`` picks access levels
-        (e.g. ``"read"``) where the pair offers several, None takes the profile's default."""
+        (e.g. ``"read"``) where the pair offers several, None takes the profile's default.
+        ``settings`` refine the wire (``stackerynb.catalog.wire_settings``: ``env``, ``actions``,
+        ``resources``, ``event``)."""
         src, dst = self.node(source), self.node(target)
         if self.wire(source, target) is not None:
             raise StackError(f"cannot wire {source} -> {target}: that wire already exists")
         profile = wire_profile(src.kind, dst.kind)
-        wire = Wire(source, target, _access_text(access))
+        wire = Wire(source, target, _access_text(access), {k: v for k, v in settings.items() if v is not None})
         if profile is None:
             raise StackError(f"cannot wire {source} -> {target}",
                              [Problem(source, None, unsupported_wire_message(src.kind, dst.kind, wire), code="bad-wire")])
@@ -239,9 +243,38 @@ class Stack:
             profile.resolve_access(wire.access)
         except ValueError as exc:
             raise StackError(f"cannot wire {source} -> {target}: {exc}") from None
+        problems = list(wire_setting_problems(wire))
+        if problems:
+            raise StackError(f"cannot wire {source} -> {target}:", problems)
         self._wires.append(wire)
         self._emit(Change("connect", wire=wire))
         return wire
+
+    def configure(self, source: str, target: str, access: str | list | None = ..., **settings: Any) -> Wire:
+        """Change the wire ``source -> target``: its ``access`` (None: the profile's default) and
+        settings (a value of None returns that setting to its default); returns the new wire."""
+        wire = self.wire(source, target)
+        if wire is None:
+            raise StackError(f"there is no wire {shown(source)} -> {shown(target)}")
+        values = dict(wire.settings)
+        for name, value in settings.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        new = Wire(source, target, wire.access if access is ... else _access_text(access), values)
+        problems = list(wire_setting_problems(new))
+        if access is not ...:
+            profile = wire_profile(self.node(source).kind, self.node(target).kind)
+            try:
+                profile.resolve_access(new.access)
+            except ValueError as exc:
+                problems.append(Problem(source, "access", f"wire {source} -> {target}: {exc}", code="bad-wire"))
+        if problems:
+            raise StackError(f"cannot change wire {source} -> {target}:", problems)
+        self._wires[self._wires.index(wire)] = new
+        self._emit(Change("configure", wire=new))
+        return new
 
     def disconnect(self, source: str, target: str) -> None:
         """Remove the wire ``source -> target``."""
