@@ -32,6 +32,8 @@ EDITS = {
     "rename-network": lambda s: s.rename("Vpc", "Net"),
     "connect": lambda s: s.connect("GetOrder", "Db"),
     "disconnect": lambda s: s.disconnect("Api", "GetOrder"),
+    "configure": lambda s: s.configure("GetOrder", "Orders", access="write"),
+    "configure-settings": lambda s: s.configure("GetOrder", "Orders", env={"ORDERS_TABLE": "name"}),
     "place": lambda s: s.place("Db", None),
     "move": lambda s: s.move("Orders", 10, 20),
     "move-new": lambda s: (s.add("queue", "Jobs"), s.history.clear(), s.move("Jobs", 5, 5)),

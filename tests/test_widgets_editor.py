@@ -25,6 +25,17 @@ def record(widget):
     return Recorder(widget)
 
 
+def pointer(kind, x, y, **extra):
+    """An ipyevents mouse event on an 800 x 500 canvas."""
+    return {"type": kind, "relativeX": x, "relativeY": y, "button": 0, "buttons": 1,
+            "boundingRectWidth": 800, "boundingRectHeight": 500, **extra}
+
+
+def click(canvas, x, y, **extra):
+    canvas._mouse_event(pointer("mousedown", x, y, **extra))
+    canvas._mouse_event(pointer("mouseup", x, y, **extra))
+
+
 def orders_stack():
     s = Stack("orders")
     s.add("rest_api", "Api", position=(0, 0))
@@ -146,9 +157,19 @@ def test_palette_has_every_kind_in_its_colour_and_adds_on_click(editor):
         button = palette.buttons[spec.name]
         assert button.style.button_color == spec.colour and spec.icon in button.description
     palette.buttons["topic"].click()
+    assert "Topic1" not in editor.stack and editor.gestures.picked_kind == "topic"
+    assert "stackerynb-placing" in editor.canvas.widget._dom_classes  # crosshair cursor
+    # the browser reports a click on the canvas's background, in pixels inside the canvas
+    canvas = editor.canvas
+    canvas.view.resize(800, 500)
+    canvas.view.zoom, canvas.view.pan_x, canvas.view.pan_y, canvas.view.known = 0.5, 100, 50, True
+    click(canvas, 400, 300)
     assert editor.stack.node("Topic1").kind == "topic"
+    assert editor.stack.layout["Topic1"] == (600, 500)  # (400 - 100) / 0.5, (300 - 50) / 0.5
     assert "Topic1" in drawn(editor.canvas)
     assert editor.form.node_id == "Topic1"
+    assert editor.gestures.picked_kind is None
+    assert "stackerynb-placing" not in editor.canvas.widget._dom_classes
 
 
 def test_gesture_errors_show_in_the_message_area(editor):

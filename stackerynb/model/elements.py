@@ -69,7 +69,7 @@ class Change:
     ``op`` is one of add, remove, rename, set, place, connect, disconnect, configure (a wire's
     settings changed), move.
     ``node`` / ``wire`` carry the new element (the old one for remove/disconnect); ``old_id``
-    is set for rename. ``before`` is the node as it was (set, place, rename) and
+    is set for rename. ``before`` is the node or wire as it was (set, place, rename, configure) and
     ``before_position`` the canvas position it had (move, remove): what undo needs.
     """
 

@@ -273,7 +273,7 @@ class Stack:
         if problems:
             raise StackError(f"cannot change wire {source} -> {target}:", problems)
         self._wires[self._wires.index(wire)] = new
-        self._emit(Change("configure", wire=new))
+        self._emit(Change("configure", wire=new, before=wire))
         return new
 
     def disconnect(self, source: str, target: str) -> None:

@@ -450,6 +450,11 @@ class GraphSync:
         if self._drawable(change.wire):
             self._add(self._wire_element(change.wire), ops)
 
+    def _on_configure(self, change: Change, ops: list[Op]) -> None:
+        wid = wire_id(change.wire.source, change.wire.target)
+        if wid in self.elements:
+            self._update(wid, ops, data=self._wire_element(change.wire).data)
+
     def _on_disconnect(self, change: Change, ops: list[Op]) -> None:
         wid = wire_id(change.wire.source, change.wire.target)
         self._remove(wid, ops)
