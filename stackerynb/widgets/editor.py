@@ -63,19 +63,20 @@ class StackEditor(VBox):
         self.git_bar = _git_bar(stack) if git else None
         if self.git_bar is not None:  # saving clears the bar's "unsaved edits" marker
             self.actions.save_button.on_click(lambda _b: self.git_bar.refresh())
-        top = HBox([self.toolbar, self.messages],
-                   layout=Layout(align_items="center", flex_flow="row wrap", min_height="48px"))
+        top = HBox([self.toolbar], layout=Layout(align_items="center", flex_flow="row wrap"))
         self.palette.layout.max_height = height
         self.palette.layout.flex = "0 0 auto"
-        self.canvas.widget.layout.flex = "1 1 480px"
-        self.canvas.widget.layout.width = "auto"
+        self.canvas.widget.layout.width = "100%"
+        self.messages.layout.margin = "4px 0 0 0"
+        # the canvas with what it says below it (a message's height must not move the canvas)
+        stage = VBox([self.canvas.widget, self.messages], layout=Layout(flex="1 1 360px", min_width="300px"))
         # The side panel: tabs, so other panels (template, deployments) join with add_panel.
         self.side = Tab(children=[self.form], layout=Layout(
-            flex="1 1 100%" if side == "below" else "0 1 400px", min_width="300px",
+            flex="1 1 100%" if side == "below" else "0 1 420px", min_width="300px",
             max_height=None if side == "below" else height, overflow="auto"))
         self.side.set_title(0, "Settings")
         self.side.add_class("stackerynb-side")
-        middle = HBox([self.palette, self.canvas.widget, self.side],
+        middle = HBox([self.palette, stage, self.side],
                       layout=Layout(width="100%", align_items="flex-start", flex_flow="row wrap"))
         self.theme = HTML(f"<style>{THEME_CSS}</style>", layout=Layout(height="0px", margin="0"))
         # Everything whose height changes sits below the canvas: cytoscape caches where its

@@ -7,7 +7,8 @@ or in Python, shows in both; undo is the stack's, shared by all of them.
 from __future__ import annotations
 
 from ipylab import JupyterFrontEnd, Panel
-from ipywidgets import Layout
+from ipywidgets import Layout, VBox, widget_serialization
+from traitlets import Instance
 
 from stackerynb.widgets.editor import StackEditor
 
@@ -23,6 +24,17 @@ def frontend() -> JupyterFrontEnd:
     return _app
 
 
+class StudioPanel(Panel):
+    """An ipylab Panel without a layout model. With one, ipywidgets' layout view clears the
+    inline size and position Lumino gives the tab's content, once, after Lumino set them, and
+    the tab stays blank until its size changes (ipylab issue #129, seen with JupyterLab 4.6)."""
+
+    layout = Instance(Layout, allow_none=True).tag(sync=True, **widget_serialization)
+
+    def __init__(self, children):
+        super().__init__(children, layout=None)
+
+
 class Studio:
     """``Studio(stack).open()``: the editor in a JupyterLab tab; ``editor`` is its StackEditor."""
 
@@ -30,15 +42,16 @@ class Studio:
         self.stack = stack
         # the canvas fills the tab's height less the toolbar above and the actions below it
         self.editor = StackEditor(stack, height="calc(100vh - 260px)", git=git, side="right")
-        self.panel = Panel([self.editor], layout=Layout(height="100%", overflow="auto",
-                                                        padding="8px"))
+        # the panel's size is Lumino's to set (a layout on it breaks that): scroll inside it
+        body = VBox([self.editor], layout=Layout(height="100%", overflow="auto", padding="8px"))
+        self.panel = StudioPanel([body])
         self.panel.title.label = title or f"Studio: {stack.name}"
         self.panel.title.closable = True
         self.panel.add_class(STUDIO_CLASS)
 
     def open(self) -> "Studio":
         """Add the tab to JupyterLab's main area and show it."""
-        frontend().shell.add(self.panel, "main", {"mode": "split-right"})
+        frontend().shell.add(self.panel, "main", {"mode": "tab-after", "activate": True})
         return self
 
     def close(self) -> None:
