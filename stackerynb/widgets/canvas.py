@@ -127,7 +127,12 @@ class StackCanvas:
         if size != self._label_size:
             self._label_size = size
             self.widget.cytoscape_style = canvas_style(size)
-        self.widget.cytoscape_layout = self.view.layout()
+        layout = self.view.layout()
+        if layout == self.widget.cytoscape_layout:
+            # the browser ignores a value equal to the one it has, yet its view may differ (a
+            # resize re-fits it): a hair's pan apart makes it apply the view again
+            layout["pan"]["x"] += 0.01
+        self.widget.cytoscape_layout = layout
 
     # ------------------------------------------------------ ipyevents input
     def _measure(self, event: dict) -> None:
@@ -178,6 +183,7 @@ class StackCanvas:
                 self._pan_to(press, dx, dy)
 
     def _mouse_move(self, event: dict) -> None:
+        self._measure(event)
         press = self._press
         if press is None or not press["pan_ok"]:
             return
@@ -271,8 +277,15 @@ class StackCanvas:
     def _selected_changed(self, change) -> None:
         widget = change["owner"]
         element_id = widget.data.get("id")
-        if self._live.get(element_id) is widget:
-            self.gestures.select_on_canvas(element_id, bool(change["new"]))
+        if self._live.get(element_id) is not widget:
+            return
+        self.gestures.select_on_canvas(element_id, bool(change["new"]))
+        if not change["new"]:
+            # ipycytoscape answers its own "selected: false" with unselectify(), so a node
+            # clicked away from could never be selected again: make it selectable once more
+            # (two messages: the browser acts only on a change of the value)
+            widget.selectable = False
+            widget.selectable = True
 
     def apply(self, ops: list[Op]) -> None:
         """Apply one batch of element operations (one stack edit) to the widget."""

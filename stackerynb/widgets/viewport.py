@@ -76,6 +76,8 @@ class Viewport:
         """Take the canvas size the browser reported; True when it changed."""
         if width <= 0 or height <= 0 or (abs(width - self.width) < 1 and abs(height - self.height) < 1):
             return False
+        if self.known:  # narrower or wider: what was in the middle stays there
+            self.pan_x += (width - self.width) / 2
         self.width, self.height = float(width), float(height)
         return True
 
