@@ -190,6 +190,23 @@ def test_the_canvas_resizes_from_its_corner_and_clicks_still_land(studio):
     kernel.run(f"editor.canvas.widget.layout.height = '{round(box['height'])}px'")
 
 
+def test_dragging_the_background_pans_the_view_python_keeps(studio):
+    nb, kernel = studio
+    box = nb.page.locator(f".{CANVAS_CLASS}").first.bounding_box()
+    x, y = box["x"] + 0.85 * box["width"], box["y"] + 0.85 * box["height"]  # empty background
+    pan = nb.cy("return cy.pan()")
+    nb.page.mouse.move(x, y)
+    nb.page.mouse.down()
+    nb.page.mouse.move(x - 120, y - 70, steps=6)
+    nb.page.mouse.up()
+    wait_until(lambda: abs(nb.cy("return cy.pan().x") - (pan["x"] - 120)) < 1
+               and abs(nb.cy("return cy.pan().y") - (pan["y"] - 70)) < 1, what="the view panned")
+    assert views_agree(nb, kernel)
+    assert kernel.value("[stack.layout['Api'], stack.layout['Jobs']]") == [[0, 0], [220, 200]]  # nothing moved
+    nb.page.locator("button.stackerynb-fit").first.click()
+    wait_until(lambda: views_agree(nb, kernel), what="the fitted view")
+
+
 # ------------------------------------------------------------- direct manipulation
 def test_a_picked_kind_is_placed_where_the_canvas_is_clicked_and_undo_removes_it(studio):
     nb, kernel = studio
