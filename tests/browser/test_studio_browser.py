@@ -185,6 +185,11 @@ def test_the_canvas_resizes_from_its_corner_and_clicks_still_land(studio):
     wait_until(lambda: canvas.bounding_box()["height"] > box["height"] + 100, what="a taller canvas")
     enter_canvas(nb, kernel)
     wait_until(lambda: nb.cy("return cy.height()") > box["height"] + 100, what="cytoscape to re-measure")
+    # Fit now uses the new height: the drawing is centred in the taller canvas
+    nb.page.locator("button.stackerynb-fit").first.click()
+    centred = ("const b = cy.nodes('.stack-node').renderedBoundingBox({includeLabels: false});"
+               "return Math.abs((b.y1 + b.y2) / 2 - cy.height() / 2);")
+    wait_until(lambda: nb.cy(centred) < 25, what="the fit centred in the new height")
     nb.click_node("Jobs")  # a click after the resize still hits the node under the pointer
     wait_until(lambda: kernel.value("sorted(editor.gestures.selection)") == ["Jobs"], what="Jobs selected")
     kernel.run(f"editor.canvas.widget.layout.height = '{round(box['height'])}px'")
