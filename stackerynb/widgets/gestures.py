@@ -315,8 +315,7 @@ class Gestures:
 
     def record_positions(self) -> None:
         """Write positions the canvas chose (for nodes added without one) into the stack."""
-        for node_id, (x, y) in self.sync.unsaved_positions().items():
-            self.stack.move(node_id, x, y)
+        self._move_all(self.sync.unsaved_positions())  # one undo step
 
     # ---------------------------------------------------------------- form
     def rename(self, old: str, new: str) -> bool:
