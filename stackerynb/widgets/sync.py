@@ -161,7 +161,7 @@ class GraphSync:
             self._positions.update(layout.layered_layout(self.stack))
             return
         for node_id in missing:
-            self._positions[node_id] = layout.free_spot(self._positions.values())
+            self._positions[node_id] = layout.free_spot(self._positions, stack=self.stack)
 
     def _parent_id(self, node: Node) -> str | None:
         band = layout.network_band(self.stack, node)
@@ -345,7 +345,7 @@ class GraphSync:
         if change.position is not None:
             self._positions[node.id] = change.position
         elif node.id not in self._positions:
-            self._positions[node.id] = layout.free_spot(self._positions.values())
+            self._positions[node.id] = layout.free_spot(self._positions, stack=self.stack)
         if node.kind == "virtual_network":
             orphans = [n.id for n in self.stack.nodes if n.network == node.id and n.id in self.elements]
             self._add(self._node_element(node), ops)
