@@ -324,6 +324,12 @@ class Stack:
         from stackerynb.compile import permissions_table
         return permissions_table(self, self.environment(env))
 
+    def diagram(self, path: str | Path, positions: dict | None = None) -> Path:
+        """Draw the design as the canvas shows it (same layout, shapes, labels, group boxes,
+        wires and reference edges) to ``path``, an .svg or .png file; returns the path written."""
+        from stackerynb.diagram import render_diagram
+        return render_diagram(self, path, positions=positions)
+
     def deploy(self, env: "str | Environment" = "dev", **options):
         """Package, compile, preview the change set, confirm and execute it; returns a Deployment.
         In a notebook the preview, Confirm button and progress are widgets."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ipywidgets import Button, HBox, Layout, ToggleButton
 
+from stackerynb.widgets.export import export_button
 from stackerynb.widgets.gestures import Gestures
 
 
@@ -29,6 +30,8 @@ class CanvasToolbar(HBox):
         if fit is not None:
             self.fit.on_click(lambda _b: fit())
         buttons = [self.connect, self.delete, self.auto_layout] + ([self.fit] if fit is not None else [])
+        self.export = export_button(gestures)  # the diagram as drawn, to <stack>.svg
+        buttons.append(self.export)
         super().__init__(buttons,
                          layout=Layout(flex="0 0 auto"), **kwargs)
 
