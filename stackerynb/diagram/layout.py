@@ -345,7 +345,7 @@ def _segment_distances(seg, px: float, py: float):
     return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
 
-class _Probe:
+class Probe:
     """A stand-in for the node being placed (its id and kind decide its footprint)."""
 
     def __init__(self, node_id: str = "Function1", kind: str = "function", settings=None):
@@ -360,7 +360,7 @@ def free_spot(stack, positions, *, probe=None, anchor=None, view=None) -> tuple[
     rectangle ``(x1, y1, x2, y2)``) is preferred when given, so the node lands where the user
     looks. ``probe`` stands for the node (its id and kind give its size; a function by default).
     """
-    probe = probe or _Probe()
+    probe = probe or Probe()
     obstacles = _Obstacles(stack, positions)
     radius = max(node_size(probe)) / 2
     taken = [p for k, p in positions.items() if k in stack]
@@ -428,10 +428,10 @@ def spot_in_network(stack, positions, node_id: str, view=None) -> tuple[float, f
     obstacles = _Obstacles(stack, others, ignore=[net])
     foreign_boxes = [b for b in obstacles.boxes if b.id != net and b.parent != net]
     radius = max(node_size(node)) / 2
-    non_members = [(k, p) for k, p in others.items()
-                   if k in stack and k not in members and k != net and k not in boxed_networks(stack)]
-    foreign = np.array([footprint(stack.node(k), p) for k, p in non_members] or np.zeros((0, 4)),
-                       dtype=float).reshape(-1, 4)
+    boxed = boxed_networks(stack)
+    drawn_ids = [k for k in others if k in stack and k != net and k not in boxed]
+    drawn = np.array([footprint(stack.node(k), others[k]) for k in drawn_ids] or np.zeros((0, 4)),
+                     dtype=float).reshape(-1, 4)
     trial_positions = dict(others)
 
     def fits(at) -> bool:
@@ -442,11 +442,12 @@ def spot_in_network(stack, positions, node_id: str, view=None) -> tuple[float, f
             if box.parent != net and box.id != net:
                 continue
             rect = _grow(drawn_rect(box), MARGIN)
-            if len(foreign) and np.any((foreign[:, 0] < rect[2]) & (rect[0] < foreign[:, 2]) &
-                                       (foreign[:, 1] < rect[3]) & (rect[1] < foreign[:, 3])):
-                return False
             if any(_overlap(rect, drawn_rect(b)) for b in foreign_boxes):
                 return False
+            if len(drawn):  # the box may cover its own members only
+                hit = (drawn[:, 0] < rect[2]) & (rect[0] < drawn[:, 2]) & (drawn[:, 1] < rect[3]) & (rect[1] < drawn[:, 3])
+                if any(drawn_ids[i] not in box.members for i in np.flatnonzero(hit)):
+                    return False
         return True
 
     if members:
