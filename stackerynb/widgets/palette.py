@@ -54,12 +54,15 @@ def palette_entries() -> tuple[Entry, ...]:
 
 
 def search(query: str, entries=None) -> list[Entry]:
-    """Entries whose text holds every word of ``query`` (all entries for an empty query)."""
+    """Entries whose text holds every word of ``query`` (all entries for an empty query), in
+    palette order, except that a type typed in full comes first."""
     entries = palette_entries() if entries is None else entries
     words = [w for w in re.split(r"[\s:]+", (query or "").lower()) if w]
     if not words:
         return list(entries)
-    return [e for e in entries if all(w in e.text for w in words)]
+    found = [e for e in entries if all(w in e.text for w in words)]
+    exact = (query or "").strip().lower()
+    return sorted(found, key=lambda e: (e.type or "").lower() != exact)  # a whole type typed: it first
 
 
 class Palette(VBox):
