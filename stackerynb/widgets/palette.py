@@ -45,7 +45,8 @@ class Entry:
 def palette_entries() -> tuple[Entry, ...]:
     """Curated kinds first (catalogue order), then every CloudFormation type by service."""
     entries = [Entry(spec.name, spec.label, CURATED_GROUP, None, spec.help,
-                     f"{spec.name} {spec.label} {spec.help}".lower()) for spec in kinds()]
+                     f"{spec.name} {spec.label} {spec.help}".lower())
+               for spec in kinds() if spec.name != GENERIC_KIND]  # generic: one entry per type below
     for type_name in sorted(resource_types(), key=lambda t: (service_of(t).lower(), t)):
         service = service_of(type_name)
         entries.append(Entry(GENERIC_KIND, type_name.split("::")[-1], service, type_name, "",
@@ -77,6 +78,8 @@ class Palette(VBox):
                           layout=Layout(width="175px"))
         self.query.add_class("stackerynb-palette-search")
         for spec in kinds():
+            if spec.name == GENERIC_KIND:
+                continue
             button = Button(description=f"{spec.icon}  {spec.label}", tooltip=spec.help,
                             layout=Layout(width="175px", height="28px", margin="1px 0"))
             button.style.button_color = spec.colour
