@@ -35,11 +35,14 @@ def test_wires_point_left_to_right():
 def test_network_members_get_their_own_rows_per_tier():
     s = chain_stack()
     pos = layered_layout(s)
-    free = [pos[n] for n in ("Api", "Handler", "Jobs", "Worker", "Orders", "Vpc")]
+    from stackerynb.diagram.layout import _overlap, drawn_rect, footprint, group_boxes
+
     private, public = pos["Db"], pos["Jump"]
-    # every free-standing node sits above the network's rows, and the two tiers in different rows
-    assert max(y for _, y in free) < min(private[1], public[1])
-    assert private[1] != public[1]
+    assert private[1] != public[1]  # the two tiers in different rows
+    for box in group_boxes(s, pos):  # and no box reaches a node outside it
+        for node in s.nodes:
+            if node.id not in box.members and node.id != "Vpc":
+                assert not _overlap(footprint(node, pos[node.id]), drawn_rect(box)), (box.id, node.id)
 
 
 def test_cycles_are_laid_out_too():

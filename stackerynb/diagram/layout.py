@@ -170,13 +170,22 @@ def triggers(stack, wire) -> bool:
     return profile is not None and profile.event is not None
 
 
-def _acyclic_edges(stack) -> list[tuple[str, str]]:
-    """The wires kept for layering: triggering wires first, then the rest, each only when it
-    closes no cycle (so a cycle is broken at a wire that triggers nothing where it can be)."""
-    ids = {n.id for n in stack.nodes}
-    order = {n.id: k for k, n in enumerate(stack.nodes)}
-    wires = [w for w in stack.wires if w.source in ids and w.target in ids and w.source != w.target]
-    wires.sort(key=lambda w: (not triggers(stack, w), order[w.source], order[w.target]))
+def _edges(stack, ids: set[str]) -> list[tuple[str, str, bool]]:
+    """``(source, target, triggers)`` among ``ids``: the wires, then the reference edges (a
+    resource to what it references), which order imported stacks of generic resources."""
+    from stackerynb.model.references import reference_edges
+
+    edges = [(w.source, w.target, triggers(stack, w)) for w in stack.wires
+             if w.source in ids and w.target in ids and w.source != w.target]
+    edges += [(s, t, False) for s, t, _ in reference_edges(stack) if s in ids and t in ids]
+    return edges
+
+
+def _acyclic_edges(stack, ids: list[str], edges) -> list[tuple[str, str]]:
+    """The edges kept for layering: triggering wires first, then the rest, each only when it
+    closes no cycle (so a cycle is broken at an edge that triggers nothing where it can be)."""
+    order = {i: k for k, i in enumerate(ids)}
+    edges = sorted(edges, key=lambda e: (not e[2], order[e[0]], order[e[1]]))
     succs: dict[str, set[str]] = defaultdict(set)
     kept = []
 
@@ -192,19 +201,22 @@ def _acyclic_edges(stack) -> list[tuple[str, str]]:
                     todo.append(nxt)
         return False
 
-    for wire in wires:
-        if wire.target in succs[wire.source] or not reaches(wire.target, wire.source):
-            succs[wire.source].add(wire.target)
-            kept.append((wire.source, wire.target))
+    for source, target, _ in edges:
+        if target in succs[source]:
+            continue
+        if not reaches(target, source):
+            succs[source].add(target)
+            kept.append((source, target))
     return kept
 
 
-def layers(stack) -> dict[str, int]:
-    """Layer (column) of every node: the longest chain of kept wires leading to it."""
-    ids = [n.id for n in stack.nodes]
+def layers(stack, ids: list[str] | None = None, edges=None) -> dict[str, int]:
+    """Layer (column) of every node: the longest chain of kept edges leading to it."""
+    ids = [n.id for n in stack.nodes] if ids is None else ids
+    edges = _edges(stack, set(ids)) if edges is None else edges
     preds: dict[str, list[str]] = {i: [] for i in ids}
     succs: dict[str, list[str]] = {i: [] for i in ids}
-    for a, b in _acyclic_edges(stack):
+    for a, b in _acyclic_edges(stack, ids, edges):
         preds[b].append(a)
         succs[a].append(b)
     waiting = {i: len(preds[i]) for i in ids}
@@ -220,21 +232,94 @@ def layers(stack) -> dict[str, int]:
     return layer
 
 
+def components(stack, edges) -> list[list[str]]:
+    """Groups of nodes joined by wires, references or a network (members with their network),
+    each in stack order, in the order their first node comes."""
+    parent = {n.id: n.id for n in stack.nodes}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    joins = [(a, b) for a, b, _ in edges]
+    joins += [(n.id, band[0]) for n in stack.nodes if (band := network_band(stack, n))]
+    for a, b in joins:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[str, list[str]] = {}
+    for node in stack.nodes:
+        groups.setdefault(root(node.id), []).append(node.id)
+    return list(groups.values())
+
+
 def layered_layout(stack) -> dict[str, tuple[float, float]]:
-    """A position for every node of ``stack``: columns by wire depth, rows in bands by network
-    and tier, ordered within a band so wires cross little (barycentre of predecessors).
+    """A position for every node of ``stack``: each group of connected nodes laid out in layers
+    (see ``_block``), the groups then packed in rows into a canvas-shaped drawing, largest first.
+    """
+    edges = _edges(stack, {n.id for n in stack.nodes})
+    groups = components(stack, edges)
+    if len(groups) <= 1:
+        return _block(stack, groups[0] if groups else [], edges)
+    blocks = []
+    for ids in groups:
+        members = set(ids)
+        positions = _block(stack, ids, [e for e in edges if e[0] in members])
+        blocks.append((_extent(stack, positions), positions))
+    return _pack(blocks)
+
+
+BLOCK_GAP = 60  # free space between packed groups
+
+
+def _extent(stack, positions) -> tuple[float, float, float, float]:
+    boxed = boxed_networks(stack)
+    rects = [footprint(stack.node(k), p) for k, p in positions.items() if k not in boxed]
+    rects += [drawn_rect(b) for b in group_boxes(stack, positions)]
+    return _union(rects)
+
+
+def _pack(blocks) -> dict[str, tuple[float, float]]:
+    """Shelf packing: blocks (``(extent, positions)``) tallest first, left to right in rows as
+    wide as makes the drawing about ASPECT times wider than tall."""
+    area = sum((e[2] - e[0] + BLOCK_GAP) * (e[3] - e[1] + BLOCK_GAP) for e, _ in blocks)
+    widest = max(e[2] - e[0] for e, _ in blocks)
+    row_width = max(widest, math.sqrt(area * ASPECT))
+    order = sorted(range(len(blocks)), key=lambda k: (-(blocks[k][0][3] - blocks[k][0][1]), k))
+    placed: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for k in order:
+        (x1, y1, x2, y2), positions = blocks[k]
+        if x > 0 and x + (x2 - x1) > row_width:
+            x, y, row_height = 0.0, y + row_height + BLOCK_GAP, 0.0
+        dx, dy = x - x1, y - y1
+        for node_id, (px, py) in positions.items():
+            placed[node_id] = (round(px + dx), round(py + dy))
+        x += x2 - x1 + BLOCK_GAP
+        row_height = max(row_height, y2 - y1)
+    return placed
+
+
+def _block(stack, ids: list[str], edges) -> dict[str, tuple[float, float]]:
+    """Positions for the nodes ``ids`` joined by ``edges``: columns by depth along the edges,
+    rows in bands by network and tier, ordered within a band so edges cross little (barycentre
+    of predecessors).
 
     A layer with more nodes than fit in a band's rows wraps into several columns, so a large
-    stack stays roughly as wide as the canvas rather than a thin, tall strip. A network drawn as
+    group stays roughly as wide as the canvas rather than a thin, tall strip. A network drawn as
     a box gets the place where its box's top-left corner will be (used if it loses its members).
     """
-    layer = layers(stack)
-    nodes = stack.nodes
-    boxed = boxed_networks(stack)
+    if not ids:
+        return {}
+    layer = layers(stack, ids, edges)
+    nodes = [stack.node(i) for i in ids]
+    boxed = boxed_networks(stack) & set(ids)
     band_of = {n.id: network_band(stack, n) for n in nodes}
     preds = defaultdict(list)
-    for wire in stack.wires:
-        preds[wire.target].append(wire.source)
+    for source, target, _ in edges:
+        preds[target].append(source)
     bands = [None] + sorted({b for b in band_of.values() if b is not None})
     columns: dict[tuple, dict[int, list[str]]] = {b: defaultdict(list) for b in bands}
     for node in nodes:

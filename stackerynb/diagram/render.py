@@ -7,10 +7,12 @@ text, so labels can be searched and read by tools.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 from pathlib import Path
 
+from stackerynb.catalog import kind as catalog_kind
 from stackerynb.diagram.layout import (
     BOX_LABEL, LABEL_FONT, LABEL_GAP, boxed_networks, complete_positions, footprint, group_boxes,
 )
@@ -114,10 +116,10 @@ def draw(stack, positions=None):
     for box in boxes:  # networks under their tiers
         bx1, by1, bx2, by2 = box.rect
         network = box.kind == "network"
-        ax.add_patch(FancyBboxPatch((bx1 + 6, by1 + 6), bx2 - bx1 - 12, by2 - by1 - 12, boxstyle="round,pad=6",
+        ax.add_artist(FancyBboxPatch((bx1 + 6, by1 + 6), bx2 - bx1 - 12, by2 - by1 - 12, boxstyle="round,pad=6",
                                     facecolor=TIER_COLOUR, alpha=0.06 if network else 0.04, edgecolor="none",
                                     zorder=0 if network else 1))
-        ax.add_patch(FancyBboxPatch((bx1 + 6, by1 + 6), bx2 - bx1 - 12, by2 - by1 - 12, boxstyle="round,pad=6",
+        ax.add_artist(FancyBboxPatch((bx1 + 6, by1 + 6), bx2 - bx1 - 12, by2 - by1 - 12, boxstyle="round,pad=6",
                                     facecolor="none", edgecolor=TIER_COLOUR, linewidth=(2 if network else 1) * PX_TO_PT,
                                     linestyle="--" if network else ":", zorder=0 if network else 1))
         if network:
@@ -135,7 +137,7 @@ def draw(stack, positions=None):
             continue
         a, b = _clip(positions[source], positions[target], half[source], half[target])
         colour = REFERENCE_COLOUR if reference else WIRE_COLOUR
-        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>" if not reference else "->",
+        ax.add_artist(FancyArrowPatch(a, b, arrowstyle="-|>" if not reference else "->",
                                      mutation_scale=14 * PX_TO_PT * 1.4, color=colour,
                                      linewidth=(1.5 if reference else 2) * PX_TO_PT,
                                      linestyle="--" if reference else "-", zorder=2,
@@ -146,14 +148,14 @@ def draw(stack, positions=None):
                 angle += 180
             ax.text((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, label, ha="center", va="center",
                     fontsize=font * 10 / 12, color="#545b64", rotation=angle, rotation_mode="anchor",
-                    zorder=4, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+                    zorder=2.5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
 
     flagged = _flagged(stack)
     for node in shown:
         x, y = positions[node.id]
         look = look_of(node)
         severity = flagged.get(node.id)
-        ax.add_patch(_node_patch(look, x, y, ERROR if severity == "error" else WARNING if severity else None))
+        ax.add_artist(_node_patch(look, x, y, ERROR if severity == "error" else WARNING if severity else None))
         if look.card:
             name, kind = look.label.split("\n", 1)
             ax.text(x, y - 2, name, ha="center", va="bottom", fontsize=font, color="white",
@@ -161,11 +163,29 @@ def draw(stack, positions=None):
             ax.text(x, y + 2, kind, ha="center", va="top", fontsize=font * 11 / 12, color="white", zorder=5)
             continue
         if look.icon:
-            ax.text(x, y, look.icon, ha="center", va="center", fontsize=22 * PX_TO_PT, color="white", zorder=5)
+            ax.text(x, y, _icon(look, node), ha="center", va="center", fontsize=22 * PX_TO_PT, color="white", zorder=5)
         ax.text(x, y + look.height / 2 + LABEL_GAP, look.label, ha="center", va="top", fontsize=font,
                 color="#16191f", zorder=5,
                 bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
     return fig
+
+
+@functools.cache
+def _has_glyph(text: str) -> bool:
+    """Whether matplotlib's default font draws every character of ``text``."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return all(font.get_char_index(ord(c)) for c in text)
+
+
+def _icon(look, node) -> str:
+    """The kind's icon, or the first letter of its label where the font lacks the symbol."""
+    if _has_glyph(look.icon):
+        return look.icon
+    spec = catalog_kind(node.kind)
+    return (spec.label if spec else node.kind)[:1].upper()
 
 
 def _flagged(stack) -> dict[str, str]:
