@@ -244,6 +244,9 @@ def drawing_benchmark(out_png: Path | None = ROOT / "docs" / "large-import.png")
         times.append(time.perf_counter() - t0)
     for node_id, (x, y) in positions.items():
         stack.move(node_id, x, y)
+    from stackerynb.diagram.layout import _overlap, boxed_networks, footprint
+    drawn = [(n, footprint(n, positions[n.id])) for n in stack.nodes if n.id not in boxed_networks(stack)]
+    overlaps = sum(_overlap(a, b) for i, (_, a) in enumerate(drawn) for _, b in drawn[i + 1:])
     export = {}
     for fmt in ("svg", "png"):
         t0 = time.perf_counter()
@@ -259,7 +262,7 @@ def drawing_benchmark(out_png: Path | None = ROOT / "docs" / "large-import.png")
         keystrokes.append((time.perf_counter() - t0) * 1000)
     result = {
         "nodes": len(stack.nodes), "wires": len(stack.wires), "reference_edges": len(reference_edges(stack)),
-        "generic_nodes": sum(n.kind == "resource" for n in stack.nodes),
+        "generic_nodes": sum(n.kind == "resource" for n in stack.nodes), "overlapping_nodes": overlaps,
         "layout_ms": {"median": round(statistics.median(times) * 1000, 1), "max": round(max(times) * 1000, 1)},
         "export_svg_s": round(export["svg"][0], 2), "export_png_s": round(export["png"][0], 2),
         "png_bytes": export["png"][1],

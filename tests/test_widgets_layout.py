@@ -156,3 +156,27 @@ def test_reference_edges_follow_the_stack_on_the_canvas():
     assert all(el.data["target"] in s for el in sync.elements.values() if el.classes == "reference")
     s.remove("Fn")
     assert not any(el.group == "edges" for el in sync.elements.values())
+
+
+def test_the_export_button_writes_the_canvas_beside_the_stack_file(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from stackerynb.widgets.gestures import Gestures
+    from stackerynb.widgets.sync import GraphSync
+    from stackerynb.widgets.toolbar import CanvasToolbar
+
+    s = Stack("orders")
+    s.add("function", "Fn", position=(0, 0))
+    s.add("table", "Orders")  # drawn where the canvas chose: the export draws it there too
+    s.path = tmp_path / "stacks" / "orders.yaml"
+    gestures = Gestures(GraphSync(s))
+    toolbar = CanvasToolbar(gestures)
+    toolbar.export.click()
+    out = tmp_path / "stacks" / "orders.svg"
+    assert gestures.last_message.text == f"Exported the diagram to {out}."
+    texts = {"".join(t.itertext()) for t in ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}text")}
+    assert {"Fn", "Orders"} <= texts
+    out.unlink()
+    out.mkdir()  # a folder where the file should go: refused with a message, nothing raised
+    toolbar.export.click()
+    assert gestures.last_message.level == "error" and "is a folder" in gestures.last_message.text
