@@ -127,3 +127,16 @@ def test_palette_search_filters_as_one_types_and_adds_a_generic_card(session):
     assert kernel.value("stack.node('StateMachine1').settings['type']") == "AWS::StepFunctions::StateMachine"
     search.fill("")
     wait_until(lambda: nb.page.locator(".stackerynb-kind-function").count() == 1, what="the full palette back")
+
+
+def test_references_no_wire_explains_are_drawn_dashed(session):
+    nb, kernel = session
+    kernel.run("stack.set('Fn3', properties={'Environment': {'Variables': {'T': {'Ref': 'Orders'}}}})")
+    edge = "Fn3~>Orders"
+    wait_until(lambda: nb.cy("return cy.getElementById(arg).length", edge) == 1, what="the reference edge")
+    looks = nb.cy("const e = cy.getElementById(arg); return [e.style('line-style'), e.data('label'),"
+                  " e.source().id(), e.target().id()];", edge)
+    assert looks == ["dashed", "Ref", "Fn3", "Orders"]
+    kernel.run("stack.connect('Fn3', 'Orders')")  # a wire now explains it: the dashed edge goes
+    wait_until(lambda: nb.cy("return cy.getElementById(arg).filter(':visible').length", edge) == 0
+               and nb.cy("return cy.getElementById('Fn3->Orders').length") == 1, what="the wire instead")
