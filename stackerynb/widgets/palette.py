@@ -87,7 +87,7 @@ class Palette(VBox):
             button.style.font_weight = "bold"
             button.add_class("stackerynb-palette-button")
             button.add_class(f"stackerynb-kind-{spec.name}")
-            button.on_click(lambda _b, name=spec.name: self.add(name))
+            button.on_click(lambda _b, name=spec.name: self.choose(name))
             self.buttons[spec.name] = button
         self._pool: list[Button] = []
         self._headings: list[HTML] = []
@@ -153,6 +153,15 @@ class Palette(VBox):
         return button
 
     # ------------------------------------------------------------------ adding
+    def choose(self, kind: str) -> None:
+        """A curated kind's button: pick it so the next click on the canvas places it there,
+        where the gestures offer that (``Gestures.pick``); else add it at a free spot."""
+        pick = getattr(self.gestures, "pick", None)
+        if pick is not None:
+            pick(kind)
+        else:
+            self.add(kind)
+
     def add(self, kind: str) -> str | None:
         """Add a node of ``kind`` (what a click does); returns its id, None if refused."""
         return self.gestures.add_node(kind)
