@@ -52,7 +52,7 @@ return out;
 """
 
 IN_VIEW = """
-const n = cy.getElementById(arg); const p = n.renderedPosition();
+const n = cy.getElementById(arg); if (n.empty()) return null; const p = n.renderedPosition();
 return [p.x, p.y, cy.width(), cy.height(), n.parent().id() || null];
 """
 
