@@ -327,3 +327,15 @@ def test_a_failed_export_leaves_the_old_file_whole(design, tmp_path, monkeypatch
     with pytest.raises(StackError):
         design.diagram(target)
     assert target.read_text() == "old"
+
+
+@pytest.mark.skipif(__import__("stackerynb.catalog", fromlist=["kind"]).kind("resource") is None,
+                    reason="the generic resource kind is not in this build's catalogue yet")
+def test_export_draws_generic_resources_as_cards_with_service_and_type(tmp_path):
+    s = Stack("cards")
+    s.add("resource", "Flow", type="AWS::StepFunctions::StateMachine")
+    s.add("function", "Starter")
+    s.set("Starter", properties={"Environment": {"Variables": {"FLOW": {"Ref": "Flow"}}}})
+    texts = svg_texts(s.diagram(tmp_path / "cards.svg"))
+    assert "Flow" in texts and "StepFunctions · StateMachine" in texts
+    assert "Ref" in texts  # the reference edge Starter -> Flow

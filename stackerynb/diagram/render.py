@@ -156,11 +156,9 @@ def draw(stack, positions=None):
         look = look_of(node)
         severity = flagged.get(node.id)
         ax.add_artist(_node_patch(look, x, y, ERROR if severity == "error" else WARNING if severity else None))
-        if look.card:
-            name, kind = look.label.split("\n", 1)
-            ax.text(x, y - 2, name, ha="center", va="bottom", fontsize=font, color="white",
-                    fontweight="bold", zorder=5)
-            ax.text(x, y + 2, kind, ha="center", va="top", fontsize=font * 11 / 12, color="white", zorder=5)
+        if look.card:  # one label of two lines, as the canvas draws it
+            ax.text(x, y, look.label, ha="center", va="center", ma="center", fontsize=font,
+                    linespacing=1.3, color="white", zorder=5)
             continue
         if look.icon:
             ax.text(x, y, _icon(look, node), ha="center", va="center", fontsize=22 * PX_TO_PT, color="white", zorder=5)
