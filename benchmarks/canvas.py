@@ -9,6 +9,11 @@ Reports
   200 ms).
 
 Run: ``.venv/bin/python benchmarks/canvas.py`` (needs Debian's chromium at /usr/bin/chromium).
+
+``benchmarks/canvas.py --studio`` measures the studio instead, on the same stack: one edit from
+Python (a node added) reaching the canvas, one undo reaching the canvas (and the model's own
+undo time), and ``editor.open()`` until the studio tab shows every node and wire
+(targets: under 100 ms, under 100 ms, under 3 s).
 """
 from __future__ import annotations
 
@@ -89,6 +94,9 @@ def main() -> None:
             kernel = lab.kernel_client("bench.ipynb")
             t0 = kernel.value("t0")
             draw_s = drawn_at - t0
+            print(f"canvas with {NODES} nodes and {WIRES} wires drawn in {draw_s:.2f} s", flush=True)
+            if "--draw-only" in sys.argv:  # the drawing figure alone (the form steps need the studio)
+                return
             page.locator(f".{CANVAS_CLASS}").scroll_into_view_if_needed()
 
             form_ms, python_ms, event_ms = [], [], []
@@ -164,5 +172,205 @@ def main() -> None:
     print(json.dumps(result))
 
 
+# Resolves with Date.now() when the canvas next gains a stack node or changes one's data.
+WATCH_ADD = """(cls) => { const cy = document.querySelector('.' + cls)._cyreg.cy;
+    window.__added = new Promise(resolve => {
+        cy.one('add', 'node.stack-node', () => resolve(Date.now()));
+        setTimeout(() => resolve(null), 10000);
+    });
+}"""
+
+
+def studio_main() -> None:
+    """Edit-to-canvas, undo-to-canvas and studio-tab-open times on the 500-node stack."""
+    with tempfile.TemporaryDirectory() as tmp, chromium_browser() as browser:
+        lab = JupyterLab(Path(tmp)).start()
+        try:
+            lab.write_notebook("studio.ipynb", [BUILD, EDITOR])
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            nb = NotebookPage(lab, page, "studio.ipynb").open()
+            page.evaluate(WATCH_DRAWN, [CANVAS_CLASS, NODES, WIRES])
+            nb.run_all(timeout=180_000)
+            page.evaluate("() => window.__drawn")
+            kernel = lab.kernel_client("studio.ipynb")
+            kernel.run("stack.history.clear()")
+
+            edit_ms, undo_ms, model_undo_ms = [], [], []
+            for i in range(REPEATS):
+                page.evaluate(WATCH_ADD, CANVAS_CLASS)
+                start = kernel.value(f"(time.time(), stack.add('queue', 'Extra{i}', position=({i * 60}, -200)))[0]")
+                done = page.evaluate("() => window.__added")
+                if done is None:
+                    raise RuntimeError("a node added in Python did not reach the canvas within 10 s")
+                edit_ms.append(done - start * 1000)
+
+            for i in range(REPEATS):
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N0"])
+                kernel.run(f"stack.set('N0', memory={256 + 64 * i})")
+                if page.evaluate("() => window.__dataChanged") is None:  # the edit is drawn
+                    raise RuntimeError("a settings edit did not reach the canvas within 10 s")
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N0"])
+                start = kernel.value("(time.time(), stack.undo())[0]")  # the clock read before the undo
+                done = page.evaluate("() => window.__dataChanged")
+                if done is None:
+                    raise RuntimeError("an undo did not reach the canvas within 10 s")
+                undo_ms.append(done - start * 1000)
+            # undo in the kernel: the stack and the editor's canvas sync (its problems check)
+            model_undo_ms = kernel.value(
+                "[(stack.set('N0', memory=1024), (lambda t: (stack.undo(), time.perf_counter() - t)[1])"
+                "(time.perf_counter()))[1] * 1000 for _ in range(50)]")
+
+            page.evaluate("""([cls, nodes, wires]) => { window.__studio = new Promise(resolve => {
+                const tick = () => {
+                    const el = document.querySelector('.stackerynb-studio .' + cls);
+                    const cy = el && el._cyreg && el._cyreg.cy;
+                    if (cy && cy.nodes('.stack-node').length >= nodes && cy.edges('.wire').length >= wires)
+                        requestAnimationFrame(() => resolve(Date.now()));
+                    else setTimeout(tick, 10);
+                };
+                tick();
+            }); }""", [CANVAS_CLASS, NODES, WIRES])
+            start = kernel.value("(time.time(), editor.open())[0]")
+            opened_s = page.evaluate("() => window.__studio") / 1000 - start
+            errors = nb.widget_errors()
+            kernel.close()
+        finally:
+            lab.stop()
+
+    def summary(values):
+        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+    result = {"nodes": NODES, "wires": WIRES,
+              "python_add_to_canvas_ms": summary(edit_ms),
+              "undo_to_canvas_ms": summary(undo_ms),
+              "kernel_undo_ms": summary(model_undo_ms),
+              "studio_open_seconds": round(opened_s, 2),
+              "widget_console_errors": len(errors)}
+    print(f"node added in Python -> canvas: median {result['python_add_to_canvas_ms']['median']} ms "
+          f"(target < 100 ms)")
+    print(f"undo -> canvas:                 median {result['undo_to_canvas_ms']['median']} ms (target < 100 ms); "
+          f"undo in the kernel (with the canvas sync): median {result['kernel_undo_ms']['median']} ms")
+    print(f"editor.open() -> studio tab drawn: {opened_s:.2f} s (target < 3 s)")
+    print(json.dumps(result))
+
+
+# ------------------------------------------------------------------ drawing: layout and export
+# ``python benchmarks/canvas.py --drawing``: auto layout of a 300-resource imported stack (the
+# biggest corpus templates merged), its export to SVG and PNG, palette search per keystroke,
+# and docs/large-import.png drawn from it.
+CORPUS = Path(os.environ.get("STACKERYNB_CORPUS", "/work/shared/corpus/sam"))
+
+
+def large_import_stack(resources: int = 300):
+    """One stack made of the corpus's biggest templates, each imported with
+    ``Stack.from_template``, until ``resources`` template resources are in it. Resources an
+    import left raw become generic ``resource`` nodes (what the importer's fall-through does);
+    ids that two templates share get a number, their references rewritten."""
+    import yaml
+    from stackerynb import Stack
+    from stackerynb.catalog import kind as catalog_kind
+    from stackerynb.cfn.intrinsics import rename_references
+    from stackerynb.errors import StackError
+
+    class Loader(yaml.SafeLoader):
+        pass
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+    def size(path):
+        try:
+            return len(yaml.load(path.read_text(), Loader=Loader).get("Resources") or {})
+        except Exception:
+            return 0
+    templates = sorted(CORPUS.glob("*.yaml"), key=lambda p: (-size(p), p.name))
+    merged = Stack("corpus")
+    count = 0
+    for path in templates:
+        if count >= resources:
+            break
+        try:
+            part = Stack.from_template(path, check=False)
+        except Exception:
+            continue
+        raw = (part.raw or {}).get("Resources") or {}
+        ids = [n.id for n in part.nodes] + (list(raw) if catalog_kind("resource") else [])
+        rename = {}
+        for node_id in ids:
+            new, k = node_id, 2
+            while new in merged or new in rename.values():
+                new, k = f"{node_id}{k}", k + 1
+            rename[node_id] = new
+
+        def fix(value):
+            return rename_references(value, lambda name, _attr: rename.get(name, name))
+        for node in sorted(part.nodes, key=lambda n: n.kind != "virtual_network"):
+            settings = {k: fix(v) if k in ("properties", "attributes") else v for k, v in node.settings.items()}
+            merged.add(node.kind, rename[node.id], network=rename.get(node.network, node.network), **settings)
+        for wire in part.wires:
+            merged.connect(rename[wire.source], rename[wire.target], wire.access, **dict(wire.settings))
+        if catalog_kind("resource"):
+            for logical_id, body in raw.items():
+                attributes = {k: fix(v) for k, v in body.items() if k not in ("Type", "Properties")}
+                extra = {"attributes": attributes} if attributes else {}
+                try:
+                    merged.add("resource", rename[logical_id], type=body["Type"],
+                               properties=fix(body.get("Properties") or {}), **extra)
+                except StackError:  # a custom resource type: the kind refuses it, so do we
+                    continue
+        count += len(part.nodes) + len(raw)
+    return merged
+
+
+def drawing_benchmark(out_png: Path | None = ROOT / "docs" / "large-import.png") -> dict:
+    from stackerynb.diagram.layout import layered_layout
+    from stackerynb.diagram.render import render_bytes
+    from stackerynb.model.references import reference_edges
+    from stackerynb.widgets.palette import palette_entries, search
+
+    stack = large_import_stack()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        positions = layered_layout(stack)
+        times.append(time.perf_counter() - t0)
+    for node_id, (x, y) in positions.items():
+        stack.move(node_id, x, y)
+    from stackerynb.diagram.layout import _overlap, boxed_networks, footprint
+    drawn = [(n, footprint(n, positions[n.id])) for n in stack.nodes if n.id not in boxed_networks(stack)]
+    overlaps = sum(_overlap(a, b) for i, (_, a) in enumerate(drawn) for _, b in drawn[i + 1:])
+    export = {}
+    for fmt in ("svg", "png"):
+        t0 = time.perf_counter()
+        data = render_bytes(stack, fmt)
+        export[fmt] = (time.perf_counter() - t0, len(data))
+    if out_png is not None:
+        stack.diagram(out_png)
+    palette_entries()
+    keystrokes = []
+    for text in ("s", "st", "sta", "stat", "state", "state ", "state m", "state ma", "q", "qu", "que", "queue"):
+        t0 = time.perf_counter()
+        search(text)
+        keystrokes.append((time.perf_counter() - t0) * 1000)
+    result = {
+        "nodes": len(stack.nodes), "wires": len(stack.wires), "reference_edges": len(reference_edges(stack)),
+        "generic_nodes": sum(n.kind == "resource" for n in stack.nodes), "overlapping_nodes": overlaps,
+        "layout_ms": {"median": round(statistics.median(times) * 1000, 1), "max": round(max(times) * 1000, 1)},
+        "export_svg_s": round(export["svg"][0], 2), "export_png_s": round(export["png"][0], 2),
+        "png_bytes": export["png"][1],
+        "palette_search_ms": {"median": round(statistics.median(keystrokes), 2), "max": round(max(keystrokes), 2)},
+    }
+    print(f"auto layout of {result['nodes']} nodes / {result['wires']} wires / {result['reference_edges']} "
+          f"reference edges: median {result['layout_ms']['median']} ms")
+    print(f"export: SVG {result['export_svg_s']} s, PNG {result['export_png_s']} s")
+    print(f"palette search per keystroke: median {result['palette_search_ms']['median']} ms, "
+          f"max {result['palette_search_ms']['max']} ms (target < 20 ms)")
+    print(json.dumps(result))
+    return result
+
+
 if __name__ == "__main__":
-    main()
+    if "--studio" in sys.argv[1:]:
+        studio_main()
+    elif "--drawing" in sys.argv[1:]:
+        drawing_benchmark()
+    else:
+        main()

@@ -19,7 +19,9 @@ from stackerynb.catalog import kind as catalog_kind
 from stackerynb.errors import Problem
 from stackerynb.model.elements import Change, Node, Wire
 from stackerynb.widgets import layout
+from stackerynb.widgets.viewport import NODE_HALF
 from stackerynb.widgets.elements import TIER_MARK, Element, Op, Signal, plain, wire_id
+from stackerynb.widgets.elements import kind_classes, node_look_data, sync_references
 
 __all__ = ["GraphSync", "Element", "Op", "TIER_MARK", "wire_id"]
 
@@ -87,6 +89,45 @@ class GraphSync:
             yield
         finally:
             self._canvas_move = False
+
+    def node_at(self, x: float, y: float, exclude: str | None = None) -> str | None:
+        """The stack node drawn at model point ``(x, y)`` (not a network box with members)."""
+        reach = NODE_HALF + 6
+        for node_id, (nx, ny) in reversed(list(self._positions.items())):
+            if node_id == exclude or node_id not in self.stack or self._has_members(node_id):
+                continue
+            if abs(nx - x) <= reach and abs(ny - y) <= reach:
+                return node_id
+        return None
+
+    def wire_at(self, x: float, y: float, reach: float) -> str | None:
+        """The wire drawn within ``reach`` of model point ``(x, y)`` (as a straight line)."""
+        for el in self.elements.values():
+            if el.group != "edges":
+                continue
+            a, b = self._positions.get(el.data["source"]), self._positions.get(el.data["target"])
+            if a is None or b is None:
+                continue
+            if _segment_distance((x, y), a, b) <= reach:
+                return el.id
+        return None
+
+    def box_at(self, x: float, y: float) -> str | None:
+        """The network drawn as a box around ``(x, y)`` (cytoscape drags the box from there)."""
+        for node in self.stack.nodes:
+            if node.kind != "virtual_network" or not self._has_members(node.id):
+                continue
+            inside = [self._positions[m] for m in self.members(node.id) if m in self._positions]
+            if not inside:
+                continue
+            margin = NODE_HALF + 14 + 18
+            x1 = min(p[0] for p in inside) - margin
+            x2 = max(p[0] for p in inside) + margin
+            y1 = min(p[1] for p in inside) - margin - 16  # the box's label sits on top
+            y2 = max(p[1] for p in inside) + margin + 16  # and member labels below
+            if x1 <= x <= x2 and y1 <= y <= y2:
+                return node.id
+        return None
 
     def networks(self) -> list[str]:
         """Ids of the stack's Virtual Networks (what the form offers for placement)."""
@@ -161,7 +202,7 @@ class GraphSync:
             self._positions.update(layout.layered_layout(self.stack))
             return
         for node_id in missing:
-            self._positions[node_id] = layout.free_spot(self._positions.values())
+            self._positions[node_id] = layout.free_spot(self._positions, stack=self.stack)
 
     def _parent_id(self, node: Node) -> str | None:
         band = layout.network_band(self.stack, node)
@@ -171,6 +212,7 @@ class GraphSync:
         classes = ["stack-node"]
         if kind == "virtual_network":
             classes.append("network")
+        classes += kind_classes(kind)
         severity = self._flagged.get(node_id)
         if severity:
             classes.append(f"problem-{severity}")
@@ -184,7 +226,7 @@ class GraphSync:
         spec = catalog_kind(node.kind)
         data = {"id": node.id, "label": node.id, "kind": node.kind,
                 "kind_label": spec.label if spec else node.kind,
-                "settings": plain(dict(node.settings))}
+                "settings": plain(dict(node.settings)), **node_look_data(node)}
         parent = self._parent_id(node)
         if parent:
             data["parent"] = parent
@@ -245,6 +287,7 @@ class GraphSync:
             if self._drawable(wire):
                 el = self._wire_element(wire)
                 self.elements[el.id] = el
+        sync_references(self)
 
     # ------------------------------------------------------- element ops
     def _add(self, el: Element, ops: list[Op]) -> None:
@@ -321,6 +364,7 @@ class GraphSync:
         except Exception:  # a bug of ours must not fail the user's stack edit: draw it all again
             log.exception("canvas could not follow %s; redrawing", change.op)
             self._redraw(change, ops)
+        sync_references(self, ops)
         self._refresh_problems(ops)
         if ops:
             self.ops.emit(ops)
@@ -345,7 +389,7 @@ class GraphSync:
         if change.position is not None:
             self._positions[node.id] = change.position
         elif node.id not in self._positions:
-            self._positions[node.id] = layout.free_spot(self._positions.values())
+            self._positions[node.id] = layout.free_spot(self._positions, stack=self.stack)
         if node.kind == "virtual_network":
             orphans = [n.id for n in self.stack.nodes if n.network == node.id and n.id in self.elements]
             self._add(self._node_element(node), ops)
@@ -388,7 +432,7 @@ class GraphSync:
     def _on_set(self, change: Change, ops: list[Op]) -> None:
         node = change.node
         if node.id in self.elements:
-            data = {**self.elements[node.id].data, "settings": plain(dict(node.settings))}
+            data = {**self.elements[node.id].data, "settings": plain(dict(node.settings)), **node_look_data(node)}
             self._update(node.id, ops, data=data)
 
     def _on_place(self, change: Change, ops: list[Op]) -> None:
@@ -410,6 +454,11 @@ class GraphSync:
         if self._drawable(change.wire):
             self._add(self._wire_element(change.wire), ops)
 
+    def _on_configure(self, change: Change, ops: list[Op]) -> None:
+        wid = wire_id(change.wire.source, change.wire.target)
+        if wid in self.elements:
+            self._update(wid, ops, data=self._wire_element(change.wire).data)
+
     def _on_disconnect(self, change: Change, ops: list[Op]) -> None:
         wid = wire_id(change.wire.source, change.wire.target)
         self._remove(wid, ops)
@@ -418,6 +467,8 @@ class GraphSync:
 
     def _on_move(self, change: Change, ops: list[Op]) -> None:
         node_id = change.node.id
+        if change.position is None:  # an undo took a position the canvas chose off the stack
+            return
         self._positions[node_id] = change.position
         el = self.elements.get(node_id)
         if el is not None and not self._has_members(node_id):
@@ -442,3 +493,12 @@ def _severities(problems: list[Problem]) -> dict[str, str]:
         if p.severity == "error" or flagged.get(p.node) is None:
             flagged[p.node] = "error" if p.severity == "error" else "warning"
     return flagged
+
+
+def _segment_distance(p, a, b) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length))
+    cx, cy = ax + t * dx, ay + t * dy
+    return ((px - cx) ** 2 + (py - cy) ** 2) ** 0.5
