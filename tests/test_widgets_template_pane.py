@@ -150,3 +150,33 @@ def test_errors_show_the_lines_they_name():
     shown = error_with_lines("template:3: not valid YAML: expected ',' or ']'", text)
     assert shown.splitlines()[1:] == ["     2 | b: [2", ">    3 | c: 3"]
     assert error_with_lines("no line here", text) == "no line here"
+
+
+def test_a_pane_out_of_sight_compiles_only_when_shown():
+    stack = orders_stack()
+    p = TemplatePane(stack, active=False)
+    assert p.compiles == 0 and p.text is None
+    stack.set("GetOrder", memory=2048)
+    assert p.compiles == 0 and p.stale
+    p.active = True
+    assert p.compiles == 1 and resources(p)["GetOrder"]["Properties"]["MemorySize"] == 2048
+    p.active = True  # nothing changed since: no compile
+    assert p.compiles == 1
+    p.close()
+
+
+def test_the_editor_shows_the_pane_beside_settings_and_compiles_it_when_shown():
+    from stackerynb.widgets import StackEditor
+    editor = StackEditor(orders_stack(), git=False)
+    side, pane = editor.side, editor.template_pane
+    assert pane in side.children and editor.deployments_tab in side.children
+    assert [side.get_title(i) for i in range(len(side.children))][:1] == ["Settings"]
+    editor.stack.set("GetOrder", memory=256)
+    assert pane.compiles == 0  # out of sight: edits stay fast
+    side.selected_index = list(side.children).index(pane)
+    assert pane.compiles == 1 and resources(pane)["GetOrder"]["Properties"]["MemorySize"] == 256
+    editor.stack.set("GetOrder", memory=320)
+    assert resources(pane)["GetOrder"]["Properties"]["MemorySize"] == 320
+    editor.close()
+    editor.stack.set("GetOrder", memory=384)  # closed: no longer following the stack
+    assert pane.compiles == 2

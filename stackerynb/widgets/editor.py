@@ -65,6 +65,42 @@ class StackEditor(VBox):
         parts = [top, middle, self.problems, self.actions]
         super().__init__(parts + ([self.git_bar] if self.git_bar is not None else []), **kwargs)
         self.add_class(EDITOR_CLASS)
+        self._add_template_and_deployments()
+
+    def _add_template_and_deployments(self) -> None:
+        """The Template and Deployments panels beside Settings (``template_pane``,
+        ``deployments_tab``); each works only while it is shown (compiling, reading history)."""
+        from ipywidgets import Tab
+
+        from stackerynb.widgets.deployments_tab import DeploymentsTab
+        from stackerynb.widgets.template_pane import TemplatePane
+        self.template_pane = TemplatePane(self.stack, environment=lambda: self.actions.environment.value,
+                                          active=False)
+        self.deployments_tab = DeploymentsTab(self.stack)
+        self.actions.environment.observe(lambda _c: self.template_pane.active and self.template_pane.refresh(),
+                                         "value")
+        self.actions.deploy_button.on_click(
+            lambda _b: self.deployments_tab.remember(getattr(self.actions.deploy_panel, "deployment", None)))
+        if hasattr(self, "add_panel"):  # the studio's side panel
+            self.add_panel("Template", self.template_pane)
+            self.add_panel("Deployments", self.deployments_tab)
+            side = self.side
+        else:
+            side = Tab(children=[self.form, self.template_pane, self.deployments_tab],
+                       layout=Layout(width="440px", flex="0 0 auto"))
+            for i, title in enumerate(("Settings", "Template", "Deployments")):
+                side.set_title(i, title)
+            side.add_class("stackerynb-side")
+            middle = self.children[1]
+            middle.children = [side if child is self.form else child for child in middle.children]
+            self.side = side
+
+        def shown(_change=None):
+            selected = side.children[side.selected_index] if side.selected_index is not None else None
+            self.template_pane.active = selected is self.template_pane
+            if selected is self.deployments_tab and not self.deployments_tab.loaded:
+                self.deployments_tab.refresh()
+        side.observe(shown, "selected_index")
 
     def close(self) -> None:
         """Stop following the stack and close every widget of the editor."""

@@ -88,8 +88,11 @@ class TemplatePane(VBox):
     """The compiled template of ``stack`` for ``environment``, live, with Copy, Download, Edit
     and Apply. ``environment`` is a name or a callable giving the name (the editor's choice)."""
 
-    def __init__(self, stack, environment="dev", *, fmt: str = "yaml", debounce: float = 0.3, **kwargs):
+    def __init__(self, stack, environment="dev", *, fmt: str = "yaml", debounce: float = 0.3,
+                 active: bool = True, **kwargs):
         self.stack = stack
+        self._active = active
+        self.stale = True  # the design changed since the text was compiled
         self._environment = environment
         self.debounce = debounce
         self.text: str | None = None  # the last template that compiled
@@ -128,9 +131,24 @@ class TemplatePane(VBox):
         super().__init__([self.bar, self.status, self.view], **kwargs)
         self.add_class(PANE_CLASS)
         stack.observe(self._on_change)
-        self.refresh()
+        if active:
+            self.refresh()
+        else:
+            self.status.value = "<i>The template is compiled when this pane is shown.</i>"
 
     # ------------------------------------------------------------ reading
+    @property
+    def active(self) -> bool:
+        """Whether the pane follows the design now. A pane out of sight (a hidden tab) only
+        notes that the design changed, so edits stay fast; made active, it compiles if needed."""
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = bool(value)
+        if self._active and self.stale:
+            self.refresh()
+
     @property
     def environment(self) -> str:
         """The environment the template is compiled for."""
@@ -149,7 +167,8 @@ class TemplatePane(VBox):
 
     # ------------------------------------------------------------ live
     def _on_change(self, _change) -> None:
-        if self._closed or self._applying:
+        self.stale = True
+        if self._closed or self._applying or not self._active:
             return
         if self.debounce and self._schedule():
             return
@@ -180,6 +199,7 @@ class TemplatePane(VBox):
             self._timer.cancel()
             self._timer = None
         self.compiles += 1
+        self.stale = False
         try:
             self.text = template_text(self.stack, self.environment, self.fmt)
             self.error = None
