@@ -82,6 +82,7 @@ class FieldRow(VBox):
         self.input.observe(self._changed, "value")
         self._quiet = False
         super().__init__([self.input, self.error], layout=Layout(margin="0"))
+        self.add_class(f"stackerynb-field-{field.name}")
 
     @property
     def invalid(self) -> str | None:
