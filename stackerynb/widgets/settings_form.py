@@ -214,16 +214,43 @@ class SettingsForm(VBox):
                 self.rows[field.name] = row
                 (other if field.name in PASS_THROUGH else children).append(row)
         if other:
-            children += [self.other_heading] + other
+            children += [self.other_heading] + self._schema_hint(node) + other
         self._show_node_problems()
         children.append(self.node_problems)
         self.children = children
+
+    @staticmethod
+    def _schema_hint(node) -> list:
+        """For a generic resource, the properties its type's registry schema names (required
+        first) and what ``Fn::GetAtt`` can read, as a hint above the YAML; empty otherwise."""
+        resource_type = node.settings.get("type") if node.kind == "resource" else None
+        if not resource_type:
+            return []
+        try:
+            from stackerynb.cfn.forms import property_fields
+            fields = property_fields(resource_type)
+        except Exception:  # noqa: BLE001 - an unknown type is the problems list's to name; a hint is optional
+            return []
+        names = [f["name"] + (" (required)" if f["required"] else "") for f in fields if not f["read_only"]]
+        readable = [f["name"] for f in fields if f["read_only"]]
+        text = f"{resource_type} properties: {', '.join(names) or 'none'}"
+        if readable:
+            text += f". Fn::GetAtt reads: {', '.join(readable)}"
+        hint = HTML(f'<div style="font-size:smaller;line-height:1.3">{html.escape(text)}</div>')
+        hint.add_class("stackerynb-schema-hint")
+        return [hint]
 
     def _show_wire(self, wire) -> None:
         self.wire_key = (wire.source, wire.target)
         src, dst = self.sync.stack.node(wire.source), self.sync.stack.node(wire.target)
         profile = wire_profile(src.kind, dst.kind)
-        summary = profile.summary if profile else "not a supported wire"
+        if profile is not None:
+            summary = profile.summary
+        elif dst.kind == "resource":  # a generic resource has no access levels: exact actions say it all
+            summary = ("Uses a generic resource: list the exact IAM actions it needs (and the resources "
+                       "they apply to, when not the whole resource).")
+        else:
+            summary = "not a supported wire"
         self.heading.value = (f"<b>Wire {html.escape(wire.source)} &rarr; {html.escape(wire.target)}</b>"
                               f'<div style="font-size:smaller;line-height:1.3">{html.escape(summary)}</div>')
         children = [self.css, self.heading]

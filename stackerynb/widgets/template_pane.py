@@ -55,12 +55,17 @@ _BUTTON_STYLE = ("cursor:pointer;padding:2px 10px;margin-right:8px;border:1px so
 
 
 def highlight(text: str, fmt: str) -> str:
-    """``text`` as highlighted HTML (pygments, inline styles: no stylesheet needed)."""
+    """``text`` as highlighted HTML (pygments, inline styles). The colours are JupyterLab's own
+    code colours (``jupyterlab_pygments``' CSS variables), so they follow the light or dark theme."""
     from pygments import highlight as pyg_highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import JsonLexer, YamlLexer
+    try:
+        from jupyterlab_pygments import JupyterStyle as style
+    except ImportError:  # outside JupyterLab's own packages: pygments' default colours
+        style = "default"
     lexer = YamlLexer() if fmt == "yaml" else JsonLexer()
-    return pyg_highlight(text, lexer, HtmlFormatter(noclasses=True, nobackground=True, style="default"))
+    return pyg_highlight(text, lexer, HtmlFormatter(noclasses=True, nobackground=True, style=style))
 
 
 def template_text(stack, environment: str, fmt: str = "yaml") -> str:
