@@ -130,3 +130,28 @@ def test_a_read_only_canvas_of_any_design():
     canvas = read_only_canvas(s)
     assert canvas.gestures.attempt(lambda: s.remove("Jobs")) is False and "Jobs" in s
     canvas.close()
+
+
+def test_a_deploy_from_the_editor_shows_in_the_tab_with_its_events(tmp_path, monkeypatch, local_target):
+    from stackerynb.widgets import StackEditor
+    monkeypatch.chdir(tmp_path)
+    stack = Stack("tabeditor")
+    stack.add("queue", "Jobs", position=(0, 0))
+    stack.save(tmp_path / "stacks" / "tabeditor.yaml")
+    editor = StackEditor(stack, git=False)
+    tab, side = editor.deployments_tab, editor.side
+    side.selected_index = list(side.children).index(tab)  # shown: read at once
+    assert tab.loaded and tab.records == []
+    editor.actions.deploy_button.click()
+    deployment = editor.actions.deploy_panel.deployment
+    assert deployment.status == "prepared"
+    editor.actions.deploy_panel.confirm.confirm_button.click()
+    deployment.wait(timeout=120)
+    assert deployment.status == "succeeded"
+    assert [r["id"] for r in tab.records] == [deployment.id] and tab.current_id == deployment.id
+    titles = [tab.details.get_title(i) for i in range(len(tab.details.children))]
+    events = [t for t in titles if "resource events" in t]
+    assert deployment.event_log  # on the emulator, one event per change the kit applied
+    assert events == [f"{len(deployment.event_log)} resource events"]
+    assert {n.id for n in tab.design.nodes} == {"Jobs"}
+    editor.close()

@@ -79,8 +79,7 @@ class StackEditor(VBox):
         self.deployments_tab = DeploymentsTab(self.stack)
         self.actions.environment.observe(lambda _c: self.template_pane.active and self.template_pane.refresh(),
                                          "value")
-        self.actions.deploy_button.on_click(
-            lambda _b: self.deployments_tab.remember(getattr(self.actions.deploy_panel, "deployment", None)))
+        self.actions.deploy_button.on_click(lambda _b: self._follow_deploy())
         if hasattr(self, "add_panel"):  # the studio's side panel
             self.add_panel("Template", self.template_pane)
             self.add_panel("Deployments", self.deployments_tab)
@@ -101,6 +100,21 @@ class StackEditor(VBox):
             if selected is self.deployments_tab and not self.deployments_tab.loaded:
                 self.deployments_tab.refresh()
         side.observe(shown, "selected_index")
+
+    def _follow_deploy(self) -> None:
+        """A deploy prepared from the action bar: the Deployments tab keeps its events and lists
+        it once it ends (if the tab was read already)."""
+        panel = self.actions.deploy_panel
+        if panel is None:
+            return
+        self.deployments_tab.remember(panel.deployment)
+        if self._refresh_deployments not in panel.finished:
+            panel.finished.append(self._refresh_deployments)
+
+    def _refresh_deployments(self, deployment) -> None:
+        self.deployments_tab.remember(deployment)
+        if self.deployments_tab.loaded:
+            self.deployments_tab.refresh()
 
     def close(self) -> None:
         """Stop following the stack and close every widget of the editor."""
