@@ -59,7 +59,13 @@ def field_error(nb, name: str):
     return nb.page.locator(f".stackerynb-settings .stackerynb-field-{name} .stackerynb-field-error")
 
 
+def click_node(nb, node_id: str) -> None:
+    nb.page.locator(".stackerynb-canvas").scroll_into_view_if_needed()  # the form may have scrolled it away
+    nb.click_node(node_id)
+
+
 def click_wire(nb, wire_id: str) -> None:
+    nb.page.locator(".stackerynb-canvas").scroll_into_view_if_needed()
     point = nb.cy("const e = cy.getElementById(arg); const p = e.renderedMidpoint(); return [p.x, p.y];", wire_id)
     box = nb.page.locator(".stackerynb-canvas").bounding_box()
     nb.page.mouse.click(box["x"] + point[0], box["y"] + point[1])
@@ -68,12 +74,14 @@ def click_wire(nb, wire_id: str) -> None:
 def test_an_invalid_value_is_shown_invalid_and_not_applied_until_a_good_edit(session):
     nb, kernel = session
     side_tab(nb, "Settings")
-    nb.click_node("GetOrder")
+    click_node(nb, "GetOrder")
     memory = nb.page.locator(".stackerynb-setting-memory input")
     wait_until(lambda: memory.count() and memory.input_value() == "512", what="the form on GetOrder")
+    memory.click()  # the pointer moves from the canvas to the field, as the user's does
     memory.fill("99999")
     memory.press("Enter")
     error = field_error(nb, "memory")
+
     wait_until(lambda: error.is_visible() and "out of range 128..10240" in error.inner_text(),
                what="the reason beside the field")
     assert memory.input_value() == "99999"  # not clamped to 10240 before the user's eyes
@@ -96,9 +104,12 @@ def test_an_invalid_value_is_shown_invalid_and_not_applied_until_a_good_edit(ses
 def test_other_properties_are_yaml_and_a_bad_document_names_its_line(session):
     nb, kernel = session
     side_tab(nb, "Settings")
-    nb.click_node("Worker")
+    click_node(nb, "Worker")
+    name = nb.page.locator(".stackerynb-node-id input")
+    wait_until(lambda: name.count() and name.input_value() == "Worker", what="the form on Worker")
     props = nb.page.locator(".stackerynb-setting-properties textarea")
     props.wait_for(timeout=10_000)
+    props.click()
     assert nb.page.locator(".stackerynb-other-properties").is_visible()
     props.fill("TracingConfig:\n  Mode: Active\n")
     props.blur()
