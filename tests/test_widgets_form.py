@@ -309,3 +309,14 @@ def test_a_generic_resource_shows_its_schema_properties_and_wires_to_it_grant_ex
     form.rows["actions"].input.value = "states:StartExecution, states:DescribeExecution"
     assert list(stack.wire("Starter", "Machine").settings["actions"]) == ["states:StartExecution",
                                                                           "states:DescribeExecution"]
+
+
+def test_selecting_the_shown_node_again_keeps_a_pending_invalid_value(setup):
+    stack, sync, form, _ = setup
+    sync.select("GetOrder")
+    inputs(form)["memory"].value = "99999"
+    sync.selection.emit("GetOrder")  # the browser reports the selection it shows
+    assert inputs(form)["memory"].value == "99999" and "memory" in form.errors()
+    sync.select("Orders")
+    sync.select("GetOrder")  # another node in between: a fresh form from the stack
+    assert inputs(form)["memory"].value == "512" and form.errors() == {}

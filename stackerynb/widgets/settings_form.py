@@ -163,7 +163,7 @@ class SettingsForm(VBox):
         super().__init__(layout=Layout(width="380px", flex="0 0 auto", overflow="hidden auto",
                                        max_height="600px"), **kwargs)
         self.add_class(FORM_CLASS)
-        sync.selection.connect(lambda _id: self.show())
+        sync.selection.connect(self._selected)
         sync.changed.connect(self._stack_changed)
         self.show()
 
@@ -180,6 +180,16 @@ class SettingsForm(VBox):
         return out
 
     # ------------------------------------------------------------ display
+    def _selected(self, _element_id) -> None:
+        """A new selection rebuilds the form; the same one again (the browser reporting what
+        it shows) keeps it, with any invalid value still marked in its field."""
+        node, wire = self.sync.selected_node(), self.sync.selected_wire()
+        if node is not None and node.id == self.node_id and self.wire_key is None:
+            return
+        if node is None and wire is not None and (wire.source, wire.target) == self.wire_key:
+            return
+        self.show()
+
     def show(self) -> None:
         """Rebuild the form for the current selection."""
         node = self.sync.selected_node()
