@@ -180,3 +180,40 @@ def test_the_editor_shows_the_pane_beside_settings_and_compiles_it_when_shown():
     editor.close()
     editor.stack.set("GetOrder", memory=384)  # closed: no longer following the stack
     assert pane.compiles == 2
+
+
+def test_the_yaml_reads_back_as_the_template_with_short_form_intrinsics():
+    from stackerynb.compile import compile_report
+    from stackerynb.widgets.template_text import template_yaml
+    stack = orders_stack()
+    stack.add("queue", "Jobs")
+    stack.connect("Jobs", "GetOrder")
+    data = compile_report(stack, "dev", warn=False).to_dict()
+    text = template_yaml(data)
+    assert _cfn_yaml(text) == data  # the same template, read by the importer's own reader
+    assert "!GetAtt" in text and "!Ref" in text and "Fn::" not in text
+    assert "&id" not in text and "*id" not in text  # no YAML anchors for repeated values
+    odd = {"A": {"Fn::GetAtt": [{"Ref": "X"}, "Arn"]}, "B": {"Fn::ForEach::Loop": [1]},
+           "C": {"Fn::Sub": ["${a}", {"a": {"Ref": "Y"}}]}, "D": {"Ref": "Z", "Other": 1}}
+    from stackerynb.importing.template_reader import _TemplateLoader
+    from stackerynb.store.files import load_yaml
+    assert load_yaml(template_yaml(odd), "odd.yaml", loader=_TemplateLoader) == odd
+
+
+def test_highlighting_keeps_the_text_and_redoes_only_changed_resources(monkeypatch):
+    from stackerynb.widgets.template_text import Highlighter, chunks
+    pane = TemplatePane(orders_stack())
+    text = pane.text
+    assert "".join(chunks(text, "yaml")) == text and len(chunks(text, "yaml")) > 5
+    light = Highlighter()
+    shown = light.html(text, "yaml")
+    assert html.unescape(re.sub(r"<[^>]+>", "", shown)) == text
+    done = []
+    original = light._format
+    monkeypatch.setattr(light, "_format", lambda chunk, fmt: done.append(chunk) or original(chunk, fmt))
+    pane.stack.set("GetOrder", memory=1024)
+    light.html(pane.text, "yaml")
+    assert len(done) == 1 and "MemorySize: 1024" in done[0]  # the one resource that changed
+    pane.format.value = "json"
+    assert html.unescape(re.sub(r"<[^>]+>", "", light.html(pane.text, "json"))) == pane.text
+    pane.close()

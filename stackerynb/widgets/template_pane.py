@@ -30,6 +30,7 @@ import re
 from ipywidgets import Button, HBox, HTML, Layout, Textarea, ToggleButtons, VBox
 
 from stackerynb.errors import StackError
+from stackerynb.widgets.template_text import Highlighter, template_yaml
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +56,16 @@ _BUTTON_STYLE = ("cursor:pointer;padding:2px 10px;margin-right:8px;border:1px so
 
 
 def highlight(text: str, fmt: str) -> str:
-    """``text`` as highlighted HTML (pygments, inline styles). The colours are JupyterLab's own
-    code colours (``jupyterlab_pygments``' CSS variables), so they follow the light or dark theme."""
-    from pygments import highlight as pyg_highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import JsonLexer, YamlLexer
-    try:
-        from jupyterlab_pygments import JupyterStyle as style
-    except ImportError:  # outside JupyterLab's own packages: pygments' default colours
-        style = "default"
-    lexer = YamlLexer() if fmt == "yaml" else JsonLexer()
-    return pyg_highlight(text, lexer, HtmlFormatter(noclasses=True, nobackground=True, style=style))
+    """``text`` as highlighted HTML (pygments, inline styles in JupyterLab's theme colours)."""
+    return Highlighter(keep=0).html(text, fmt)
 
 
 def template_text(stack, environment: str, fmt: str = "yaml") -> str:
-    """The template ``stack`` compiles to for ``environment`` as YAML or JSON text; StackError
-    when it does not compile."""
+    """The template ``stack`` compiles to for ``environment`` as YAML (short-form tags) or JSON
+    text; StackError when it does not compile."""
     from stackerynb.compile import compile_report
     result = compile_report(stack, environment, warn=False)
-    return result.to_yaml() if fmt == "yaml" else result.to_json() + "\n"
+    return template_yaml(result.to_dict()) if fmt == "yaml" else result.to_json() + "\n"
 
 
 def error_with_lines(message: str, text: str) -> str:
@@ -104,6 +96,7 @@ class TemplatePane(VBox):
         self.error: str | None = None  # why the design does not compile now, if it does not
         self.apply_error: str | None = None
         self.compiles = 0
+        self.highlighter = Highlighter()  # remembers highlighted resources across edits
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._applying = False  # Apply's many changes compile once, at the end
@@ -244,7 +237,7 @@ class TemplatePane(VBox):
                  f'href="data:{MIME[fmt]};charset=utf-8;base64,{data}">Download {html.escape(name)}</a></div>')
         source = f'<pre class="stackerynb-template-source" hidden>{html.escape(text)}</pre>'
         code = (f'<div class="stackerynb-template-code" style="font-size:12px;line-height:1.35">'
-                f"{highlight(text, fmt)}</div>")
+                f"{self.highlighter.html(text, fmt)}</div>")
         return tools + source + code
 
     # ------------------------------------------------------------ two-way
