@@ -245,3 +245,26 @@ def test_the_deployments_tab_lists_a_deployment_and_draws_it_read_only(session):
     wait_until(lambda: nb.cy("return cy.getElementById('Later').nonempty()"), what="Later on the live canvas")
     assert "Later" not in nb.page.evaluate(f"() => {{ {count} }}")
     assert nb.widget_errors() == []
+
+
+def test_the_template_colours_follow_the_dark_theme(session):
+    nb, kernel = session
+    side_tab(nb, "Template")
+    code = nb.page.locator(".stackerynb-template-code")
+    wait_until(lambda: code.count() and "Resources" in code.inner_text(), timeout=60, what="the template")
+    colour = ("() => { const s = document.querySelector('.stackerynb-template-code span[style*=string-color]');"
+              " return s ? getComputedStyle(s).color : null; }")
+    light = wait_until(lambda: nb.page.evaluate(colour), what="a highlighted string")
+
+    def theme(name):
+        nb.page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name)
+        wait_until(lambda: nb.page.evaluate("() => document.body.dataset.jpThemeLight") == ("true" if "Light" in name
+                                                                                            else "false"),
+                   what=f"the {name} theme")
+    try:
+        theme("JupyterLab Dark")
+        dark = wait_until(lambda: (c := nb.page.evaluate(colour)) != light and c, what="the dark theme's colour")
+        assert dark != light
+    finally:
+        theme("JupyterLab Light")  # the session's lab is shared with other test modules
+    wait_until(lambda: nb.page.evaluate(colour) == light, what="the light colours back")
