@@ -217,3 +217,16 @@ def test_highlighting_keeps_the_text_and_redoes_only_changed_resources(monkeypat
     pane.format.value = "json"
     assert html.unescape(re.sub(r"<[^>]+>", "", light.html(pane.text, "json"))) == pane.text
     pane.close()
+
+
+def test_apply_says_whether_the_design_still_means_what_the_text_said(pane):
+    from stackerynb.diff import DiffRow
+    text = pane.text
+    assert pane.apply(text)
+    assert pane.differences == []  # checked with the semantic diff of the text and the new design
+    assert "means the same as the text applied" in pane.message.value
+    kept = len(pane.stack.raw.get("Resources", {}))
+    assert (f"{kept} resources kept as written" in pane.message.value) == bool(kept)
+    pane.differences = [DiffRow("iam", "GetOrderRole", "dynamodb:GetItem", "Allow", "", "the action is dropped")]
+    shown = pane._applied_html()
+    assert "differs in meaning from the text applied in 1 way" in shown and "the action is dropped" in shown

@@ -95,6 +95,7 @@ class TemplatePane(VBox):
         self.text: str | None = None  # the last template that compiled
         self.error: str | None = None  # why the design does not compile now, if it does not
         self.apply_error: str | None = None
+        self.differences: list | None = None  # after Apply: how the design's template differs from the text
         self.compiles = 0
         self.highlighter = Highlighter()  # remembers highlighted resources across edits
         self._timer: asyncio.TimerHandle | None = None
@@ -278,14 +279,46 @@ class TemplatePane(VBox):
         finally:
             self._applying = False
         self.apply_error = None
-        self.message.value = (f'<div class="stackerynb-template-applied" style="color:#037f0c">Applied: '
-                              f"{len(self.stack.nodes)} nodes, {len(self.stack.wires)} wires.</div>")
+        self.differences = self._differences(text)
+        self.message.value = self._applied_html()
         if self.editing:
             self.editing = False
             self.bar.children = [self.format, self.edit_button]
             self.children = [self.bar, self.status, self.view, self.message]
         self.refresh()
         return True
+
+    def _differences(self, text: str) -> list | None:
+        """What the design now compiles to that means something else than ``text`` (rows of
+        the semantic diff), or None when that cannot be told (the design does not compile)."""
+        try:
+            from stackerynb.compile import compile_report
+            from stackerynb.diff import semantic_diff
+            compiled = compile_report(self.stack, self.environment, warn=False).to_dict()
+            return semantic_diff(text, compiled)
+        except Exception:  # noqa: BLE001 - the check is a courtesy: Apply itself succeeded
+            log.debug("comparing the applied template with the design failed", exc_info=True)
+            return None
+
+    def _applied_html(self) -> str:
+        kept = len((self.stack.raw or {}).get("Resources") or {})
+        head = (f"Applied: {len(self.stack.nodes)} nodes, {len(self.stack.wires)} wires"
+                + (f", {kept} resources kept as written (not drawn as nodes)." if kept else "."))
+        rows = self.differences
+        if rows is None:
+            return f'<div class="stackerynb-template-applied" style="color:#037f0c">{html.escape(head)}</div>'
+        if not rows:
+            return (f'<div class="stackerynb-template-applied" style="color:#037f0c">{html.escape(head)} The '
+                    "design compiles to a template that means the same as the text applied.</div>")
+        shown = "".join(f"<li>{html.escape(r.category)} {html.escape(r.principal_or_resource)} "
+                        f"{html.escape(r.key)}: {html.escape(r.detail or (r.before + ' -> ' + r.after))}</li>"
+                        for r in rows[:8])
+        more = f"<li>... {len(rows) - 8} more</li>" if len(rows) > 8 else ""
+        return (f'<div class="stackerynb-template-applied">{html.escape(head)} '
+                f'<span class="stackerynb-template-differs" style="color:#8d6605">The design compiles to a '
+                f"template that differs in meaning from the text applied in {len(rows)} way"
+                f"{'s' if len(rows) != 1 else ''} (what the importer could not carry over):</span>"
+                f'<ul style="margin:2px 0">{shown}{more}</ul></div>')
 
     def _import(self, text: str):
         from stackerynb.importing import import_text
