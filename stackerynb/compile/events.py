@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
 
 from stackerynb.compile.context import Compilation, Parts
-from stackerynb.compile.emitters.api import invoke_pattern, route_path
+from stackerynb.compile.emitters.api import entry_text, invoke_source, route_entries, route_path
 from stackerynb.compile.emitters.common import name
 from stackerynb.compile.refs import arn, text_value, value
 from stackerynb.model.elements import Wire
@@ -27,21 +27,24 @@ class Invocation:
 
     ``dependents`` are resources that AWS validates against the permission at creation, so
     they must wait for it; ``source_account`` adds the account condition when the source ARN
-    does not carry one (S3 bucket ARNs).
+    does not carry one (S3 bucket ARNs); ``more_sources`` are further source ARNs the same
+    service calls from (an API's further routes to one function).
     """
 
     service: str
     source_arn: str
     source_account: bool = False
     dependents: list = field(default_factory=list)
+    more_sources: list = field(default_factory=list)  # further sources, each a permission of its own
 
 
 def api_route(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    route = route_path(ctx, source.node, target.node.id)
-    source.handles["routes"].append((target.node.id, route))
-    # any stage, any method (the routes answer ANY), exactly the paths the route serves
-    return Invocation("apigateway.amazonaws.com",
-                      arn("execute-api", f"${{{source.node.id}}}/*/*{invoke_pattern(route)}"))
+    entries = route_entries(route_path(ctx, source.node, target.node.id))
+    for method, route in entries:
+        source.handles["routes"].append((target.node.id, entry_text(method, route)))
+    # any stage; exactly the method and paths each route answers (ANY: any method)
+    sources = [invoke_source(source.node.id, method, route) for method, route in entries]
+    return Invocation("apigateway.amazonaws.com", sources[0], more_sources=sources[1:])
 
 
 def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:

@@ -23,20 +23,23 @@ def _source_condition(invocation: Invocation, key: str = "aws:SourceArn", operat
 
 
 def lambda_permission(ctx: Compilation, wire: Wire, source: Parts, target: Parts, invocation: Invocation) -> None:
-    logical = f"{wire.source}To{wire.target}Permission"
-    props = dict(Action="lambda:InvokeFunction", FunctionName=GetAtt(target.node.id, "Arn"),
-                 Principal=invocation.service, SourceArn=value(invocation.source_arn))
-    if invocation.source_account:
-        props["SourceAccount"] = Ref("AWS::AccountId")
-    ctx.add(awslambda.Permission(logical, **props), wire.source)
-    ctx.statements.append(StatementRecord(
-        wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,
-        actions=("lambda:InvokeFunction",), resources=(target.attribute("arn"),), kind="resource",
-        purpose=f"{wire.source} invokes {wire.target}", holder=logical,
-        condition=_source_condition(invocation)))
-    for dependent in invocation.dependents:
-        waits = getattr(dependent, "DependsOn", [])
-        dependent.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [logical]
+    base = f"{wire.source}To{wire.target}Permission"
+    for n, source_arn in enumerate([invocation.source_arn] + list(invocation.more_sources), start=1):
+        logical = base if n == 1 else f"{base}{n}"
+        one = Invocation(invocation.service, source_arn, invocation.source_account)
+        props = dict(Action="lambda:InvokeFunction", FunctionName=GetAtt(target.node.id, "Arn"),
+                     Principal=invocation.service, SourceArn=value(source_arn))
+        if invocation.source_account:
+            props["SourceAccount"] = Ref("AWS::AccountId")
+        ctx.add(awslambda.Permission(logical, **props), wire.source)
+        ctx.statements.append(StatementRecord(
+            wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,
+            actions=("lambda:InvokeFunction",), resources=(target.attribute("arn"),), kind="resource",
+            purpose=f"{wire.source} invokes {wire.target}", holder=logical,
+            condition=_source_condition(one)))
+        for dependent in invocation.dependents:
+            waits = getattr(dependent, "DependsOn", [])
+            dependent.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [logical]
 
 
 def queue_policy(ctx, wire, source, target, invocation) -> None:

@@ -128,7 +128,7 @@ def _api(plan, fid, name, etype, eprops, resources, resource_ids, parameters, im
     path = _plain(eprops.get("Path"), parameters)
     method = _plain(eprops.get("Method"), parameters)
     if etype == "HttpApi" and path is None and method is None:
-        path, method = "/", "ANY"  # an HttpApi event without path/method is the $default route
+        path, method = "/*", "ANY"  # an HttpApi event without path/method is the $default route: every path
     if not isinstance(path, str) or not isinstance(method, str):
         plan.raw_reasons.append(f"event {name}: Path and Method must be plain text")
         return
@@ -250,21 +250,42 @@ def _node_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text)[:64] or "Event"
 
 
-def route_prefix(paths: list[str]) -> str:
-    """The static path all of ``paths`` share, up to the first path parameter: the route a
-    greedy ``{proxy+}`` resource needs to serve every one of them."""
-    split = []
-    for path in paths:
-        parts = [p for p in path.strip("/").split("/") if p]
-        static = []
-        for part in parts:
-            if "{" in part:
-                break
-            static.append(part)
-        split.append(static)
-    common = []
-    for parts in zip(*split):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return "/" + "/".join(common)
+def route_path(path: str) -> str:
+    """A route's path as API Gateway serves it: no trailing slash except the root's."""
+    path = "/" + path.strip().lstrip("/")
+    return path.rstrip("/") or "/"
+
+
+def route_texts(by_function: dict[str, list[tuple[str, str]]]) -> tuple[dict[str, str], list[str]]:
+    """``(routes, conflicts)``: each function's ``(METHOD, path)`` pairs as the rest_api
+    ``routes`` text (``"GET /a, POST /a/{id}"``; ``ANY`` left implicit), and the reasons one API
+    cannot serve them all (two functions on one method and path, or two path variables of
+    different names side by side, which API Gateway refuses)."""
+    routes: dict[str, str] = {}
+    owners: dict[tuple[str, str], str] = {}
+    variables: dict[str, dict[str, str]] = {}
+    conflicts = []
+    for fid, pairs in by_function.items():
+        entries = []
+        for method, path in pairs:
+            method, path = method.upper(), route_path(path)
+            if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+                method = "ANY"
+            key = (method, path)
+            if key in owners:
+                if owners[key] != fid:
+                    conflicts.append(f"{owners[key]} and {fid} both answer {method} {path}")
+                continue
+            owners[key] = fid
+            entries.append(path if method == "ANY" else f"{method} {path}")
+            prefix = ""
+            for segment in [s for s in path.split("/") if s]:
+                if segment.startswith("{"):
+                    names = variables.setdefault(prefix, {})
+                    names.setdefault(segment, fid)
+                    if len(names) == 2 and segment in names and names[segment] == fid:
+                        conflicts.append(f"path variables {', '.join(sorted(names))} side by side under "
+                                         f"{prefix or '/'} ({', '.join(sorted(set(names.values())))})")
+                prefix = f"{prefix}/{segment}"
+        routes[fid] = ", ".join(entries)
+    return routes, conflicts
