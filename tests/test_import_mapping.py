@@ -494,7 +494,7 @@ Resources:
     assert "Fn" not in stack and "FnAliaslive, which SAM generates" in row(report, "Fn").reason
 
 
-def test_parameters_conditions_and_outputs_follow_what_stays_raw():
+def test_parameters_and_conditions_stay_and_outputs_follow_what_stays_raw():
     stack, report = imported("""
 Parameters:
   Email: {Type: String}
@@ -517,7 +517,7 @@ Outputs:
   Nowhere: {Value: !Ref Missing}
 """)
     assert set(stack.raw) == {"Parameters", "Conditions", "Resources", "Outputs"}
-    assert list(stack.raw["Parameters"]) == ["Email"]
+    assert list(stack.raw["Parameters"]) == ["Email", "Unused"]  # parameters stay parameters, used or not
     assert stack.raw["Outputs"]["JobsUrl"] == {"Value": {"Ref": "Jobs"}}
     assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["MainDeadLetter", "Arn"]}}
     assert [o for o, _ in report.attrs["dropped_outputs"]] == ["Nowhere"]

@@ -1,7 +1,9 @@
 """The stack's raw template fragment (``stack.raw``), added to the compiled template verbatim.
 
 An import keeps every resource it could not map to a node kind, untouched, in ``stack.raw``
-(a fragment with Parameters, Mappings, Conditions, Resources and Outputs sections). They
+(a fragment with Parameters, Rules, Mappings, Conditions, Resources, Outputs and Metadata
+sections: an import keeps every parameter, condition, mapping, rule and template metadata entry
+of the original, used by raw resources or not, so parameters stay parameters). They
 compile back as they were: their Refs to nodes point at the resources the nodes compile to
 (a node's main resource keeps the node id as its logical id). Raw SAM resources bring the SAM
 transform with them.
@@ -43,7 +45,9 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     ctx.raw_added = True  # idempotent: callers may add it before the compiler does
     resources = raw.get("Resources") or {}
     problems = []
-    for section, existing in (("Parameters", template.parameters), ("Resources", template.resources),
+    for section, existing in (("Parameters", template.parameters), ("Rules", template.rules),
+                              ("Mappings", template.mappings), ("Conditions", template.conditions),
+                              ("Resources", template.resources),
                               ("Outputs", template.outputs)):
         for name in raw.get(section) or {}:
             if name in existing:
@@ -60,7 +64,7 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     known = set(template.resources) | set(resources) | set(template.parameters) | set(raw.get("Parameters") or {}) | PSEUDO
     sam = [lid for lid, body in resources.items() if str(body.get("Type", "")).startswith("AWS::Serverless::")]
     missing = []
-    for section in ("Resources", "Outputs", "Conditions"):
+    for section in ("Resources", "Outputs", "Conditions", "Rules"):
         for name, body in (raw.get(section) or {}).items():
             needed = referenced_ids(body) | set(_depends_on(body))
             # SAM resources make more resources (MyApiProdStage, MyFunctionRole...) at deploy time
@@ -73,6 +77,10 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
 
     for name, body in (raw.get("Parameters") or {}).items():
         template.parameters[name] = RawObject(name, body)
+    for name, body in (raw.get("Rules") or {}).items():
+        template.rules[name] = copy.deepcopy(body)
+    for name, body in (raw.get("Metadata") or {}).items():
+        template.metadata.setdefault(name, copy.deepcopy(body))
     for name, body in (raw.get("Mappings") or {}).items():
         template.mappings[name] = copy.deepcopy(body)
     for name, body in (raw.get("Conditions") or {}).items():

@@ -12,10 +12,10 @@ from stackerynb.importing.compiled_names import has_main_resource, is_derived, o
 from stackerynb.importing.ids import node_id_for
 from stackerynb.importing.importer import Round
 from stackerynb.cfn.intrinsics import (
-    PSEUDO_PARAMETERS, condition_names, mapping_names, referenced_ids, rename_references,
+    PSEUDO_PARAMETERS, referenced_ids, rename_references,
 )
 
-RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+RAW_SECTIONS = ("Parameters", "Rules", "Mappings", "Conditions", "Resources", "Outputs", "Metadata")
 # Canvas columns: what starts work on the left, functions in the middle, data on the right.
 COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, "queue": 1, "stream": 1,
            "function": 2, "docker_service": 2, "docker_cluster": 3, "table": 3, "object_store": 3,
@@ -126,7 +126,6 @@ def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_rename
     known |= {replacement(what, node_ids.get(owner, owner)) for what, owner in rnd.replacements.values()}
     raw_sam = [rid for rid, r in resources.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
     parameters = data.get("Parameters") or {}
-    conditions = data.get("Conditions") or {}
     outputs = {}
     dropped = []
     for oid, output in (data.get("Outputs") or {}).items():
@@ -143,44 +142,16 @@ def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_rename
             dropped.append((oid, f"kept as {name}: the compiler names one of its own outputs {oid}"))
         outputs[name] = rename_references(copy.deepcopy(output), rename)
 
-    body = {"Resources": resources, "Outputs": outputs}
-    used_conditions = _closure(condition_names(body) | _resource_conditions(body), conditions)
-    kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
-    scope = {**body, "Conditions": kept_conditions}
-    used_parameters = referenced_ids(scope) & set(parameters)
-    mappings = data.get("Mappings") or {}
-    used_mappings = mapping_names(scope) & set(mappings)
-
+    # every parameter, condition, mapping and rule of the original stays: a deployed stack's
+    # parameters keep their values and callers' overrides, whatever the nodes made of them
     fragment: dict = {}
-    if used_parameters:
-        fragment["Parameters"] = {p: copy.deepcopy(parameters[p]) for p in parameters if p in used_parameters}
-    if used_mappings:
-        fragment["Mappings"] = {m: copy.deepcopy(mappings[m]) for m in mappings if m in used_mappings}
-    if kept_conditions:
-        fragment["Conditions"] = kept_conditions
+    for section in ("Parameters", "Rules", "Mappings", "Conditions"):
+        if data.get(section):
+            fragment[section] = copy.deepcopy(data[section])
     if resources:
         fragment["Resources"] = resources
     if outputs:
         fragment["Outputs"] = outputs
+    if isinstance(data.get("Metadata"), dict) and data["Metadata"]:
+        fragment["Metadata"] = copy.deepcopy(data["Metadata"])
     return fragment, dropped
-
-
-def _resource_conditions(body: dict) -> set[str]:
-    names = set()
-    for section in body.values():
-        for item in section.values():
-            if isinstance(item, dict) and isinstance(item.get("Condition"), str):
-                names.add(item["Condition"])
-    return names
-
-
-def _closure(names: set[str], conditions: dict) -> set[str]:
-    seen: set[str] = set()
-    todo = [n for n in names if n in conditions]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(c for c in condition_names(conditions[name]) if c in conditions and c not in seen)
-    return seen
