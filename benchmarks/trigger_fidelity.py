@@ -37,6 +37,9 @@ def check(path: Path):
         original = read_template(path).data
     except StackError:
         return None, "original unreadable"
+    if "Transform" not in original and any(str((r or {}).get("Type", "")).startswith("AWS::Serverless::")
+                                           for r in (original.get("Resources") or {}).values()):
+        original = {**original, "Transform": "AWS::Serverless-2016-10-31"}  # what the author meant
     try:
         expanded = expand_sam(original)
     except StackError:

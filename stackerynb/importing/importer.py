@@ -238,8 +238,14 @@ class Round:
                 for event in events.values() if isinstance(events, dict) else ():
                     if isinstance(event, dict) and event.get("Type") in implicit:
                         props = event.get("Properties") or {}
-                        if ("RestApiId" if event["Type"] == "Api" else "ApiId") not in props:
+                        key = "RestApiId" if event["Type"] == "Api" else "ApiId"
+                        if key not in props:
                             raw_implicit.add(event["Type"])
+                        # SAM adds a raw function's routes to its SAM API: that API must stay SAM
+                        for api in referenced_ids(props.get(key)) & set(self.nodes):
+                            if self.resources.get(api, {}).get("Type", "").startswith("AWS::Serverless::"):
+                                self.demote_node(api, f"raw SAM function {lid} adds its event {key} routes to it, "
+                                                 "which only SAM does")
         routes: dict[str, dict[str, list]] = {}
         for fid, events in self.events.items():
             self.extra_raw.update(events.raw_resources)

@@ -82,7 +82,11 @@ def _one(value, ids) -> str:
 
 
 def _function_of(value, functions) -> str | None:
+    """The function ``value`` names (a ``dict`` of ``functions`` also maps alias ids to
+    ``"<function> alias <name>"``, so an alias and its function's latest version differ)."""
     found = sorted(i for i in referenced_ids(value) if i in functions)
+    if len(found) == 1 and isinstance(functions, dict):
+        return functions[found[0]]
     if len(found) == 1:
         return found[0]
     if isinstance(value, str):  # a literal ARN or name
@@ -112,7 +116,7 @@ def triggers(template: dict) -> dict[str, dict]:
     """``"how function <- source"`` -> settings, for everything that invokes a function."""
     resources = template.get("Resources") or {}
     ids = set(resources)
-    functions = {lid for lid, r in resources.items() if r.get("Type") == "AWS::Lambda::Function"}
+    functions = _functions(resources)
     out: dict[str, dict] = {}
     for lid, resource in resources.items():
         props = resource.get("Properties") or {}
@@ -182,7 +186,7 @@ def _paths(resources: dict) -> dict[str, tuple[str, str]]:
 def routes(template: dict) -> dict[str, dict]:
     """``"api METHOD /path"`` -> {function, auth, api_key} for every method a function serves."""
     resources = template.get("Resources") or {}
-    functions = {lid for lid, r in resources.items() if r.get("Type") == "AWS::Lambda::Function"}
+    functions = _functions(resources)
     paths = _paths(resources)
     out: dict[str, dict] = {}
     for lid, resource in resources.items():
@@ -217,6 +221,18 @@ def routes(template: dict) -> dict[str, dict]:
             out[f"{_one(props.get('ApiId'), resources)} {key}"] = {
                 "function": fid, "auth": str(props.get("AuthorizationType", "NONE")).upper(),
                 "api_key": bool(props.get("ApiKeyRequired", False))}
+    return out
+
+
+def _functions(resources: dict) -> dict[str, str]:
+    """Function and alias ids -> what they invoke (``Fn`` or ``Fn alias live``)."""
+    out = {lid: lid for lid, r in resources.items() if r.get("Type") == "AWS::Lambda::Function"}
+    for lid, resource in resources.items():
+        if resource.get("Type") == "AWS::Lambda::Alias":
+            props = resource.get("Properties") or {}
+            owner = [i for i in referenced_ids(props.get("FunctionName")) if i in out]
+            if owner:
+                out[lid] = f"{owner[0]} alias {props.get('Name')}"
     return out
 
 
@@ -256,7 +272,7 @@ def _body_routes(api: str, body: dict, functions) -> dict[str, dict]:
 def permissions(template: dict) -> dict[str, list]:
     """``"function <- principal"`` -> sorted source ARNs (``any`` when unscoped)."""
     resources = template.get("Resources") or {}
-    functions = {lid for lid, r in resources.items() if r.get("Type") == "AWS::Lambda::Function"}
+    functions = _functions(resources)
     out: dict[str, set] = {}
     for resource in resources.values():
         if resource.get("Type") != "AWS::Lambda::Permission":
