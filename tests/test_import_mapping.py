@@ -155,7 +155,8 @@ Resources:
 def test_event_options_a_wire_cannot_express_keep_the_function_raw():
     stack, report = imported("""
 Resources:
-  Jobs: {Type: AWS::SQS::Queue}
+  Jobs: {Type: AWS::Kinesis::Stream, Properties: {ShardCount: 1}}
+  Failed: {Type: AWS::SQS::Queue}
   Worker:
     Type: AWS::Serverless::Function
     Properties:
@@ -163,12 +164,17 @@ Resources:
       CodeUri: a/
       Runtime: python3.12
       Events:
-        FromQueue: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, FunctionResponseTypes: [ReportBatchItemFailures]}}
+        FromStream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Jobs.Arn
+            StartingPosition: LATEST
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Failed.Arn}}
 """)
     assert "Worker" not in stack and "Jobs" in stack
-    assert "FunctionResponseTypes cannot be carried" in row(report, "Worker").reason
-    # the raw function still points at the queue node, whose compiled resource keeps the id
-    assert stack.raw["Resources"]["Worker"]["Properties"]["Events"]["FromQueue"]["Properties"]["Queue"] == {
+    assert "DestinationConfig cannot be carried" in row(report, "Worker").reason
+    # the raw function still points at the stream node, whose compiled resource keeps the id
+    assert stack.raw["Resources"]["Worker"]["Properties"]["Events"]["FromStream"]["Properties"]["Stream"] == {
         "Fn::GetAtt": ["Jobs", "Arn"]}
 
 

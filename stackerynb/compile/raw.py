@@ -10,7 +10,8 @@ transform with them.
 
 Call :func:`add_raw` at the end of ``compiler.assemble``; it raises StackError, naming the
 raw entry, when the fragment clashes with what the nodes compiled to or refers to something
-the template does not have.
+the template does not have. A raw output named like one the compiler makes (``<api>Url``)
+replaces the compiler's: it is the imported template's own, which callers read by that name.
 """
 from __future__ import annotations
 
@@ -47,8 +48,7 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     problems = []
     for section, existing in (("Parameters", template.parameters), ("Rules", template.rules),
                               ("Mappings", template.mappings), ("Conditions", template.conditions),
-                              ("Resources", template.resources),
-                              ("Outputs", template.outputs)):
+                              ("Resources", template.resources)):
         for name in raw.get(section) or {}:
             if name in existing:
                 owner = ctx.owners.get(name, "the compiler")
@@ -68,7 +68,8 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
         for name, body in (raw.get(section) or {}).items():
             needed = referenced_ids(body) | set(_depends_on(body))
             # SAM resources make more resources (MyApiProdStage, MyFunctionRole...) at deploy time
-            for ref in sorted(r for r in needed - known if not any(r.startswith(s) for s in sam)):
+            for ref in sorted(r for r in needed - known if not any(r.startswith(s) for s in sam)
+                              and not (sam and r in _implicit_apis())):
                 missing.append(Problem(None, None, f"raw {section[:-1].lower() if section != 'Conditions' else 'condition'} "
                                        f"{name} refers to {ref}, which the template does not have", code="raw-ref"))
     if missing:
@@ -89,6 +90,8 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
         template.add_resource(RawObject(lid, resources[lid]))
         ctx.owners.setdefault(lid, RAW_OWNER)
     for name, body in (raw.get("Outputs") or {}).items():
+        # the template's own output wins over the one the compiler names alike (``<api>Url``):
+        # callers of the imported stack read it by that name
         template.outputs[name] = RawObject(name, body)
     if any(str(r.get("Type", "")).startswith("AWS::Serverless::") for r in resources.values()):
         _add_transform(template)
@@ -96,6 +99,12 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     data.setdefault("Parameters", {}).update(copy.deepcopy(raw.get("Parameters") or {}))
     data.setdefault("Resources", {}).update(copy.deepcopy(resources))
     data.setdefault("Outputs", {}).update(copy.deepcopy(raw.get("Outputs") or {}))
+
+
+def _implicit_apis() -> set[str]:
+    """The APIs SAM makes for raw functions' events without an API of their own."""
+    from stackerynb.catalog._data import load_table
+    return set(load_table("import_map.yaml")["implicit_apis"].values())
 
 
 def _depends_on(body) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from stackerynb.catalog import wire_profile
 from stackerynb.errors import StackError
-from stackerynb.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
+from stackerynb.importing.compiled_names import has_main_resource, is_derived, replacement
+from stackerynb.importing.convert import import_map
 from stackerynb.importing.ids import node_id_for
 from stackerynb.importing.importer import Round
 from stackerynb.cfn.intrinsics import (
@@ -77,7 +78,7 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access)
+        stack.connect(node_ids[source], node_ids[target], access=access, **wire.settings)
     _layout(stack)
 
     fragment, dropped_outputs = _raw_fragment(rnd, data, raw_ids, rename, raw_renames, node_ids)
@@ -126,21 +127,21 @@ def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_rename
     known |= {replacement(what, node_ids.get(owner, owner)) for what, owner in rnd.replacements.values()}
     raw_sam = [rid for rid, r in resources.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
     parameters = data.get("Parameters") or {}
+    implicit_apis = set(import_map()["implicit_apis"].values())  # SAM makes them for raw functions' events
     outputs = {}
     dropped = []
     for oid, output in (data.get("Outputs") or {}).items():
         refs = referenced_ids(output) - set(parameters)
         missing = sorted(r for r in refs if rename(r) not in known and r not in PSEUDO_PARAMETERS
                          and not any(is_derived(nid, rnd.nodes[lid].kind, rename(r)) for lid, nid in node_ids.items())
-                         and not any(r.startswith(s) for s in raw_sam))
+                         and not any(r.startswith(s) for s in raw_sam)
+                         and not (raw_sam and r in implicit_apis))
         if missing:
             dropped.append((oid, f"refers to {', '.join(missing)}, which the stack no longer has"))
             continue
-        name = oid
-        if output_clashes({nid: rnd.nodes[lid].kind for lid, nid in node_ids.items()}, oid):
-            name = f"{oid}Kept"
-            dropped.append((oid, f"kept as {name}: the compiler names one of its own outputs {oid}"))
-        outputs[name] = rename_references(copy.deepcopy(output), rename)
+        # an output named like one the compiler makes (``<api>Url``) keeps its name: the raw
+        # output replaces the compiler's when the template is assembled (compile/raw.py)
+        outputs[oid] = rename_references(copy.deepcopy(output), rename)
 
     # every parameter, condition, mapping and rule of the original stays: a deployed stack's
     # parameters keep their values and callers' overrides, whatever the nodes made of them

@@ -2,8 +2,10 @@
 
 Each event of an ``AWS::Serverless::Function`` becomes one of:
   * a wire from the event source node into the function (API route, queue, stream, table
-    stream, bucket notification, topic subscription), with the source's settings the event
-    carried (batch size, starting position, API route);
+    stream, bucket notification, topic subscription); the event's settings (batch size,
+    starting position, filters, retries...) go in the wire's ``event`` setting as the
+    CloudFormation properties SAM would write (``import_map.yaml`` ``event_wires``), the API
+    route (method and path) in the API's ``routes``;
   * a new timer node and its wire (``Schedule`` / ``ScheduleV2`` events);
   * raw resources that do what SAM would have generated (``EventBridgeRule`` with a pattern:
     an ``AWS::Events::Rule`` and its ``AWS::Lambda::Permission``), pointing at the function node;
@@ -29,6 +31,7 @@ class EventWire:
     source_kind: str
     function: str
     source_settings: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # the wire's ``event`` setting (CloudFormation words)
     route: tuple[str, str] | None = None  # (method, path) for API events
     api_type: str | None = None  # Api | HttpApi
     implicit_api: bool = False
@@ -73,20 +76,23 @@ def _plain(value, parameters, default=None):
 _ALLOWED = {
     "Api": {"Path", "Method", "RestApiId"},
     "HttpApi": {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"},
-    "SQS": {"Queue", "BatchSize", "Enabled"},
-    "Kinesis": {"Stream", "BatchSize", "StartingPosition", "Enabled"},
-    "DynamoDB": {"Stream", "StartingPosition", "BatchSize", "Enabled"},
-    "S3": {"Bucket", "Events"},
-    "SNS": {"Topic"},
     "Schedule": {"Schedule", "Enabled", "Description", "Name", "Input", "State"},
     "ScheduleV2": {"ScheduleExpression", "Description", "Name", "Input", "State", "ScheduleExpressionTimezone"},
     "EventBridgeRule": {"Pattern", "EventBusName", "Input", "InputPath", "State", "RuleName"},
     "CloudWatchEvent": {"Pattern", "EventBusName", "Input", "InputPath", "State"},
 }
-_SOURCE = {  # event type -> (property naming the source, source kind)
-    "SQS": ("Queue", "queue"), "Kinesis": ("Stream", "stream"), "DynamoDB": ("Stream", "table"),
-    "S3": ("Bucket", "object_store"), "SNS": ("Topic", "topic"),
-}
+
+
+def _event_wires() -> dict:
+    from stackerynb.importing.convert import import_map
+    return import_map()["event_wires"]
+
+
+def _allowed(etype: str) -> set | None:
+    wired = _event_wires().get(etype)
+    if wired is not None:
+        return {wired["source"], *wired["carried"]}
+    return _ALLOWED.get(etype)
 
 
 def plan_events(function_id: str, props: dict, resources: dict, parameters: dict,
@@ -107,7 +113,7 @@ def plan_events(function_id: str, props: dict, resources: dict, parameters: dict
         if not isinstance(eprops, dict):
             plan.raw_reasons.append(f"event {name}: Properties is not a mapping")
             continue
-        allowed = _ALLOWED.get(etype)
+        allowed = _allowed(etype)
         if allowed is None:
             plan.raw_reasons.append(f"event {name}: a {etype} event source has no node kind")
             continue
@@ -116,7 +122,7 @@ def plan_events(function_id: str, props: dict, resources: dict, parameters: dict
             plan.raw_reasons.append(f"event {name} ({etype}): {', '.join(extra)} cannot be carried by a wire")
             continue
         if eprops.get("Enabled") in (False, "false") or eprops.get("State") == "DISABLED":
-            if etype not in ("Schedule", "ScheduleV2"):
+            if etype not in ("Schedule", "ScheduleV2") and etype not in _event_wires():
                 plan.raw_reasons.append(f"event {name} ({etype}) is disabled; a wire is always on")
                 continue
         handler = _HANDLERS[etype]
@@ -158,12 +164,15 @@ def _positive(value, parameters):
 
 
 def _stream_source(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
-    prop, kind = _SOURCE[etype]
+    spec = _event_wires()[etype]
+    prop, kind = spec["source"], spec["kind"]
     source = _source_id(eprops.get(prop), resource_ids)
     if source is None:
         plan.raw_reasons.append(f"event {name} ({etype}): its {prop} is not a resource of this template")
         return
     wire = EventWire(name, source, kind, fid)
+    # the wire carries the event's settings exactly as SAM writes them (parameters stay Refs)
+    wire.settings = {key: eprops[key] for key in spec["carried"] if key in eprops}
     if etype == "SQS" and "BatchSize" in eprops:
         wire.source_settings["batch_size"] = _positive(eprops["BatchSize"], parameters)
     if etype == "Kinesis":
@@ -172,20 +181,13 @@ def _stream_source(plan, fid, name, etype, eprops, resources, resource_ids, para
         position = _plain(eprops.get("StartingPosition"), parameters)
         if position is not None:
             wire.source_settings["starting_position"] = position
-    if etype == "DynamoDB":
-        if eprops.get("BatchSize") not in (None, 100, "100"):
-            wire.notes.append(f"event {name}: batch size {eprops['BatchSize']} not carried (the table wire reads "
-                              "batches of the compiler's size)")
-        if "StartingPosition" in eprops:
-            wire.notes.append(f"event {name}: starting position {eprops['StartingPosition']} is the compiler's choice")
     if etype == "S3":
-        events = _plain(eprops.get("Events"), parameters)
+        events = eprops.get("Events")
         events = events if isinstance(events, list) else [events]
-        if not events or not all(isinstance(e, str) and e.startswith("s3:ObjectCreated:") for e in events):
-            plan.raw_reasons.append(f"event {name}: S3 events {events} are not all object-created events")
+        if not events or not all(isinstance(e, str) and e.startswith("s3:") for e in events):
+            plan.raw_reasons.append(f"event {name}: S3 events {events} are not plain s3: event names")
             return
-        if events != ["s3:ObjectCreated:*"]:
-            wire.notes.append(f"event {name}: {', '.join(events)} became every object-created event")
+        wire.settings["Events"] = events
     plan.wires.append(wire)
 
 

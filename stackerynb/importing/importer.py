@@ -56,6 +56,7 @@ class WirePlan:
     target: str
     levels: list[str] | None = None  # None: the profile's default
     why: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # wire settings (catalog wire_settings), e.g. event
 
 
 @dataclass
@@ -280,7 +281,13 @@ class Round:
                     continue
                 for name, value in wire.source_settings.items():
                     self.set_source_setting(wire.source, name, value, f"{fid} event {wire.event}")
-                self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                planned = self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                if wire.settings:
+                    if planned.settings.get("event") not in (None, wire.settings):
+                        self.demote_node(fid, f"event {wire.event}: {wire.source} feeds it twice with other "
+                                         "settings, and one wire carries one set")
+                        continue
+                    planned.settings["event"] = dict(wire.settings)
         for api, by_function in routes.items():
             self._routes(api, by_function)
 
