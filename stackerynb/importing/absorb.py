@@ -149,6 +149,13 @@ def _permission(rnd: "Round", lid: str, props: dict) -> str | None:
         owner = _single(props.get("FunctionName"), rnd.resources)
         return f"it lets {props.get('Principal')} invoke {owner or 'a function outside the template'}, which stays raw"
     source = _single(props.get("SourceArn"), rnd.resources) or _single(props.get("SourceArn"), rnd.nodes)
+    if props.get("Action") == "lambda:InvokeFunction" and "SourceArn" not in props:
+        # unscoped: the wire from the one source this service invokes for keeps that scope
+        wired = [w for (src, dst), w in rnd.wires.items() if dst == fid and INVOKER.get(rnd.kind_of(src)) == props.get("Principal")]
+        if len(wired) == 1 and set(props) <= {"Action", "FunctionName", "Principal", "SourceAccount"}:
+            wired[0].settings["permission"] = {"SourceArn": None, "SourceAccount": props.get("SourceAccount")}
+            rnd.absorbed[lid] = f"the wire {wired[0].source} -> {fid} (its permission: any {wired[0].source} may invoke)"
+            return None
     if props.get("Action") != "lambda:InvokeFunction" or source is None:
         return f"it lets {props.get('Principal')} invoke {fid} from outside the stack's wires"
     kind = rnd.kind_of(source)

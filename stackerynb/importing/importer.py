@@ -288,6 +288,8 @@ class Round:
                                          "settings, and one wire carries one set")
                         continue
                     planned.settings["event"] = dict(wire.settings)
+                if wire.permission:
+                    planned.settings["permission"] = dict(wire.permission)
         for api, by_function in routes.items():
             self._routes(api, by_function)
 

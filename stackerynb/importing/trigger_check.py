@@ -142,6 +142,12 @@ def triggers(template: dict) -> dict[str, dict]:
                 fid = _function_of(target.get("Arn"), functions) if isinstance(target, dict) else None
                 if fid:
                     out[f"rule {fid} <- {lid}"] = {**rule, **_settings(target, ("Arn", "Id"))}
+        elif rtype == "AWS::Scheduler::Schedule":
+            target = props.get("Target") or {}
+            fid = _function_of(target.get("Arn"), functions) if isinstance(target, dict) else None
+            if fid:
+                out[f"schedule {fid} <- {lid}"] = {**_settings(props, ("Target",)),
+                                                   **_settings(target, ("Arn", "RoleArn"))}
         elif rtype == "AWS::S3::Bucket":
             config = props.get("NotificationConfiguration") or {}
             for item in config.get("LambdaConfigurations") or [] if isinstance(config, dict) else []:
