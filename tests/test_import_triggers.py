@@ -309,3 +309,38 @@ def test_parameters_rules_mappings_conditions_metadata_outputs_and_transform_sta
     found = causes(differences(SECTIONS, stack, broken))
     assert {"section: Parameters dropped", "section: Rules dropped", "output: lost",
             "section: Transform missing"} <= found
+
+
+# ----------------------------------------------------------------------- API settings
+API_SETTINGS = SAM + """Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Name: orders-api
+      BinaryMediaTypes: ["image~1png"]
+      TracingEnabled: true
+      MethodSettings: [{HttpMethod: "*", ResourcePath: "/*", ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40}]
+      AccessLogSetting: {DestinationArn: !GetAtt Logs.Arn, Format: "$context.requestId"}
+  Orders:""" + FUNCTION + """      Events:
+        List: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: get}}
+"""
+
+
+def test_api_name_media_types_and_stage_settings_stay():
+    stack, _ = imported(API_SETTINGS)
+    compiled = compiled_of(stack)
+    api = compiled["Resources"]["Api"]["Properties"]
+    assert (api["Name"], api["BinaryMediaTypes"]) == ("orders-api", ["image/png"])  # CloudFormation's "/"
+    stage = compiled["Resources"]["ApiStage"]["Properties"]
+    assert stage["TracingEnabled"] is True and stage["MethodSettings"][0]["ThrottlingRateLimit"] == 20
+    assert stage["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["Logs", "Arn"]}
+    assert differences(API_SETTINGS, stack, compiled) == []
+    assert lint_errors(compiled) == []
+    # seeded fault: the stage settings dropped (what the import did before)
+    stack.set("Api", stage_properties=None)
+    found = causes(differences(API_SETTINGS, stack))
+    assert {"api: stage TracingEnabled differs", "api: stage MethodSettings differs",
+            "api: stage AccessLogSetting differs"} <= found

@@ -275,6 +275,71 @@ def _body_routes(api: str, body: dict, functions) -> dict[str, dict]:
     return out
 
 
+_API_TYPES = ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")
+_API_PROPERTIES = ("Name", "Description", "BinaryMediaTypes", "EndpointConfiguration", "MinimumCompressionSize",
+                   "Policy", "ApiKeySourceType", "DisableExecuteApiEndpoint", "Mode", "FailOnWarnings", "Tags")
+_STAGE_PROPERTIES = ("TracingEnabled", "MethodSettings", "AccessLogSetting", "CacheClusterEnabled",
+                     "CacheClusterSize", "Variables", "CanarySetting", "ClientCertificateId", "Tags",
+                     "AccessLogSettings", "DefaultRouteSettings", "RouteSettings", "StageVariables")
+_API_PARTS = ("AWS::ApiGateway::Authorizer", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::ApiKey",
+              "AWS::ApiGateway::UsagePlanKey", "AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping",
+              "AWS::ApiGateway::GatewayResponse", "AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model",
+              "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping")
+
+
+def apis(template: dict) -> dict[str, object]:
+    """Per API: its own properties as written, each stage's settings, and its authorizers,
+    usage plans, keys, domains, validators... (counted by type and described by their settings)."""
+    resources = template.get("Resources") or {}
+    out: dict[str, object] = {}
+    api_ids = {lid for lid, r in resources.items() if r.get("Type") in _API_TYPES}
+    for lid in api_ids:
+        props = resources[lid].get("Properties") or {}
+        for key in _API_PROPERTIES:
+            if key in props and not (key == "Name" and isinstance(props[key], dict)):
+                value = props[key]
+                if key == "BinaryMediaTypes" and isinstance(value, list):
+                    value = [m.replace("~1", "/") if isinstance(m, str) else m for m in value]
+                out[f"{lid} {key}"] = text(value)
+        body = props.get("Body")
+        if isinstance(body, dict):
+            media = body.get("x-amazon-apigateway-binary-media-types")
+            if isinstance(media, list):  # the same setting as the BinaryMediaTypes property ("/" written "~1")
+                out[f"{lid} BinaryMediaTypes"] = text([m.replace("~1", "/") if isinstance(m, str) else m
+                                                       for m in media])
+            for key in ("x-amazon-apigateway-policy", "x-amazon-apigateway-gateway-responses",
+                        "x-amazon-apigateway-request-validators"):
+                if key in body:
+                    out[f"{lid} {key}"] = text(body[key])
+            definitions = body.get("securityDefinitions") or (body.get("components") or {}).get("securitySchemes") or {}
+            for name, scheme in definitions.items():
+                if isinstance(scheme, dict):
+                    out[f"{lid} authorizer {name}"] = _authorizer_text(scheme.get("x-amazon-apigateway-authtype"),
+                                                                       scheme.get("x-amazon-apigateway-authorizer"))
+    for lid, resource in resources.items():
+        rtype = resource.get("Type")
+        props = resource.get("Properties") or {}
+        if rtype in ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
+            api = _one(props.get("RestApiId", props.get("ApiId")), resources)
+            stage = text(props.get("StageName"))
+            out[f"{api} stage {stage}"] = {k: text(props[k]) for k in _STAGE_PROPERTIES if k in props}
+        elif rtype == "AWS::ApiGateway::Authorizer":
+            api = _one(props.get("RestApiId"), resources)
+            out[f"{api} authorizer {text(props.get('Name'))}"] = _authorizer_text(
+                props.get("Type"), {k: props.get(k) for k in ("IdentitySource", "ProviderARNs")})
+        elif rtype in _API_PARTS:
+            api = _one(props.get("RestApiId", props.get("ApiId")), resources)
+            key = f"{api if api in api_ids else 'stack'} {rtype.split('::')[-1]}"
+            out[key] = int(out.get(key, 0)) + 1
+    return out
+
+
+def _authorizer_text(kind, settings) -> str:
+    kind = str(kind or "").upper().replace("COGNITO_USER_POOLS", "COGNITO")
+    kind = {"CUSTOM": "LAMBDA", "TOKEN": "LAMBDA", "REQUEST": "LAMBDA"}.get(kind, kind)
+    return kind
+
+
 def permissions(template: dict) -> dict[str, list]:
     """``"function <- principal"`` -> sorted source ARNs (``any`` when unscoped)."""
     resources = template.get("Resources") or {}
@@ -378,6 +443,21 @@ def compare(original: dict, compiled: dict, id_map: dict[str, str] | None = None
         else:
             rows.append(Difference("permission", key, "source scope differs", old, new))
     facts("output", outputs(original), outputs(compiled))
+    before_apis, after_apis = apis(original), apis(compiled)
+    for key in sorted(before_apis):
+        if key not in after_apis:
+            what = key.split(" ", 1)[1]
+            cause = "stage " + "lost" if what.startswith("stage") else f"{what.split(' ')[0]} lost"
+            rows.append(Difference("api", key, cause, before_apis[key], None))
+        elif before_apis[key] != after_apis[key]:
+            what = key.split(" ", 1)[1]
+            if isinstance(before_apis[key], dict):
+                for name in sorted(set(before_apis[key]) | set(after_apis[key])):
+                    if before_apis[key].get(name) != after_apis[key].get(name):
+                        rows.append(Difference("api", key, f"stage {name} differs", before_apis[key].get(name),
+                                               after_apis[key].get(name)))
+            else:
+                rows.append(Difference("api", key, f"{what.split(' ')[0]} differs", before_apis[key], after_apis[key]))
     before_sections = sections(original)
     after_sections = sections(compiled)
     for key in sorted(before_sections):

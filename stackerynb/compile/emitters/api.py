@@ -22,6 +22,7 @@ from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.iam import document
 from stackerynb.compile.emitters.common import name
 from stackerynb.compile.names import camel, logical_id
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import arn, att, ref
 
 SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_.-]+\+?\}")
@@ -170,8 +171,12 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     deployment = ctx.add(apigateway.Deployment(
         f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
         DependsOn=[m.title for m in methods]), aid)
-    ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
-                             DeploymentId=Ref(deployment.title)), aid)
+    stage = ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
+                                     DeploymentId=Ref(deployment.title)), aid)
+    extra = node.get("stage_properties")
+    if extra:  # what an import kept (tracing, method settings, access logs...), over the kit's
+        body = stage.to_dict()
+        ctx.resources[stage.title] = RawObject(stage.title, {**body, "Properties": {**body["Properties"], **extra}})
     ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
 
 
