@@ -344,3 +344,32 @@ def test_api_name_media_types_and_stage_settings_stay():
     found = causes(differences(API_SETTINGS, stack))
     assert {"api: stage TracingEnabled differs", "api: stage MethodSettings differs",
             "api: stage AccessLogSetting differs"} <= found
+
+
+HANDWRITTEN = SAM + """Resources:
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets: [{Id: run, Arn: !GetAtt Report.Arn}]
+  Report:""" + FUNCTION + """
+  ReportPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !GetAtt Report.Arn
+      Principal: events.amazonaws.com
+      SourceArn: !Sub "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*"
+"""
+
+
+def test_a_hand_written_permission_is_absorbed_with_its_own_scope():
+    stack, report = imported(HANDWRITTEN)
+    assert report.set_index("resource").loc["ReportPermission"].outcome == "absorbed"
+    assert stack.wire("Nightly", "Report").settings["permission"]["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*"}
+    compiled = compiled_of(stack)
+    assert differences(HANDWRITTEN, stack, compiled) == []
+    assert lint_errors(compiled) == []
+    stack.configure("Nightly", "Report", permission=None)  # seeded: the kit's own (narrower) scope
+    assert "permission: source scope differs" in causes(differences(HANDWRITTEN, stack))
