@@ -173,7 +173,8 @@ Resources:
 def test_event_options_a_wire_cannot_express_keep_the_function_raw():
     stack, report = imported("""
 Resources:
-  Jobs: {Type: AWS::SQS::Queue}
+  Jobs: {Type: AWS::Kinesis::Stream, Properties: {ShardCount: 1}}
+  Failed: {Type: AWS::SQS::Queue}
   Worker:
     Type: AWS::Serverless::Function
     Properties:
@@ -181,12 +182,17 @@ Resources:
       CodeUri: a/
       Runtime: python3.12
       Events:
-        FromQueue: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, FunctionResponseTypes: [ReportBatchItemFailures]}}
+        FromStream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Jobs.Arn
+            StartingPosition: LATEST
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Failed.Arn}}
 """)
     assert not curated(stack, "Worker") and "Jobs" in stack
-    assert "FunctionResponseTypes cannot be carried" in row(report, "Worker").reason
-    # the raw function still points at the queue node, whose compiled resource keeps the id
-    assert kept(stack, "Worker")["Properties"]["Events"]["FromQueue"]["Properties"]["Queue"] == {
+    assert "DestinationConfig cannot be carried" in row(report, "Worker").reason
+    # the function kept as written still points at the stream node, whose compiled resource keeps the id
+    assert kept(stack, "Worker")["Properties"]["Events"]["FromStream"]["Properties"]["Stream"] == {
         "Fn::GetAtt": ["Jobs", "Arn"]}
 
 
@@ -238,18 +244,38 @@ Resources:
 def test_api_events_become_routes_explicit_and_implicit():
     stack, report = imported(API)
     api = stack.node("Api")
-    assert (api.get("stage"), api.get("cors"), api.get("routes")) == ("v1", True, {"ListOrders": "/orders/*"})  # /orders/{id} needs the greedy form
+    assert (api.get("stage"), api.get("cors"), api.get("routes")) == (
+        "v1", True, {"ListOrders": "GET /orders, GET /orders/{id}"})  # exactly the events' methods and paths
     implicit = stack.node("ServerlessRestApi")
     assert (implicit.get("stage"), implicit.get("routes")) == ("Prod", {"Health": "/health"})
     assert set(wires(stack)) == {("Api", "ListOrders"), ("ServerlessRestApi", "Health")}
-    assert "became route /orders/* (any method, greedy path)" in row(report, "ListOrders").notes
-    # Compiled back, /orders/{id} is still served: the greedy route keeps its {proxy+} companion.
-    parts = {r["Properties"].get("PathPart") for r in stack.compile("dev").to_dict()["Resources"].values()
-             if r["Type"] == "AWS::ApiGateway::Resource"}
-    assert {"orders", "{proxy+}"} <= parts
+    # Compiled back: GET on /orders and /orders/{id}, no ANY and no {proxy+}
+    resources = stack.compile("dev").to_dict()["Resources"].values()
+    parts = {r["Properties"].get("PathPart") for r in resources if r["Type"] == "AWS::ApiGateway::Resource"}
+    assert parts == {"orders", "{id}", "health"}
+    methods = sorted(r["Properties"]["HttpMethod"] for r in resources if r["Type"] == "AWS::ApiGateway::Method"
+                     and r["Properties"]["HttpMethod"] != "OPTIONS")
+    assert methods == ["ANY", "GET", "GET"]
 
 
-def test_overlapping_routes_keep_the_api_and_its_functions_raw():
+def test_two_functions_on_one_method_and_path_keep_the_api_raw():
+    body = API.replace("Path: \"/orders/{id}\", Method: get}}", "Path: /other, Method: get}}") + """
+  CreateOrder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      CodeUri: a/
+      Runtime: python3.12
+      Events:
+        Create: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: get}}
+"""
+    stack, report = imported(body)
+    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes})
+    assert "both answer GET /orders" in row(report, "Api").reason
+    assert "Health" in stack  # on another API: unaffected
+
+
+def test_functions_on_other_methods_of_one_path_share_the_api():
     body = API.replace("Path: \"/orders/{id}\", Method: get}}", "Path: /other, Method: get}}") + """
   CreateOrder:
     Type: AWS::Serverless::Function
@@ -261,9 +287,12 @@ def test_overlapping_routes_keep_the_api_and_its_functions_raw():
         Create: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: post}}
 """
     stack, report = imported(body)
-    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes if curated(stack, n.id)})
-    assert "overlap" in row(report, "Api").reason
-    assert "Health" in stack  # on another API: unaffected
+    assert stack.node("Api").get("routes") == {"CreateOrder": "POST /orders", "ListOrders": "GET /orders, GET /other"}
+    methods = {(r["Properties"]["HttpMethod"], r["Properties"]["Integration"]["Uri"]["Fn::Sub"].split("${")[-1])
+               for r in stack.compile("dev").to_dict()["Resources"].values()
+               if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["HttpMethod"] != "OPTIONS"
+               and r["Properties"]["RestApiId"] == {"Ref": "Api"}}
+    assert methods == {("GET", "ListOrders.Arn}/invocations"), ("POST", "CreateOrder.Arn}/invocations")}
 
 
 def test_http_api_payload_format_2_keeps_the_function_raw():
@@ -489,7 +518,7 @@ Resources:
     assert not curated(stack, "Fn") and "FnAliaslive, which SAM generates" in row(report, "Fn").reason
 
 
-def test_parameters_conditions_and_outputs_follow_what_stays_raw():
+def test_parameters_and_conditions_stay_and_outputs_follow_what_stays_raw():
     stack, report = imported("""
 Parameters:
   Email: {Type: String}
@@ -512,7 +541,7 @@ Outputs:
   Nowhere: {Value: !Ref Missing}
 """)
     assert set(stack.raw) == {"Parameters", "Conditions", "Outputs"}  # resources are nodes now
-    assert list(stack.raw["Parameters"]) == ["Email"]
+    assert list(stack.raw["Parameters"]) == ["Email", "Unused"]  # parameters stay parameters, used or not
     assert stack.raw["Outputs"]["JobsUrl"] == {"Value": {"Ref": "Jobs"}}
     assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["MainDeadLetter", "Arn"]}}
     assert [o for o, _ in report.attrs["dropped_outputs"]] == ["Nowhere"]

@@ -11,6 +11,7 @@ from troposphere import GetAtt, Ref, awslambda, s3, sns, sqs
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
 from stackerynb.compile.iam import document
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import value
 from stackerynb.model.elements import Wire
 
@@ -23,20 +24,35 @@ def _source_condition(invocation: Invocation, key: str = "aws:SourceArn", operat
 
 
 def lambda_permission(ctx: Compilation, wire: Wire, source: Parts, target: Parts, invocation: Invocation) -> None:
-    logical = f"{wire.source}To{wire.target}Permission"
-    props = dict(Action="lambda:InvokeFunction", FunctionName=GetAtt(target.node.id, "Arn"),
-                 Principal=invocation.service, SourceArn=value(invocation.source_arn))
-    if invocation.source_account:
-        props["SourceAccount"] = Ref("AWS::AccountId")
-    ctx.add(awslambda.Permission(logical, **props), wire.source)
-    ctx.statements.append(StatementRecord(
-        wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,
-        actions=("lambda:InvokeFunction",), resources=(target.attribute("arn"),), kind="resource",
-        purpose=f"{wire.source} invokes {wire.target}", holder=logical,
-        condition=_source_condition(invocation)))
-    for dependent in invocation.dependents:
-        waits = getattr(dependent, "DependsOn", [])
-        dependent.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [logical]
+    base = f"{wire.source}To{wire.target}Permission"
+    override = dict(wire.settings.get("permission") or {})  # the wire's own scope (null: none)
+    made = []
+    for n, source_arn in enumerate([invocation.source_arn] + list(invocation.more_sources), start=1):
+        logical = base if n == 1 else f"{base}{n}"
+        one = Invocation(invocation.service, source_arn, invocation.source_account)
+        props = dict(Action="lambda:InvokeFunction", FunctionName=GetAtt(target.node.id, "Arn"),
+                     Principal=invocation.service, SourceArn=value(source_arn))
+        if invocation.source_account:
+            props["SourceAccount"] = Ref("AWS::AccountId")
+        permission = awslambda.Permission(logical, **props)
+        if override:
+            body = permission.to_dict()
+            merged = {k: v for k, v in {**body["Properties"], **override}.items() if v is not None}
+            if merged in made:
+                continue  # routes the wire's own scope covers already
+            made.append(merged)
+            permission = RawObject(logical, {**body, "Properties": merged})
+            if "SourceArn" in override:
+                one = Invocation(invocation.service, override["SourceArn"] or "*", invocation.source_account)
+        ctx.add(permission, wire.source)
+        ctx.statements.append(StatementRecord(
+            wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,
+            actions=("lambda:InvokeFunction",), resources=(target.attribute("arn"),), kind="resource",
+            purpose=f"{wire.source} invokes {wire.target}", holder=logical,
+            condition=_source_condition(one)))
+        for dependent in invocation.dependents:
+            waits = getattr(dependent, "DependsOn", [])
+            dependent.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [logical]
 
 
 def queue_policy(ctx, wire, source, target, invocation) -> None:

@@ -149,11 +149,30 @@ def _permission(rnd: "Round", lid: str, props: dict) -> str | None:
         owner = _single(props.get("FunctionName"), rnd.resources)
         return f"it lets {props.get('Principal')} invoke {owner or 'a function outside the template'}, which stays raw"
     source = _single(props.get("SourceArn"), rnd.resources) or _single(props.get("SourceArn"), rnd.nodes)
+    if props.get("Action") == "lambda:InvokeFunction" and source is None:
+        # unscoped, or scoped wider than one node: the wire from the one source this service
+        # invokes the function for carries that scope exactly
+        wired = [w for (src, dst), w in rnd.wires.items() if dst == fid and rnd.kind_of(src) != "rest_api"
+                 and INVOKER.get(rnd.kind_of(src)) == props.get("Principal")]
+        if len(wired) == 1 and set(props) <= {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"}:
+            wired[0].settings["permission"] = {"SourceArn": props.get("SourceArn"),
+                                               "SourceAccount": props.get("SourceAccount")}
+            rnd.absorbed[lid] = f"the wire {wired[0].source} -> {fid} (with this permission's scope)"
+            return None
     if props.get("Action") != "lambda:InvokeFunction" or source is None:
         return f"it lets {props.get('Principal')} invoke {fid} from outside the stack's wires"
     kind = rnd.kind_of(source)
     if (source, fid) not in rnd.wires or INVOKER.get(kind) != props.get("Principal"):
         return f"it lets {props.get('Principal')} invoke {fid} for {source}, which is not wired to it"
+    if kind == "rest_api":
+        # the routes make their own permissions, each scoped to its method and path: this one
+        # (often the whole API, /*) keeps its own scope beside them
+        return f"it lets {source} invoke {fid} with its own scope, beside the routes' permissions"
+    if set(props) - {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"}:
+        return f"it lets {props.get('Principal')} invoke {fid} under conditions a wire does not carry"
+    # the wire's permission keeps this one's scope exactly (its SourceAccount too, or none)
+    rnd.wires[(source, fid)].settings["permission"] = {
+        "SourceArn": props["SourceArn"], "SourceAccount": props.get("SourceAccount")}
     rnd.absorbed[lid] = f"the wire {source} -> {fid}"
     return None
 

@@ -11,14 +11,15 @@ from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES, document_problem
 from stackerynb.cfn.schemas import is_node_type, property_problems
 from stackerynb.model.rules import id_problem, value_problem
 from stackerynb.errors import StackError
-from stackerynb.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
+from stackerynb.importing.compiled_names import has_main_resource, is_derived, replacement
+from stackerynb.importing.convert import import_map
 from stackerynb.importing.ids import node_id_for
 from stackerynb.importing.importer import Round
 from stackerynb.cfn.intrinsics import (
-    PSEUDO_PARAMETERS, condition_names, mapping_names, referenced_ids, rename_references,
+    PSEUDO_PARAMETERS, referenced_ids, rename_references,
 )
 
-RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+RAW_SECTIONS = ("Parameters", "Rules", "Mappings", "Conditions", "Resources", "Outputs", "Metadata")
 # Canvas columns: what starts work on the left, functions in the middle, data on the right.
 COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, "queue": 1, "stream": 1,
            "function": 2, "docker_service": 2, "docker_cluster": 3, "table": 3, "object_store": 3,
@@ -96,7 +97,7 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access)
+        stack.connect(node_ids[source], node_ids[target], access=access, **wire.settings)
     _layout(stack)
 
     kept = {n.id: {"Properties": n.settings.get("properties") or {}, **(n.settings.get("attributes") or {})}
@@ -212,62 +213,32 @@ def _raw_fragment(rnd: Round, data: dict, bodies: dict, generic: dict, rename, r
     known |= {replacement(what, node_ids.get(owner, owner)) for what, owner in rnd.replacements.values()}
     raw_sam = [rid for rid, r in {**resources, **generic_bodies}.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
     parameters = data.get("Parameters") or {}
-    conditions = data.get("Conditions") or {}
+    implicit_apis = set(import_map()["implicit_apis"].values())  # SAM makes them for raw functions' events
     outputs = {}
     dropped = []
     for oid, output in (data.get("Outputs") or {}).items():
         refs = referenced_ids(output) - set(parameters)
         missing = sorted(r for r in refs if rename(r) not in known and r not in PSEUDO_PARAMETERS
                          and not any(is_derived(nid, rnd.nodes[lid].kind, rename(r)) for lid, nid in node_ids.items())
-                         and not any(r.startswith(s) for s in raw_sam))
+                         and not any(r.startswith(s) for s in raw_sam)
+                         and not (raw_sam and r in implicit_apis))
         if missing:
             dropped.append((oid, f"refers to {', '.join(missing)}, which the stack no longer has"))
             continue
-        name = oid
-        if output_clashes({nid: rnd.nodes[lid].kind for lid, nid in node_ids.items()}, oid):
-            name = f"{oid}Kept"
-            dropped.append((oid, f"kept as {name}: the compiler names one of its own outputs {oid}"))
-        outputs[name] = rename_references(copy.deepcopy(output), rename)
+        # an output named like one the compiler makes (``<api>Url``) keeps its name: the raw
+        # output replaces the compiler's when the template is assembled (compile/raw.py)
+        outputs[oid] = rename_references(copy.deepcopy(output), rename)
 
-    # what generic nodes use (parameters, conditions, mappings) is kept like what raw resources use
-    body = {"Resources": {**resources, **generic_bodies, **(kept or {})}, "Outputs": outputs}
-    used_conditions = _closure(condition_names(body) | _resource_conditions(body), conditions)
-    kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
-    scope = {**body, "Conditions": kept_conditions}
-    used_parameters = referenced_ids(scope) & set(parameters)
-    mappings = data.get("Mappings") or {}
-    used_mappings = mapping_names(scope) & set(mappings)
-
+    # every parameter, condition, mapping and rule of the original stays: a deployed stack's
+    # parameters keep their values and callers' overrides, whatever the nodes made of them
     fragment: dict = {}
-    if used_parameters:
-        fragment["Parameters"] = {p: copy.deepcopy(parameters[p]) for p in parameters if p in used_parameters}
-    if used_mappings:
-        fragment["Mappings"] = {m: copy.deepcopy(mappings[m]) for m in mappings if m in used_mappings}
-    if kept_conditions:
-        fragment["Conditions"] = kept_conditions
+    for section in ("Parameters", "Rules", "Mappings", "Conditions"):
+        if data.get(section):
+            fragment[section] = copy.deepcopy(data[section])
     if resources:
         fragment["Resources"] = resources
     if outputs:
         fragment["Outputs"] = outputs
+    if isinstance(data.get("Metadata"), dict) and data["Metadata"]:
+        fragment["Metadata"] = copy.deepcopy(data["Metadata"])
     return fragment, dropped
-
-
-def _resource_conditions(body: dict) -> set[str]:
-    names = set()
-    for section in body.values():
-        for item in section.values():
-            if isinstance(item, dict) and isinstance(item.get("Condition"), str):
-                names.add(item["Condition"])
-    return names
-
-
-def _closure(names: set[str], conditions: dict) -> set[str]:
-    seen: set[str] = set()
-    todo = [n for n in names if n in conditions]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(c for c in condition_names(conditions[name]) if c in conditions and c not in seen)
-    return seen

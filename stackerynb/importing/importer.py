@@ -19,7 +19,7 @@ from stackerynb.importing import absorb
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
-from stackerynb.importing.events import EventPlan, plan_events, route_prefix
+from stackerynb.importing.events import EventPlan, plan_events, route_texts
 from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
 from stackerynb.importing.iam import Split, split_statements, STAR
 from stackerynb.cfn.intrinsics import references, referenced_ids
@@ -56,6 +56,7 @@ class WirePlan:
     target: str
     levels: list[str] | None = None  # None: the profile's default
     why: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # wire settings (catalog wire_settings), e.g. event
 
 
 @dataclass
@@ -250,8 +251,14 @@ class Round:
                 for event in events.values() if isinstance(events, dict) else ():
                     if isinstance(event, dict) and event.get("Type") in implicit:
                         props = event.get("Properties") or {}
-                        if ("RestApiId" if event["Type"] == "Api" else "ApiId") not in props:
+                        key = "RestApiId" if event["Type"] == "Api" else "ApiId"
+                        if key not in props:
                             raw_implicit.add(event["Type"])
+                        # SAM adds a raw function's routes to its SAM API: that API must stay SAM
+                        for api in referenced_ids(props.get(key)) & set(self.nodes):
+                            if self.resources.get(api, {}).get("Type", "").startswith("AWS::Serverless::"):
+                                self.demote_node(api, f"raw SAM function {lid} adds its event {key} routes to it, "
+                                                 "which only SAM does")
         routes: dict[str, dict[str, list]] = {}
         for fid, events in self.events.items():
             self.extra_raw.update(events.raw_resources)
@@ -286,7 +293,15 @@ class Round:
                     continue
                 for name, value in wire.source_settings.items():
                     self.set_source_setting(wire.source, name, value, f"{fid} event {wire.event}")
-                self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                planned = self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                if wire.settings:
+                    if planned.settings.get("event") not in (None, wire.settings):
+                        self.demote_node(fid, f"event {wire.event}: {wire.source} feeds it twice with other "
+                                         "settings, and one wire carries one set")
+                        continue
+                    planned.settings["event"] = dict(wire.settings)
+                if wire.permission:
+                    planned.settings["permission"] = dict(wire.permission)
         for api, by_function in routes.items():
             self._routes(api, by_function)
 
@@ -313,26 +328,11 @@ class Round:
                                       origin=f"implicit {api_type}")
 
     def _routes(self, api: str, by_function: dict[str, list]) -> None:
-        chosen: dict[str, str] = {}
-        for fid, pairs in by_function.items():
-            route = route_prefix([path for _, path in pairs])
-            exact = all(method == "ANY" and path.rstrip("/") == route.rstrip("/") for method, path in pairs)
-            # Routes compile exact unless they end in /*; paths below the prefix need the greedy form.
-            chosen[fid] = route if exact else route.rstrip("/") + "/*"
-            if not exact:
-                shown = ", ".join(f"{m} {p}" for m, p in pairs)
-                self.note(fid, f"{shown} became route {chosen[fid]} (any method, greedy path)")
-        conflicts = []
-        items = sorted(chosen.items(), key=lambda kv: kv[1])
-        for i, (fa, ra) in enumerate(items):
-            for fb, rb in items[i + 1:]:
-                ra, rb = ra.removesuffix("/*") or "/", rb.removesuffix("/*") or "/"
-                a_parts, b_parts = ra.strip("/").split("/"), rb.strip("/").split("/")
-                if ra == "/" or rb == "/" or b_parts[:len(a_parts)] == a_parts or a_parts[:len(b_parts)] == b_parts:
-                    conflicts.append(f"{fa} ({ra}) and {fb} ({rb})")
+        """Each function's routes exactly as its events state them (method and path)."""
+        chosen, conflicts = route_texts(by_function)
         if conflicts:
             shown = "; ".join(conflicts[:3]) + (f"; and {len(conflicts) - 3} more" if len(conflicts) > 3 else "")
-            reason = "a rest_api node gives each function one greedy route, and these overlap: " + shown
+            reason = "its routes cannot all be served by one rest_api node: " + shown
             if api in self.resources:
                 self.demote_node(api, reason)
             for fid in by_function:
