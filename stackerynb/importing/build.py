@@ -147,7 +147,8 @@ def _follow_renames(rnd: Round, body: dict, rename) -> dict:
     depends = resource.get("DependsOn")
     if depends is not None:
         deps = [depends] if isinstance(depends, str) else list(depends)
-        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)]
+        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)
+                and not (d in rnd.nodes and not has_main_resource(rnd.nodes[d].kind))]  # no resource of that id
         if kept:
             resource["DependsOn"] = kept[0] if isinstance(depends, str) and len(kept) == 1 else kept
         else:

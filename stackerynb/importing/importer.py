@@ -173,7 +173,8 @@ class Round:
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
             dropped, unsupported = leftover_properties(spec, props)
             # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
-            kept, untranslated = pass_through(rtype, props, unsupported + dropped)
+            also = [p for p in spec.get("also_kept") or () if p in props and p not in unsupported + dropped]
+            kept, untranslated = pass_through(rtype, props, unsupported + dropped + also)
             missing = [p for p in unsupported if p in untranslated]
             if not has_main_resource(spec["kind"]):  # nothing to write kept properties on
                 kept, untranslated, missing = {}, unsupported + dropped, unsupported
