@@ -18,7 +18,7 @@ FILES = sorted(p for p in CORPUS.glob("*") if p.suffix in (".yaml", ".yml")) if 
 # Floors: what main achieved when this test was written (issue 16's targets in brackets). Raise
 # them as the importer improves; a change that lowers a figure is a regression to explain.
 MIN_IMPORTED = 211                 # [all 211]
-MIN_NODE_SHARE = 0.20              # resources that became nodes or were absorbed into one [>= 0.99]
+MIN_NODE_SHARE = 0.99              # resources that became nodes or were absorbed into one [>= 0.99]
 MIN_CURATED_SHARE = 0.20           # ... that became curated kinds [>= 0.60]
 MIN_COMPARED = 206                 # templates compiled back and compared (5 originals the SAM transform refuses)
 MIN_SAME_MEANING = 98              # templates whose compiled form means the same [all compared]

@@ -173,3 +173,38 @@ def test_the_corpus_leaves_nothing_raw_but_sections_and_resource_nodes_compile_b
                 assert back, (path.name, node.id)
     assert raw <= 10
     assert generic > 800 and generic - identical <= 2
+
+
+def test_kept_indexes_keep_their_attributes_and_depends_on_a_node_without_its_own_resource_goes():
+    from cfnlint.api import lint
+    from cfnlint.config import ManualArgs
+    stack, report = import_text(SAM + """
+Resources:
+  Songs:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}, {AttributeName: artist, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      GlobalSecondaryIndexes:
+        - IndexName: byArtist
+          KeySchema: [{AttributeName: artist, KeyType: HASH}]
+          Projection: {ProjectionType: ALL}
+  Setting:
+    Type: AWS::SSM::Parameter
+    Properties: {Type: String, Value: x}
+  Fn:
+    Type: AWS::Lambda::Function
+    DependsOn: [Setting, Songs]
+    Properties:
+      Handler: a.h
+      Runtime: python3.12
+      Code: {ZipFile: "def h(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/x
+""")
+    assert stack.node("Songs").kind == "table" and "GlobalSecondaryIndexes" in stack.node("Songs").get("properties")
+    data = compiled(stack, report)
+    assert len(data["Resources"]["Songs"]["Properties"]["AttributeDefinitions"]) == 2
+    assert "Setting" not in str(data["Resources"]["Fn"].get("DependsOn"))  # a config store has no resource Setting
+    errors = [m.rule.id for m in lint(json.dumps(data), config=ManualArgs(regions=["us-east-1"])) if m.rule.id.startswith("E")]
+    assert errors == []

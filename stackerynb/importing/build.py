@@ -89,6 +89,10 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
             stack.add(plan.kind, node_ids[lid], **settings)
         except StackError as exc:  # a planning bug: say which resource, keep the message
             raise StackError(f"{rnd.template.filename}: cannot import {lid}: {exc}") from None
+    # what nodes may refer to, until the fragment is made: parameters and resources kept raw
+    stack.raw = {"Parameters": data.get("Parameters") or {},
+                 "Resources": {raw_renames.get(rid, rid): bodies[rid] for rid in bodies if rid not in generic}}
+    _demote_dangling(stack, generic, rnd)
     for (source, target), wire in rnd.wires.items():
         if source not in node_ids or target not in node_ids:
             continue
@@ -144,7 +148,8 @@ def _follow_renames(rnd: Round, body: dict, rename) -> dict:
     depends = resource.get("DependsOn")
     if depends is not None:
         deps = [depends] if isinstance(depends, str) else list(depends)
-        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)]
+        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)
+                and not (d in rnd.nodes and not has_main_resource(rnd.nodes[d].kind))]  # no resource of that id
         if kept:
             resource["DependsOn"] = kept[0] if isinstance(depends, str) and len(kept) == 1 else kept
         else:
@@ -187,6 +192,28 @@ def generic_problem(node_id: str, body: dict) -> str | None:
     if problems:
         return f"its properties do not follow the {rtype} schema ({problems[0]})"
     return None
+
+
+def _demote_dangling(stack, generic: dict[str, str], rnd: Round) -> None:
+    """A resource node referring to what the template does not have (a broken template) is no
+    node: it goes back to ``stack.raw`` as it was, where compiling names the missing reference,
+    rather than leaving a stack with problems. Repeated, as one demotion can strand another."""
+    from stackerynb.model.rules import kept_references
+
+    by_node = {nid: rid for rid, nid in generic.items()}
+    while True:
+        broken = {}
+        for problem in kept_references(stack):
+            if problem.node in by_node and problem.node in stack:
+                broken.setdefault(problem.node, problem.message.split(":")[0])
+        if not broken:
+            return
+        for nid, why in broken.items():
+            stack.remove(nid)
+            rid = by_node.pop(nid)
+            del generic[rid]
+            rnd.generic.pop(rid, None)
+            rnd.raw[rid] = f"{rnd.raw[rid]}; it {why}" if rid in rnd.raw else f"it {why}"
 
 
 def _add_generic(stack, node_id: str, body: dict, filename: str, lid: str) -> None:

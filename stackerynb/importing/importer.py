@@ -29,6 +29,7 @@ from stackerynb.importing.permissions import (
 from stackerynb.importing.sam_globals import api_globals, apply_globals
 from stackerynb.importing.sam_properties import pass_through
 from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
+from stackerynb.cfn.schemas import is_resource_type, property_problems
 from stackerynb.importing.template_reader import Template
 
 MAX_ROUNDS = 100
@@ -173,7 +174,8 @@ class Round:
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
             dropped, unsupported = leftover_properties(spec, props)
             # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
-            kept, untranslated = pass_through(rtype, props, unsupported + dropped)
+            also = [p for p in spec.get("also_kept") or () if p in props and p not in unsupported + dropped]
+            kept, untranslated = pass_through(rtype, props, unsupported + dropped + also)
             missing = [p for p in unsupported if p in untranslated]
             if not has_main_resource(spec["kind"]):  # nothing to write kept properties on
                 kept, untranslated, missing = {}, unsupported + dropped, unsupported
@@ -181,6 +183,7 @@ class Round:
                     reasons.append(f"a {spec['kind']} node has no resource of its own to keep its attributes on")
             if missing:
                 reasons.append(f"{', '.join(missing)} cannot be carried by a {spec['kind']} node")
+            reasons.extend(self._kept_reasons(rtype, props, kept))
             reasons.extend(conversion.raw_reasons)
             if reasons:
                 self.raw[lid] = "; ".join(reasons)
@@ -198,6 +201,20 @@ class Round:
             if attributes:
                 settings["attributes"] = attributes
             self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
+
+    def _kept_reasons(self, rtype: str, props: dict, kept: dict) -> list[str]:
+        """Why properties kept verbatim on a curated node would not compile to what the template
+        means: a reference to something the template does not have, or properties its type's
+        schema refuses (the resource then stays verbatim, where the same is reported)."""
+        missing = sorted(referenced_ids(kept) - set(self.resources) - set(self.parameters))
+        if missing:
+            return [f"its {', '.join(sorted(kept))} refer{'s' if len(kept) == 1 else ''} to "
+                    f"{', '.join(missing)}, which the template does not have"]
+        if kept and not rtype.startswith("AWS::Serverless::") and is_resource_type(rtype):
+            problems = property_problems(rtype, props)
+            if problems:
+                return [f"its properties do not follow the {rtype} schema ({problems[0]})"]
+        return []
 
     @staticmethod
     def _attribute_reasons(resource: dict) -> list[str]:
