@@ -77,7 +77,7 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access)
+        stack.connect(node_ids[source], node_ids[target], access=access, **_wire_settings(wire, profile, rnd.nodes[source].kind))
     _layout(stack)
 
     fragment, dropped_outputs = _raw_fragment(rnd, data, raw_ids, rename, raw_renames, node_ids)
@@ -86,6 +86,18 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
     extras = {"node_ids": node_ids, "raw_renames": raw_renames, "dropped_outputs": dropped_outputs,
               "id_map": {k: v for k, v in id_map.items() if k != v}}
     return stack, extras
+
+
+def _wire_settings(wire, profile, source_kind: str) -> dict:
+    """What a planned wire keeps of the template: the variable names its code reads (none when
+    it read none), and exact actions/resources where the access levels would grant more."""
+    settings = dict(wire.exact or {})
+    if profile.env and source_kind == "function":
+        if wire.env:
+            settings["env"] = dict(wire.env)
+        else:
+            settings["default_env"] = False
+    return settings
 
 
 def _relative_code(code: str, code_base: Path, stack_folder: Path | None) -> str:
@@ -146,7 +158,12 @@ def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_rename
     body = {"Resources": resources, "Outputs": outputs}
     used_conditions = _closure(condition_names(body) | _resource_conditions(body), conditions)
     kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
-    scope = {**body, "Conditions": kept_conditions}
+    # parameters, conditions and mappings that nodes' kept properties/policies use stay too
+    documents = {lid: {k: plan.settings[k] for k in ("properties", "attributes", "policies") if k in plan.settings}
+                 for lid, plan in rnd.nodes.items()}
+    used_conditions |= _closure(condition_names(documents), conditions)
+    kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
+    scope = {**body, "Conditions": kept_conditions, "Nodes": documents}
     used_parameters = referenced_ids(scope) & set(parameters)
     mappings = data.get("Mappings") or {}
     used_mappings = mapping_names(scope) & set(mappings)

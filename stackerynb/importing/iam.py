@@ -115,6 +115,7 @@ class Split:
     residual: list[dict] = field(default_factory=list)
     granted: dict[str, frozenset] = field(default_factory=dict)  # target -> expanded actions
     notes: list[str] = field(default_factory=list)
+    exact: dict[str, dict] = field(default_factory=dict)  # target -> wire settings (actions, resources)
 
 
 def level_actions(profile, level: str) -> frozenset[str]:
@@ -163,6 +164,7 @@ def split_statements(statements: list[dict], function_kind: str, node_kinds: dic
         result.levels[target] = levels
         covered[target] = frozenset().union(*(level_actions(profile, lvl) for lvl in levels))
 
+    result.exact = _exact_settings(simple, covered, node_kinds, function_kind, result.levels)
     for statement, targets, actions in simple:
         remaining = [r for r, target in targets
                      if target not in covered or not all(a in covered[target] for a in actions)]
@@ -172,3 +174,51 @@ def split_statements(statements: list[dict], function_kind: str, node_kinds: dic
         kept["Resource"] = remaining if isinstance(statement["Resource"], list) or len(remaining) > 1 else remaining[0]
         result.residual.append(kept)
     return result
+
+
+def _sub_text(resource) -> str:
+    """A statement's Resource entry as text, references as ``${X}``/``${X.Arn}`` (for suffixes)."""
+    if isinstance(resource, dict) and len(resource) == 1:
+        (key, arg), = resource.items()
+        if key == "Fn::Sub":
+            return arg if isinstance(arg, str) else str(arg[0]) if isinstance(arg, list) and arg else ""
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            return str(arg[0]).join(p if isinstance(p, str) else "${ref}" for p in arg[1])
+    return resource if isinstance(resource, str) else "${ref}"
+
+
+def _exact_settings(simple, covered, node_kinds, function_kind, levels) -> dict[str, dict]:
+    """Per wired target, the wire settings that keep its access exactly as granted: ``actions``
+    (as the template wrote them) when the access levels would grant more, and ``resources``
+    when the profile's would reach further (a table's ``{arn}/index/*`` the template never
+    named). Only statements a wire covers whole count: the others stay residual."""
+    out: dict[str, dict] = {}
+    for target, covered_actions in covered.items():
+        written: list[str] = []
+        expanded: set[str] = set()
+        texts: list[str] = []
+        for statement, targets, actions in simple:
+            if not all(a in covered_actions for a in actions):
+                continue
+            mine = [r for r, t in targets if t == target]
+            if not mine:
+                continue
+            for action in _as_list(statement["Action"]):
+                if action not in written:
+                    written.append(action)
+            expanded |= actions
+            texts.extend(_sub_text(r) for r in mine)
+        settings: dict = {}
+        if written and expanded != covered_actions:
+            settings["actions"] = written
+        profile = wire_profile(function_kind, node_kinds[target])
+        placeholders = list(dict.fromkeys(r for lvl in levels.get(target, ()) for st in profile.access.get(lvl, ())
+                                          for r in st.resources))
+        # a placeholder with a suffix ({arn}/index/*) is kept only when the template names that suffix
+        kept = [p for p in placeholders if "}" not in p[:-1] or not p.split("}", 1)[1]
+                or any(t.endswith(p.split("}", 1)[1]) for t in texts)]
+        if written and kept and kept != placeholders:
+            settings["resources"] = kept
+        if settings:
+            out[target] = settings
+    return out

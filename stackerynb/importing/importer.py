@@ -19,12 +19,14 @@ from stackerynb.importing import absorb
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
+from stackerynb.importing.function_properties import FunctionProperties, function_properties
 from stackerynb.importing.events import EventPlan, plan_events, route_prefix
 from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
-from stackerynb.importing.iam import Split, split_statements, STAR
-from stackerynb.cfn.intrinsics import references, referenced_ids
+from stackerynb.importing.iam import STAR, Split, action_covered, level_actions, split_statements
+from stackerynb.importing.wire_env import attribute_of
+from stackerynb.cfn.intrinsics import is_intrinsic, references, referenced_ids
 from stackerynb.importing.permissions import (
-    Grants, managed_name, role_grants, sam_function_grants, sam_policy_table,
+    Grants, managed_arn, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
 from stackerynb.importing.template_reader import Template
@@ -56,6 +58,8 @@ class WirePlan:
     target: str
     levels: list[str] | None = None  # None: the profile's default
     why: list[str] = field(default_factory=list)
+    exact: dict | None = None  # wire settings (actions, resources) when the levels grant more
+    env: dict = field(default_factory=dict)  # variable name -> target attribute (wire setting env)
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Round:
     grants: dict[str, Grants] = field(default_factory=dict)
     replacements: dict[str, tuple] = field(default_factory=dict)  # absorbed id -> (what, node it went to)
     connector_grants: dict[str, list] = field(default_factory=dict)  # function -> connector statements
+    implied: dict[str, FunctionProperties] = field(default_factory=dict)  # function -> kept properties
     source_origins: dict[tuple, str] = field(default_factory=dict)  # (node, setting) -> who set it
 
     # ------------------------------------------------------------ helpers
@@ -169,6 +174,10 @@ class Round:
                 reasons.append(f"a {spec['kind']} must sit in a virtual network node, and importing "
                                "networks (subnets, routes) is not supported, so it stays raw")
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
+            kept = function_properties(lid, rtype, props) if rtype in FUNCTION_TYPES else None
+            if kept is not None:
+                reasons.extend(kept.raw_reasons)
+                props = {k: v for k, v in props.items() if k not in kept.handled}
             dropped, unsupported = leftover_properties(spec, props)
             if unsupported:
                 reasons.append(f"{', '.join(unsupported)} cannot be carried by a {spec['kind']} node")
@@ -180,9 +189,13 @@ class Round:
             if dropped:
                 notes.append(f"left out: {', '.join(dropped)}")
             for attribute in ("DependsOn", "Metadata"):
-                if attribute in resource:
+                if attribute in resource and not (kept is not None and attribute == "Metadata"):
                     notes.append(f"left out: {attribute}")
-            self.nodes[lid] = NodePlan(lid, spec["kind"], dict(conversion.settings), rtype, notes)
+            settings = dict(conversion.settings)
+            if kept is not None:
+                settings.update(kept.settings(resource))
+                self.implied[lid] = kept
+            self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
 
     @staticmethod
     def _attribute_reasons(resource: dict) -> list[str]:
@@ -192,16 +205,11 @@ class Round:
         for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
             if resource.get(attribute) in KEEP_ON_DELETE:
                 reasons.append(f"{attribute}: {resource[attribute]} has no node setting")
-        metadata = resource.get("Metadata")
-        if isinstance(metadata, dict) and ("BuildMethod" in metadata or "Dockerfile" in metadata):
-            how = metadata.get("BuildMethod") or "a Dockerfile"
-            reasons.append(f"it is built by sam build ({how}); a function node deploys its code folder as it is")
         return reasons
 
     def plan_functions(self) -> None:
         """Events and permissions of function candidates; demote those that cannot be nodes."""
         implicit = import_map()["implicit_apis"]
-        baseline = sam_policy_table()["baseline_managed_policies"]
         for lid, plan in list(self.nodes.items()):
             if plan.kind != "function":
                 continue
@@ -217,10 +225,10 @@ class Round:
                 self.demote_node(lid, unexpected_shape(exc))
                 continue
             reasons = list(events.raw_reasons) + list(grants.problems)
-            others = [m for m in grants.managed if managed_name(m) not in baseline]
-            if others:
-                reasons.append(f"managed polic{'ies' if len(others) > 1 else 'y'} "
-                               f"{', '.join(managed_name(m) for m in others)} cannot be attached to a function node")
+            implied = self.implied.get(lid)
+            if implied is not None and plan.type == "AWS::Serverless::Function" and "Role" not in props:
+                grants.statements.extend(implied.statements)  # what SAM adds to the role it makes
+                grants.managed.extend(implied.managed)
             if reasons:
                 self.demote_node(lid, "; ".join(reasons))
                 continue
@@ -404,58 +412,94 @@ class Round:
         # a function's access to itself (and blocked wires) stays a raw statement: no wire for it
         kinds = {lid: kind for lid, kind in node_kinds.items() if (fid, lid) not in blocked and lid != fid}
         statements = list(grants.statements) + absorb.connector_statements(self, fid)
+        baseline = sam_policy_table()["baseline_managed_policies"]
+        kept_arns = []
         for managed in grants.managed:
-            statements.extend(copy.deepcopy(residual_extra.get(managed_name(managed), [])))
+            if managed_name(managed) in baseline:
+                statements.extend(copy.deepcopy(residual_extra.get(managed_name(managed), [])))
+            elif managed_arn(managed) not in kept_arns:
+                kept_arns.append(managed_arn(managed))
         split = split_statements(statements, "function", kinds, resource_ids, grants.fixed_levels)
         for target, levels in split.levels.items():
-            self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
+            wire = self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
+            wire.exact = split.exact.get(target)
+        policies = {}
         if split.residual:
-            policy_id = f"{fid}ImportedPolicy"
-            self.extra_raw[policy_id] = {"Type": "AWS::IAM::Policy", "Properties": {
-                "PolicyName": "imported-permissions",
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": split.residual},
-                "Roles": [{"Ref": f"{fid}Role"}],
-            }}
-            self.replacements[f"{fid}Role"] = ("role", fid)
-            self.extra_origin[policy_id] = f"{fid} permissions"
-            self.note(fid, f"{len(split.residual)} statement(s) no wire covers are kept in raw policy {policy_id}")
+            policies["Statement"] = split.residual
+            self.note(fid, f"{len(split.residual)} statement(s) no wire covers are kept in its policies setting")
+        if kept_arns:
+            policies["ManagedPolicyArns"] = kept_arns
+            self.note(fid, f"managed polic{'ies' if len(kept_arns) > 1 else 'y'} kept in its policies setting: "
+                      + ", ".join(managed_name(m) if isinstance(m, str) else "(computed)" for m in kept_arns))
+        if policies:
+            self.nodes[fid].settings["policies"] = policies
+        else:
+            self.nodes[fid].settings.pop("policies", None)
         self._environment_wires(fid, split, blocked)
 
     def _environment_wires(self, fid: str, split: Split, blocked=frozenset()) -> None:
+        """Variables that name a wired node's attribute become the wire's ``env``; the others
+        keep their values: plain ones in the ``environment`` setting and, when any value is
+        computed (a parameter, ``AWS::Region``, a ``Sub`` text, a raw resource), the template's
+        whole ``Environment`` in ``properties``, verbatim (parameters stay parameters)."""
         props = self.resources.get(fid, {}).get("Properties") or {}
         variables = (props.get("Environment") or {}).get("Variables") if isinstance(props.get("Environment"), dict) else None
         if not isinstance(variables, dict):
             return
+        written = ((self.pristine.get(fid, {}).get("Properties") or {}).get("Environment") or {})
+        written_variables = written.get("Variables") if isinstance(written, dict) else None
+        verbatim = []
+        variables_kept = dict(variables)
         for name, raw in variables.items():
             targets = {t for t, _ in references(raw) if t in self.resources}
+            if isinstance(written_variables, dict) and written_variables.get(name) != raw and (
+                    len(targets) != 1 or (fid, next(iter(targets))) in blocked):
+                # a physical name read as a reference, which no wire gives: kept as written
+                variables_kept[name] = written_variables.get(name)
+                verbatim.append(name)
+                continue
             if len(targets) != 1:
-                if targets:
-                    self.note(fid, f"environment variable {name} refers to {', '.join(sorted(targets))}: not carried")
+                if targets or is_intrinsic(raw):
+                    verbatim.append(name)
                 continue
             target = targets.pop()
-            if (fid, target) in blocked:
-                self.note(fid, f"environment variable {name} (from {target}) not carried: its wire would close a loop")
-                continue
             kind = self.kind_of(target)
-            if (fid, target) in self.wires:
-                self.note(fid, f"environment variable {name} (from {target}) is given by the wire to {target}")
+            attribute = attribute_of(kind, target, raw) if kind else None
+            if attribute is None or (fid, target) in blocked:
+                verbatim.append(name)
                 continue
-            profile = wire_profile("function", kind) if kind else None
-            if profile is None or profile.event or profile.principal != "source":
-                self.note(fid, f"environment variable {name} refers to {target}, which is not a node a function "
-                          "can be wired to: not carried")
-                continue
-            granted = split.granted.get(target, frozenset()) | split.granted.get(STAR, frozenset())
-            from stackerynb.importing.iam import action_covered, level_actions
-            levels = [lvl for lvl in profile.access
-                      if any(action_covered(a, granted) for a in level_actions(profile, lvl))]
-            free = [lvl for lvl in profile.access if not level_actions(profile, lvl)]
-            if levels or free:
-                self.add_wire(fid, target, f"environment variable {name}", levels or free)
-                self.note(fid, f"environment variable {name} (from {target}) is given by the wire to {target}")
+            if (fid, target) not in self.wires:
+                profile = wire_profile("function", kind)
+                if profile is None or profile.event or profile.principal != "source":
+                    verbatim.append(name)
+                    continue
+                granted = split.granted.get(target, frozenset()) | split.granted.get(STAR, frozenset())
+                levels = [lvl for lvl in profile.access
+                          if any(action_covered(a, granted) for a in level_actions(profile, lvl))]
+                free = [lvl for lvl in profile.access if not level_actions(profile, lvl)]
+                if not (levels or free):
+                    self.note(fid, f"environment variable {name} refers to {target}, but the template grants no "
+                              "access to it; kept as a value (a wire would grant access the original did not)")
+                    verbatim.append(name)
+                    continue
+                wire = self.add_wire(fid, target, f"environment variable {name}", levels or free)
+                if levels:
+                    wire.exact = _exact_for(profile, levels, granted)
+            self.wires[(fid, target)].env[name] = attribute
+            self.note(fid, f"environment variable {name} ({attribute} of {target}) is given by the wire to {target}")
+        if verbatim:
+            settings = self.nodes[fid].settings
+            environment = copy.deepcopy(props["Environment"])
+            environment["Variables"] = copy.deepcopy(variables_kept)
+            settings["properties"] = {**(settings.get("properties") or {}), "Environment": environment}
+            plain = {k: v for k, v in (settings.get("environment") or {}).items()
+                     if k not in verbatim and not (isinstance(v, str) and v.startswith("${"))}
+            if plain:
+                settings["environment"] = plain
             else:
-                self.note(fid, f"environment variable {name} refers to {target}, but the template grants no access "
-                          f"to it; not wired (a wire would grant access the original did not)")
+                settings.pop("environment", None)
+            self.note(fid, f"environment variable{'s' if len(verbatim) > 1 else ''} {', '.join(verbatim)} "
+                      "computed by the template: its Environment is kept as written (properties)")
 
     def check_raw_references(self) -> None:
         """Nodes that raw resources need as they were are demoted; so are absorbed resources
@@ -578,3 +622,11 @@ def plan_import(template: Template) -> Round:
             return current
         forced.update(current.demote)
     raise StackError(f"{template.filename}: the import did not settle after {MAX_ROUNDS} rounds")  # pragma: no cover
+
+
+def _exact_for(profile, levels: list[str], granted: frozenset) -> dict | None:
+    """Wire ``actions`` for a wire made for an environment variable: only the levels' actions
+    the template granted, when that is less than the levels grant."""
+    offered = list(dict.fromkeys(a for lvl in levels for st in profile.access.get(lvl, ()) for a in st.actions))
+    kept = [a for a in offered if action_covered(a.lower(), granted)]
+    return {"actions": kept} if kept and len(kept) < len(offered) else None
