@@ -105,7 +105,7 @@ def check_template(path: Path):
     from stackerynb.compile.compiler import assemble, build
     from stackerynb.compile.raw import add_raw
     from stackerynb.importing import import_template, read_template
-    from stackerynb.importing.roundtrip import compare_access, expand_sam
+    from stackerynb.importing.roundtrip import compare_access, expand_sam, with_names_as_refs
     from stackerynb.model.environments import Environment
 
     stack, report = import_template(path)
@@ -115,6 +115,8 @@ def check_template(path: Path):
     add_raw(ctx, template, data)
     compiled = expand_sam(json.loads(template.to_json(sort_keys=False)))
     original = expand_sam(read_template(path).data)
+    # physical names (and parameters giving them) read as references, as compare_access does
+    named_original, named_compiled = with_names_as_refs(original), with_names_as_refs(compiled)
     id_map = report.attrs["id_map"]
     functions = {lid for lid, node in report.attrs["node_ids"].items()
                  if (stack.node(node).kind if hasattr(stack, "node") else None) == "function"}
@@ -122,8 +124,8 @@ def check_template(path: Path):
         functions = {lid for lid, node in report.attrs["node_ids"].items()
                      if any(n.id == node and n.kind == "function" for n in stack.nodes)}
     out = {"iam": {}, "environment": {}, "properties": {}}
-    originals = original.get("Resources") or {}
-    compiled_resources = compiled.get("Resources") or {}
+    originals = named_original.get("Resources") or {}
+    compiled_resources = named_compiled.get("Resources") or {}
 
     def rename(ref, attribute=None):
         return id_map.get(ref, ref)
@@ -152,7 +154,10 @@ def check_template(path: Path):
 def _broader(original: dict, compiled: dict, id_map: dict):
     """Actions the compiled role grants on a resource beyond what the original granted on it."""
     from stackerynb.importing.iam import STAR, action_covered
+    from stackerynb.importing.permissions import sam_policy_table
     from stackerynb.importing.roundtrip import Finding, function_access, with_names_as_refs
+
+    managed_actions = sam_policy_table().get("managed_policy_actions") or {}
 
     before = function_access(with_names_as_refs(original))
     after = function_access(with_names_as_refs(compiled))
@@ -164,7 +169,10 @@ def _broader(original: dict, compiled: dict, id_map: dict):
         new = after.get(id_map.get(fid, fid))
         if new is None or not old.known or not new.known:
             continue
-        old_star = old.targets.get(STAR, frozenset())
+        old_star = set(old.targets.get(STAR, frozenset()))
+        for name in old.managed:  # what AWS managed policies grant on "*" (as compare_access reads them)
+            old_star |= {a.lower() for a in managed_actions.get(name, ())}
+        old_star = frozenset(old_star)
         for target, actions in new.targets.items():
             if target == STAR:
                 continue

@@ -189,36 +189,27 @@ def _sub_text(resource) -> str:
 
 def _exact_settings(simple, covered, node_kinds, function_kind, levels) -> dict[str, dict]:
     """Per wired target, the wire settings that keep its access exactly as granted: ``actions``
-    (as the template wrote them) when the access levels would grant more, and ``resources``
-    when the profile's would reach further (a table's ``{arn}/index/*`` the template never
-    named). Only statements a wire covers whole count: the others stay residual."""
+    (the levels' actions the template granted on it, or on ``*``) when the levels would grant
+    more, and ``resources`` when the profile's would reach further (a table's
+    ``{arn}/index/*`` the template never named)."""
     out: dict[str, dict] = {}
-    for target, covered_actions in covered.items():
-        written: list[str] = []
-        expanded: set[str] = set()
-        texts: list[str] = []
-        for statement, targets, actions in simple:
-            if not all(a in covered_actions for a in actions):
-                continue
-            mine = [r for r, t in targets if t == target]
-            if not mine:
-                continue
-            for action in _as_list(statement["Action"]):
-                if action not in written:
-                    written.append(action)
-            expanded |= actions
-            texts.extend(_sub_text(r) for r in mine)
-        settings: dict = {}
-        if written and expanded != covered_actions:
-            settings["actions"] = written
+    star = frozenset().union(*(actions for _, targets, actions in simple if any(t == STAR for _, t in targets)))
+    for target in covered:
         profile = wire_profile(function_kind, node_kinds[target])
-        placeholders = list(dict.fromkeys(r for lvl in levels.get(target, ()) for st in profile.access.get(lvl, ())
-                                          for r in st.resources))
+        granted = frozenset().union(*(actions for _, targets, actions in simple
+                                      if any(t == target for _, t in targets))) | star
+        chosen = [st for lvl in levels.get(target, ()) for st in profile.access.get(lvl, ())]
+        offered = list(dict.fromkeys(a for st in chosen for a in st.actions))
+        kept = [a for a in offered if action_covered(a.lower(), granted)]
+        settings: dict = {}
+        if kept and len(kept) < len(offered):
+            settings["actions"] = kept
+        texts = [_sub_text(r) for _, targets, _ in simple for r, t in targets if t == target]
+        placeholders = list(dict.fromkeys(r for st in chosen for r in st.resources))
         # a placeholder with a suffix ({arn}/index/*) is kept only when the template names that suffix
-        kept = [p for p in placeholders if "}" not in p[:-1] or not p.split("}", 1)[1]
-                or any(t.endswith(p.split("}", 1)[1]) for t in texts)]
-        if written and kept and kept != placeholders:
-            settings["resources"] = kept
+        narrowed = [p for p in placeholders if not p.split("}", 1)[-1] or any(t.endswith(p.split("}", 1)[1]) for t in texts)]
+        if narrowed and narrowed != placeholders:
+            settings["resources"] = narrowed
         if settings:
             out[target] = settings
     return out

@@ -194,6 +194,9 @@ class Round:
             settings = dict(conversion.settings)
             if kept is not None:
                 settings.update(kept.settings(resource))
+                if isinstance(props.get("Runtime"), str) and settings.get("runtime") != props["Runtime"]:
+                    # the nearest offered runtime is the setting; the function keeps its own
+                    settings["properties"] = {**settings.get("properties", {}), "Runtime": props["Runtime"]}
                 self.implied[lid] = kept
             self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
 
