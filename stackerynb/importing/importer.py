@@ -452,13 +452,11 @@ class Round:
         written = ((self.pristine.get(fid, {}).get("Properties") or {}).get("Environment") or {})
         written_variables = written.get("Variables") if isinstance(written, dict) else None
         verbatim = []
-        variables_kept = dict(variables)
         for name, raw in variables.items():
             targets = {t for t, _ in references(raw) if t in self.resources}
             if isinstance(written_variables, dict) and written_variables.get(name) != raw and (
                     len(targets) != 1 or (fid, next(iter(targets))) in blocked):
                 # a physical name read as a reference, which no wire gives: kept as written
-                variables_kept[name] = written_variables.get(name)
                 verbatim.append(name)
                 continue
             if len(targets) != 1:
@@ -492,8 +490,15 @@ class Round:
             self.note(fid, f"environment variable {name} ({attribute} of {target}) is given by the wire to {target}")
         if verbatim:
             settings = self.nodes[fid].settings
-            environment = copy.deepcopy(props["Environment"])
-            environment["Variables"] = copy.deepcopy(variables_kept)
+            # as the template wrote it (physical names stay names, parameters stay parameters)
+            environment = copy.deepcopy(written if isinstance(written_variables, dict) else props["Environment"])
+            table = import_map()["types"]
+            for ref in sorted(referenced_ids(environment)):
+                plan = self.nodes.get(ref)
+                if plan is not None and ref in self.resources and (
+                        not has_main_resource(plan.kind) or (table.get(plan.type) or {}).get("ref_compatible") is False):
+                    self.demote_node(ref, f"the environment of {fid} refers to it, and the {plan.kind} node "
+                                     "compiles to another resource type")
             settings["properties"] = {**(settings.get("properties") or {}), "Environment": environment}
             plain = {k: v for k, v in (settings.get("environment") or {}).items()
                      if k not in verbatim and not (isinstance(v, str) and v.startswith("${"))}
