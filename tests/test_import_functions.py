@@ -12,6 +12,7 @@ import pytest
 from stackerynb.catalog import kind as catalog_kind, wire_pairs, wire_profile
 from stackerynb.compile.compiler import assemble, build
 from stackerynb.compile.raw import add_raw
+from stackerynb.diff import semantic_diff
 from stackerynb.importing import import_text, parse_template
 from stackerynb.importing.iam import STAR, action_covered
 from stackerynb.importing.permissions import sam_policy_table
@@ -221,6 +222,28 @@ def test_a_template_role_and_log_group_are_absorbed_into_the_function():
     assert same_iam(original, result) == []
     stack.set("Worker", policies={"ManagedPolicyArns": []})  # seeded: X-Ray and PutEvents lost
     assert len(same_iam(original, compiled(stack))) == 2
+
+
+def test_an_event_source_keeps_the_execution_policy_sam_attaches_and_nothing_more():
+    stack, _, original, result = round_trip("""Resources:
+  Jobs: {Type: AWS::SQS::Queue}
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      CodeUri: src/
+      Runtime: python3.12
+      Events:
+        Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 5}}
+""")
+    assert stack.node("Consumer").get("policies")["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"]
+    assert dict(stack.wire("Jobs", "Consumer").settings)["grants"] is False
+    assert same_iam(original, result) == []
+    assert [r for r in semantic_diff(original, result) if r.category == "iam"] == []
+    stack.configure("Jobs", "Consumer", grants=None)  # seeded: the wire's own statements come back
+    rows = [r for r in semantic_diff(original, compiled(stack)) if r.category == "iam"]
+    assert rows and "sqs:changemessagevisibility" in rows[0].detail and "broader" in rows[0].detail
 
 
 # ----------------------------------------------------------------------------- environment

@@ -66,7 +66,9 @@ def apply_wire(ctx: Compilation, wire: Wire) -> None:
 def _statements(profile, wire: Wire) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """``(actions, resource placeholders)`` the wire grants: the profile's statements for its
     access levels, narrowed by the wire's settings ``actions`` (exactly these actions) and
-    ``resources`` (exactly these placeholders)."""
+    ``resources`` (exactly these placeholders); none when its setting ``grants`` is off."""
+    if wire.settings.get("grants") is False:
+        return []
     statements = profile.statements(wire.access)
     actions = tuple(wire.settings.get("actions") or ())
     resources = tuple(wire.settings.get("resources") or ())

@@ -109,6 +109,11 @@ def function_properties(logical_id: str, rtype: str, props: dict) -> FunctionPro
                 out.properties[name] = CONVERTERS[converter](props[name])
             except ValueError as exc:
                 out.raw_reasons.append(str(exc))
+    events = props.get("Events")
+    for event in events.values() if isinstance(events, dict) else ():
+        arn = (spec.get("event_policies") or {}).get(event.get("Type")) if isinstance(event, dict) else None
+        if isinstance(arn, str) and arn not in out.managed:
+            out.managed.append(arn)
     logging = out.properties.get("LoggingConfig")
     if isinstance(logging, dict) and "LogGroup" not in logging:
         logging["LogGroup"] = {"Ref": f"{logical_id}LogGroup"}

@@ -426,6 +426,7 @@ class Round:
         for target, levels in split.levels.items():
             wire = self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
             wire.exact = split.exact.get(target)
+        self._event_wires_granted_by(fid, kept_arns)
         policies = {}
         if split.residual:
             policies["Statement"] = split.residual
@@ -439,6 +440,22 @@ class Round:
         else:
             self.nodes[fid].settings.pop("policies", None)
         self._environment_wires(fid, split, blocked)
+
+    def _event_wires_granted_by(self, fid: str, kept_arns: list) -> None:
+        """Event wires into ``fid`` whose source's actions the function's kept managed policies
+        grant (SAM attaches an execution role policy per pull event source) grant nothing
+        themselves: the compiled role is then the template's, not that plus the wire's."""
+        managed_actions = sam_policy_table().get("managed_policy_actions") or {}
+        granted = frozenset(a.lower() for arn in kept_arns for a in managed_actions.get(managed_name(arn), ()))
+        for (source, target), wire in self.wires.items():
+            kind = self.kind_of(source)
+            profile = wire_profile(kind, "function") if target == fid and kind else None
+            if profile is None or profile.principal != "target" or not profile.event:
+                continue
+            actions = [a for st in profile.statements(None) for a in st.actions]
+            if actions and any(action_covered(a.lower(), granted) for a in actions):
+                # the template's role had the source's execution policy: what it lacks, it lacked
+                wire.exact = {**(wire.exact or {}), "grants": False}
 
     def _environment_wires(self, fid: str, split: Split, blocked=frozenset()) -> None:
         """Variables that name a wired node's attribute become the wire's ``env``; the others
