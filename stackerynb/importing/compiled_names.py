@@ -23,6 +23,8 @@ COMPILED_TYPE = {
     "timer": "AWS::Events::Rule", "cache_cluster": "AWS::ElastiCache::ReplicationGroup", "config_store": None,
     "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
     "stream": "AWS::Kinesis::Stream",
+    # a resource node's main resource has the node's own type (never a curated import's target)
+    "resource": None,
 }
 
 

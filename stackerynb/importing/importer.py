@@ -24,18 +24,18 @@ from stackerynb.importing.events import EventPlan, plan_events, route_prefix
 from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
 from stackerynb.importing.iam import STAR, Split, action_covered, level_actions, split_statements
 from stackerynb.importing.wire_env import attribute_of
-from stackerynb.cfn.intrinsics import is_intrinsic, references, referenced_ids
+from stackerynb.cfn.intrinsics import PSEUDO_PARAMETERS, is_intrinsic, references, referenced_ids
 from stackerynb.importing.permissions import (
     Grants, managed_arn, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
+from stackerynb.importing.sam_properties import pass_through
+from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
 from stackerynb.importing.template_reader import Template
 
 MAX_ROUNDS = 100
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 API_TYPES = {"Api": ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"), "HttpApi": ("AWS::Serverless::HttpApi",)}
-# Resource attributes a node cannot carry: a conditional resource, or one kept on deletion.
-KEEP_ON_DELETE = ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 
 @dataclass
@@ -76,6 +76,7 @@ class Round:
     absorbed: dict[str, str] = field(default_factory=dict)  # logical id -> what it became
     wires: dict[tuple[str, str], WirePlan] = field(default_factory=dict)
     extra_raw: dict[str, dict] = field(default_factory=dict)  # generated raw resources
+    generic: dict[str, str] = field(default_factory=dict)  # not curated: logical id -> resource node id
     extra_origin: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     demote: dict[str, str] = field(default_factory=dict)
@@ -174,40 +175,52 @@ class Round:
                 reasons.append(f"a {spec['kind']} must sit in a virtual network node, and importing "
                                "networks (subnets, routes) is not supported, so it stays raw")
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
-            kept = function_properties(lid, rtype, props) if rtype in FUNCTION_TYPES else None
-            if kept is not None:
-                reasons.extend(kept.raw_reasons)
-                props = {k: v for k, v in props.items() if k not in kept.handled}
+            function = function_properties(lid, rtype, props) if rtype in FUNCTION_TYPES else None
+            if function is not None:  # functions first: SAM's extra role grants come with them
+                reasons.extend(function.raw_reasons)
+                props = {k: v for k, v in props.items() if k not in function.handled}
             dropped, unsupported = leftover_properties(spec, props)
-            if unsupported:
-                reasons.append(f"{', '.join(unsupported)} cannot be carried by a {spec['kind']} node")
+            # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
+            kept, untranslated = pass_through(rtype, props, unsupported + dropped)
+            missing = [p for p in unsupported if p in untranslated]
+            if not has_main_resource(spec["kind"]):  # nothing to write kept properties on
+                kept, untranslated, missing = {}, unsupported + dropped, unsupported
+                if any(a in resource for a in RESOURCE_ATTRIBUTES):
+                    reasons.append(f"a {spec['kind']} node has no resource of its own to keep its attributes on")
+            if missing:
+                reasons.append(f"{', '.join(missing)} cannot be carried by a {spec['kind']} node")
             reasons.extend(conversion.raw_reasons)
             if reasons:
                 self.raw[lid] = "; ".join(reasons)
                 continue
             notes = list(conversion.notes)
-            if dropped:
-                notes.append(f"left out: {', '.join(dropped)}")
-            for attribute in ("DependsOn", "Metadata"):
-                if attribute in resource and not (kept is not None and attribute == "Metadata"):
-                    notes.append(f"left out: {attribute}")
+            left_out = [p for p in dropped if p in untranslated]
+            if left_out:
+                notes.append(f"left out: {', '.join(left_out)}")
+            if kept:
+                notes.append(f"kept verbatim: {', '.join(kept)}")
             settings = dict(conversion.settings)
-            if kept is not None:
-                settings.update(kept.settings(resource))
+            if kept:
+                settings["properties"] = kept
+            attributes = {a: resource[a] for a in RESOURCE_ATTRIBUTES if a in resource}
+            if attributes:
+                settings["attributes"] = attributes
+            if function is not None:
+                translated = function.settings(resource).get("properties") or {}
                 if isinstance(props.get("Runtime"), str) and settings.get("runtime") != props["Runtime"]:
                     # the nearest offered runtime is the setting; the function keeps its own
-                    settings["properties"] = {**settings.get("properties", {}), "Runtime": props["Runtime"]}
-                self.implied[lid] = kept
+                    translated["Runtime"] = props["Runtime"]
+                if translated:
+                    settings["properties"] = {**settings.get("properties", {}), **translated}
+                self.implied[lid] = function
             self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
 
     @staticmethod
     def _attribute_reasons(resource: dict) -> list[str]:
         reasons = []
         if "Condition" in resource:
+            # what the kit generates for a node (role, log group, wires) is unconditional
             reasons.append(f"it exists only under condition {resource['Condition']}")
-        for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
-            if resource.get(attribute) in KEEP_ON_DELETE:
-                reasons.append(f"{attribute}: {resource[attribute]} has no node setting")
         return reasons
 
     def plan_functions(self) -> None:
@@ -468,8 +481,14 @@ class Round:
             return
         written = ((self.pristine.get(fid, {}).get("Properties") or {}).get("Environment") or {})
         written_variables = written.get("Variables") if isinstance(written, dict) else None
-        verbatim = []
+        verbatim, unknown = [], []
         for name, raw in variables.items():
+            missing = referenced_ids(raw) - set(self.resources) - set(self.parameters) - set(PSEUDO_PARAMETERS)
+            if missing:  # the template refers to what it does not have: nothing to keep
+                self.note(fid, f"environment variable {name} refers to {', '.join(sorted(missing))}, which the "
+                          "template does not have: not carried")
+                unknown.append(name)
+                continue
             targets = {t for t, _ in references(raw) if t in self.resources}
             if isinstance(written_variables, dict) and written_variables.get(name) != raw and (
                     len(targets) != 1 or (fid, next(iter(targets))) in blocked):
@@ -509,6 +528,7 @@ class Round:
             settings = self.nodes[fid].settings
             # as the template wrote it (physical names stay names, parameters stay parameters)
             environment = copy.deepcopy(written if isinstance(written_variables, dict) else props["Environment"])
+            environment["Variables"] = {k: v for k, v in environment["Variables"].items() if k not in unknown}
             table = import_map()["types"]
             for ref in sorted(referenced_ids(environment)):
                 plan = self.nodes.get(ref)
