@@ -9,6 +9,11 @@ Reports
   200 ms).
 
 Run: ``.venv/bin/python benchmarks/canvas.py`` (needs Debian's chromium at /usr/bin/chromium).
+
+``benchmarks/canvas.py --studio`` measures the studio instead, on the same stack: one edit from
+Python (a node added) reaching the canvas, one undo reaching the canvas (and the model's own
+undo time), and ``editor.open()`` until the studio tab shows every node and wire
+(targets: under 100 ms, under 100 ms, under 3 s).
 """
 from __future__ import annotations
 
@@ -164,5 +169,87 @@ def main() -> None:
     print(json.dumps(result))
 
 
+# Resolves with Date.now() when the canvas next gains a stack node or changes one's data.
+WATCH_ADD = """(cls) => { const cy = document.querySelector('.' + cls)._cyreg.cy;
+    window.__added = new Promise(resolve => {
+        cy.one('add', 'node.stack-node', () => resolve(Date.now()));
+        setTimeout(() => resolve(null), 10000);
+    });
+}"""
+
+
+def studio_main() -> None:
+    """Edit-to-canvas, undo-to-canvas and studio-tab-open times on the 500-node stack."""
+    with tempfile.TemporaryDirectory() as tmp, chromium_browser() as browser:
+        lab = JupyterLab(Path(tmp)).start()
+        try:
+            lab.write_notebook("studio.ipynb", [BUILD, EDITOR])
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            nb = NotebookPage(lab, page, "studio.ipynb").open()
+            page.evaluate(WATCH_DRAWN, [CANVAS_CLASS, NODES, WIRES])
+            nb.run_all(timeout=180_000)
+            page.evaluate("() => window.__drawn")
+            kernel = lab.kernel_client("studio.ipynb")
+            kernel.run("stack.history.clear()")
+
+            edit_ms, undo_ms, model_undo_ms = [], [], []
+            for i in range(REPEATS):
+                page.evaluate(WATCH_ADD, CANVAS_CLASS)
+                start = kernel.value(f"(time.time(), stack.add('queue', 'Extra{i}', position=({i * 60}, -200)))[0]")
+                done = page.evaluate("() => window.__added")
+                if done is None:
+                    raise RuntimeError("a node added in Python did not reach the canvas within 10 s")
+                edit_ms.append(done - start * 1000)
+
+            for i in range(REPEATS):
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N0"])
+                kernel.run(f"stack.set('N0', memory={256 + 64 * i})")
+                if page.evaluate("() => window.__dataChanged") is None:  # the edit is drawn
+                    raise RuntimeError("a settings edit did not reach the canvas within 10 s")
+                page.evaluate(WATCH_DATA, [CANVAS_CLASS, "N0"])
+                start = kernel.value("(time.time(), stack.undo())[0]")  # the clock read before the undo
+                done = page.evaluate("() => window.__dataChanged")
+                if done is None:
+                    raise RuntimeError("an undo did not reach the canvas within 10 s")
+                undo_ms.append(done - start * 1000)
+            # undo in the kernel: the stack and the editor's canvas sync (its problems check)
+            model_undo_ms = kernel.value(
+                "[(stack.set('N0', memory=1024), (lambda t: (stack.undo(), time.perf_counter() - t)[1])"
+                "(time.perf_counter()))[1] * 1000 for _ in range(50)]")
+
+            page.evaluate("""([cls, nodes, wires]) => { window.__studio = new Promise(resolve => {
+                const tick = () => {
+                    const el = document.querySelector('.stackerynb-studio .' + cls);
+                    const cy = el && el._cyreg && el._cyreg.cy;
+                    if (cy && cy.nodes('.stack-node').length >= nodes && cy.edges('.wire').length >= wires)
+                        requestAnimationFrame(() => resolve(Date.now()));
+                    else setTimeout(tick, 10);
+                };
+                tick();
+            }); }""", [CANVAS_CLASS, NODES, WIRES])
+            start = kernel.value("(time.time(), editor.open())[0]")
+            opened_s = page.evaluate("() => window.__studio") / 1000 - start
+            errors = nb.widget_errors()
+            kernel.close()
+        finally:
+            lab.stop()
+
+    def summary(values):
+        return {"median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+
+    result = {"nodes": NODES, "wires": WIRES,
+              "python_add_to_canvas_ms": summary(edit_ms),
+              "undo_to_canvas_ms": summary(undo_ms),
+              "kernel_undo_ms": summary(model_undo_ms),
+              "studio_open_seconds": round(opened_s, 2),
+              "widget_console_errors": len(errors)}
+    print(f"node added in Python -> canvas: median {result['python_add_to_canvas_ms']['median']} ms "
+          f"(target < 100 ms)")
+    print(f"undo -> canvas:                 median {result['undo_to_canvas_ms']['median']} ms (target < 100 ms); "
+          f"undo in the kernel (with the canvas sync): median {result['kernel_undo_ms']['median']} ms")
+    print(f"editor.open() -> studio tab drawn: {opened_s:.2f} s (target < 3 s)")
+    print(json.dumps(result))
+
+
 if __name__ == "__main__":
-    main()
+    studio_main() if "--studio" in sys.argv[1:] else main()

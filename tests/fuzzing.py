@@ -69,8 +69,12 @@ def setting_values(setting, hostile: bool = True):
     elif setting.type == "map":
         good = st.dictionaries(st.from_regex(r"[A-Z_]{1,8}", fullmatch=True), st.text(max_size=20), max_size=3)
     elif setting.type == "document":
-        keys = st.sampled_from(setting.keys) if setting.keys else st.from_regex(r"[A-Z][A-Za-z]{0,8}", fullmatch=True)
-        good = st.dictionaries(keys, st.one_of(st.text(max_size=10), st.integers(-1000, 1000)), max_size=2)
+        if setting.keys:  # resource attributes
+            good = st.fixed_dictionaries({}, optional={"DeletionPolicy": st.sampled_from(["Delete", "Retain"]),
+                                                       "Metadata": st.dictionaries(st.text(max_size=4), st.text(max_size=5), max_size=2)})
+        else:
+            good = st.dictionaries(st.from_regex(r"[A-Z][A-Za-z]{0,8}", fullmatch=True),
+                                   st.one_of(st.text(max_size=10), st.integers(-1000, 1000)), max_size=2)
     elif setting.pattern:
         good = st.just(setting.default)
     else:

@@ -15,6 +15,7 @@ from stackerynb import Stack, StackError
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
 from stackerynb.compile import compile_report
 from stackerynb.compile.emitters.messaging import KEY_USE
+from stackerynb.compile.generic_iam import level_actions
 from stackerynb.compile.governance import statements
 from stackerynb.model.environments import Environment
 
@@ -27,6 +28,7 @@ WEIGHTED = PLACEABLE + ["function"] * 6
 SETTINGS = {
     "bastion": {"allowed_cidrs": ["192.0.2.0/24"]},
     "config_store": {"parameters": {"Level": "info"}},
+    "resource": {"type": "AWS::SQS::Queue"},  # any type: one that needs no properties
 }
 TIMER_TARGETS = 5
 
@@ -96,6 +98,14 @@ def test_each_wire_grants_only_what_its_access_levels_name(stack):
         profile = wire_profile(stack.node(wire.source).kind, stack.node(wire.target).kind)
         granted = rows[(rows["wire"] == f"{wire.source} -> {wire.target}") & (rows["kind"] == "identity")]
         expected = [list(s.actions) for s in profile.statements(wire.access)]
+        target = stack.node(wire.target)
+        if target.kind == "resource":  # levels resolved from AWS's reference for the target's type
+            levels = profile.resolve_access(wire.access)
+            expected = [actions for level in levels
+                        if (actions := sorted(level_actions(target.settings["type"], level)))]
+            got = granted["actions"].tolist()
+            assert sorted(a for acts in got for a in acts) == sorted(a for acts in expected for a in acts)
+            continue
         if expected and resources.get(f"{wire.target}Key", {}).get("Type") == "AWS::KMS::Key":
             expected.append(KEY_USE)  # publishing to a KMS-encrypted (timer-fed) topic needs its key
         assert granted["actions"].tolist() == expected

@@ -26,7 +26,12 @@ def setting_values(setting):
         return st.dictionaries(st.from_regex(r"[A-Z_]{1,8}", fullmatch=True),
                                st.text(string.printable, max_size=20), max_size=3)
     if setting.type == "document":  # template data: nested mappings and lists of scalars
-        keys = st.sampled_from(setting.keys) if setting.keys else st.from_regex(r"[A-Z][A-Za-z]{0,8}", fullmatch=True)
+        if setting.keys:  # resource attributes: values CloudFormation takes
+            return st.fixed_dictionaries({}, optional={
+                "DeletionPolicy": st.sampled_from(["Delete", "Retain", "Snapshot"]),
+                "DependsOn": st.lists(st.from_regex(r"[A-Z][a-z]{0,5}", fullmatch=True), max_size=2),
+                "Metadata": st.dictionaries(st.from_regex(r"[a-z]{1,5}", fullmatch=True), st.text(max_size=5), max_size=2)})
+        keys = st.from_regex(r"[A-Z][A-Za-z]{0,8}", fullmatch=True)
         leaf = st.one_of(st.text(max_size=10), st.integers(-1000, 1000), st.booleans(), st.none())
         inner = st.recursive(leaf, lambda x: st.lists(x, max_size=2) | st.dictionaries(
             st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True), x, max_size=2), max_leaves=5)

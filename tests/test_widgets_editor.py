@@ -25,6 +25,17 @@ def record(widget):
     return Recorder(widget)
 
 
+def pointer(kind, x, y, **extra):
+    """An ipyevents mouse event on an 800 x 500 canvas."""
+    return {"type": kind, "relativeX": x, "relativeY": y, "button": 0, "buttons": 1,
+            "boundingRectWidth": 800, "boundingRectHeight": 500, **extra}
+
+
+def click(canvas, x, y, **extra):
+    canvas._mouse_event(pointer("mousedown", x, y, **extra))
+    canvas._mouse_event(pointer("mouseup", x, y, **extra))
+
+
 def orders_stack():
     s = Stack("orders")
     s.add("rest_api", "Api", position=(0, 0))
@@ -88,14 +99,18 @@ def test_one_settings_edit_sends_one_update_to_one_element(editor):
     assert graph_comm.sent == []  # no list change, no relayout
 
 
-def test_positions_dragged_in_the_browser_are_not_sent_back(editor):
+def test_positions_dragged_in_the_browser_reach_its_model_so_undo_can_move_them_back(editor):
     canvas, gestures, stack = editor.canvas, editor.gestures, editor.stack
     comm = record(canvas.live_widget("Api"))
     gestures.grab({"data": {"id": "Api"}, "position": {"x": 0, "y": 0}})
     gestures.release({"data": {"id": "Api"}, "position": {"x": 80, "y": 30}})
     assert stack.layout["Api"] == (80, 30)
     assert canvas.live_widget("Api").position == {"x": 80.0, "y": 30.0}
-    assert comm.sent == []
+    # the browser's model is told (drags are not synced back): were it left at (0, 0), the
+    # undo below would send (0, 0) as "no change" and the node would stay where it was dropped
+    assert comm.sent[-1]["state"]["position"] == {"x": 80.0, "y": 30.0}
+    stack.undo()
+    assert comm.sent[-1]["state"]["position"] == {"x": 0.0, "y": 0.0}
     stack.move("Api", 10, 10)  # from Python: the browser must be told
     assert comm.sent and comm.sent[-1]["state"]["position"] == {"x": 10.0, "y": 10.0}
 
@@ -142,9 +157,19 @@ def test_palette_has_every_kind_in_its_colour_and_adds_on_click(editor):
         button = palette.buttons[spec.name]
         assert button.style.button_color == spec.colour and spec.icon in button.description
     palette.buttons["topic"].click()
+    assert "Topic1" not in editor.stack and editor.gestures.picked_kind == "topic"
+    assert "stackerynb-placing" in editor.canvas.widget._dom_classes  # crosshair cursor
+    # the browser reports a click on the canvas's background, in pixels inside the canvas
+    canvas = editor.canvas
+    canvas.view.resize(800, 500)
+    canvas.view.zoom, canvas.view.pan_x, canvas.view.pan_y, canvas.view.known = 0.5, 100, 50, True
+    click(canvas, 400, 300)
     assert editor.stack.node("Topic1").kind == "topic"
+    assert editor.stack.layout["Topic1"] == (600, 500)  # (400 - 100) / 0.5, (300 - 50) / 0.5
     assert "Topic1" in drawn(editor.canvas)
     assert editor.form.node_id == "Topic1"
+    assert editor.gestures.picked_kind is None
+    assert "stackerynb-placing" not in editor.canvas.widget._dom_classes
 
 
 def test_gesture_errors_show_in_the_message_area(editor):
@@ -258,3 +283,102 @@ def test_editor_close_stops_following_the_stack_and_closes_its_widgets():
     stack.add("queue", "Jobs")
     assert "Jobs" not in editor.sync.elements
     assert node.comm is None and editor.palette.buttons["function"].comm is None
+
+
+def known_view(canvas, zoom=1.0, pan=(100, 100)):
+    canvas._mouse_event(pointer("mouseenter", 1, 1, buttons=0))  # the browser tells the size: fit
+    canvas.view.zoom, (canvas.view.pan_x, canvas.view.pan_y) = zoom, pan
+    return canvas.view
+
+
+def test_the_first_pointer_event_fits_the_view_and_wheel_zoom_is_sent_as_a_preset_layout(editor):
+    canvas = editor.canvas
+    assert canvas.widget.user_zooming_enabled is False and canvas.widget.user_panning_enabled is False
+    canvas._mouse_event(pointer("mouseenter", 1, 1, buttons=0))
+    assert canvas.view.known and canvas.widget.cytoscape_layout["fit"] is False
+    zoom = canvas.widget.cytoscape_layout["zoom"]
+    canvas._key_or_wheel({"type": "wheel", "deltaY": -100, "deltaMode": 0, "relativeX": 400,
+                          "relativeY": 250, "boundingRectWidth": 800, "boundingRectHeight": 500})
+    assert canvas.widget.cytoscape_layout["zoom"] == pytest.approx(zoom * 1.1, rel=1e-3)
+    editor.toolbar.zoom_out.click()
+    assert canvas.widget.cytoscape_layout["zoom"] == pytest.approx(zoom * 1.1 / 1.25, rel=1e-3)
+    canvas.view.zoom = 0.5
+    editor.toolbar.zoom_out.click()  # zoomed out: labels grow in model units, stay readable
+    fonts = [r["style"]["font-size"] for r in canvas.widget.cytoscape_style if r["selector"] == "node"]
+    assert fonts[0] * canvas.view.zoom >= 12
+
+
+def test_dragging_the_background_pans_and_dragging_a_node_does_not(editor):
+    canvas = editor.canvas
+    view = known_view(canvas)
+    canvas._mouse_event(pointer("mousedown", 700, 400))  # empty: model (600, 300)
+    canvas._mouse_move(pointer("mousemove", 720, 390))
+    assert canvas.widget.cytoscape_layout["pan"] == {"x": 120, "y": 90}
+    canvas._mouse_event(pointer("mouseup", 750, 380))
+    assert (view.pan_x, view.pan_y) == (150, 80)
+    canvas._mouse_event(pointer("mousedown", 150 + 200, 80))  # on GetOrder (200, 0)
+    canvas._mouse_event(pointer("mouseup", 150 + 260, 80))
+    assert (view.pan_x, view.pan_y) == (150, 80)  # cytoscape drags the node instead
+    canvas._mouse_event(pointer("mousedown", 700, 400, shiftKey=True))  # shift: no pan
+    canvas._mouse_event(pointer("mouseup", 760, 400, shiftKey=True))
+    assert (view.pan_x, view.pan_y) == (150, 80)
+
+
+def test_a_click_on_a_node_or_wire_is_not_a_background_click(editor):
+    canvas, gestures = editor.canvas, editor.gestures
+    known_view(canvas)
+    gestures.pick("queue")
+    click(canvas, 100 + 200, 100 + 3)  # on GetOrder
+    click(canvas, 100 + 100, 100 + 1)  # on the wire Api -> GetOrder
+    assert gestures.picked_kind == "queue" and "Queue1" not in editor.stack
+    click(canvas, 100 + 300, 100 + 200)
+    assert editor.stack.layout["Queue1"] == (300, 200)
+
+
+def test_keys_over_the_canvas_undo_redo_and_delete(editor):
+    canvas, stack = editor.canvas, editor.stack
+    stack.set("GetOrder", memory=1024)
+    assert editor.toolbar.undo.disabled is False and editor.toolbar.redo.disabled is True
+    canvas._key_or_wheel({"type": "keydown", "key": "z", "ctrlKey": True})
+    assert stack.node("GetOrder").settings["memory"] == 512
+    assert editor.toolbar.redo.disabled is False
+    canvas._key_or_wheel({"type": "keydown", "key": "z", "metaKey": True, "shiftKey": True})
+    assert stack.node("GetOrder").settings["memory"] == 1024
+    canvas.live_widget("Orders").selected = True  # what the browser syncs back on a click
+    canvas._key_or_wheel({"type": "keydown", "key": "Delete"})
+    assert "Orders" not in stack
+    editor.toolbar.undo.click()
+    assert "Orders" in stack and stack.wire("GetOrder", "Orders") is not None
+
+
+def test_resizing_the_canvas_in_the_browser_makes_cytoscape_measure_it_again(editor):
+    canvas = editor.canvas
+    known_view(canvas, zoom=0.8, pan=(10, 20))
+    canvas._mouse_event(pointer("mouseenter", 1, 1, buttons=0, boundingRectHeight=700))
+    assert canvas.widget.layout.height == "700px"  # ipycytoscape calls cy.resize() on this
+    assert canvas.widget.cytoscape_layout["zoom"] == 0.8  # the view stays as it was
+
+
+def test_dropping_a_node_on_another_snaps_it_back_in_the_browser(editor):
+    canvas, gestures = editor.canvas, editor.gestures
+    editor.stack.add("queue", "Jobs", position=(400, 200))
+    comm = record(canvas.live_widget("Api"))
+    gestures.grab({"data": {"id": "Api"}, "position": {"x": 0, "y": 0}})
+    gestures.release({"data": {"id": "Api"}, "position": {"x": 200, "y": 5}})  # onto GetOrder: wired already, refused and put back
+    assert editor.stack.layout["Api"] == (0, 0)
+    assert comm.sent and comm.sent[0]["state"]["position"]["x"] == pytest.approx(0, abs=0.01)
+
+
+def test_open_puts_a_studio_of_its_own_in_a_jupyterlab_tab(editor):
+    from stackerynb.widgets import studio
+    sent = []
+    app = studio.frontend()
+    app.shell.send = lambda content, buffers=None: sent.append(content)
+    opened = editor.open()
+    assert sent[0]["func"] == "add" and sent[0]["payload"]["area"] == "main"
+    assert sent[0]["payload"]["serializedWidget"] == "IPY_MODEL_" + opened.panel.model_id
+    assert opened.panel.title.label == "Studio: orders"
+    assert opened.editor is not editor and opened.editor.stack is editor.stack
+    opened.editor.stack.move("Api", 5, 5)  # both editors follow the one stack
+    assert editor.sync.position("Api") == (5, 5)
+    opened.close()

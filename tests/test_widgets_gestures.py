@@ -161,3 +161,83 @@ def test_a_stack_without_positions_is_laid_out_wires_left_to_right():
     assert s.layout == {}  # showing a stack does not edit it
     Gestures(sync).auto_layout()
     assert set(s.layout) == {"Api", "GetOrder", "Orders"}
+
+
+def drag(gestures, node_id, start, end):
+    gestures.grab({"data": {"id": node_id}, "position": {"x": start[0], "y": start[1]}})
+    gestures.release({"data": {"id": node_id}, "position": {"x": end[0], "y": end[1]}})
+
+
+def test_dropping_a_node_onto_another_wires_them_and_puts_it_back(stack, sync, canvas, gestures):
+    snapped = []
+    gestures.snap_back.connect(snapped.append)
+    stack.add("queue", "Jobs", position=(400, 200))
+    drag(gestures, "GetOrder", (200, 0), (405, 195))  # onto Jobs
+    assert stack.wire("GetOrder", "Jobs") is not None
+    assert stack.layout["GetOrder"] == (200, 0) and snapped == ["GetOrder"]
+    assert "Wired GetOrder -> Jobs" in gestures.last_message.text
+    drag(gestures, "Orders", (400, 0), (2, -3))  # a table cannot use an api: refused, as in connect mode
+    assert stack.wire("Orders", "Api") is None and stack.layout["Orders"] == (400, 0)
+    assert gestures.last_message.level == "error" and "a table can wire to: function" in gestures.last_message.text
+    drag(gestures, "Orders", (400, 0), (460, 90))  # onto nothing: a move
+    assert stack.layout["Orders"] == (460, 90)
+
+
+def test_selected_nodes_move_together_and_undo_in_one_step(stack, sync, gestures):
+    for node_id in ("Api", "Orders", "Api->GetOrder"):
+        gestures.select_on_canvas(node_id, True)
+    drag(gestures, "Api", (0, 0), (30, 40))
+    assert stack.layout["Api"] == (30, 40) and stack.layout["Orders"] == (430, 40)
+    assert stack.layout["GetOrder"] == (200, 0)  # not selected
+    assert sync.position("Orders") == (430, 40)
+    stack.undo()
+    assert stack.layout["Api"] == (0, 0) and stack.layout["Orders"] == (400, 0)
+
+
+def test_delete_key_removes_the_whole_selection_and_ctrl_z_brings_it_back(stack, sync, gestures):
+    before = stack.dumps()
+    for element_id in ("GetOrder", "Orders"):
+        gestures.select_on_canvas(element_id, True)
+    assert gestures.key("Delete")
+    assert "GetOrder" not in stack and "Orders" not in stack and stack.wires == []
+    assert "GetOrder" not in sync.elements and "Api->GetOrder" not in sync.elements
+    assert gestures.key("z", ctrl=True)  # one step: both nodes with their wires
+    assert stack.dumps() == before
+    assert "GetOrder->Orders" in sync.elements and "GetOrder" in sync.elements
+    assert gestures.key("Z", ctrl=True, shift=True)  # redo
+    assert "GetOrder" not in stack
+    gestures.key("z", ctrl=True)
+    gestures.select_on_canvas("Api->GetOrder", True)
+    assert gestures.key("Backspace")  # a wire alone
+    assert stack.wire("Api", "GetOrder") is None and "GetOrder" in stack
+    assert not gestures.key("q")
+
+
+def test_undo_and_redo_cover_python_edits_and_say_when_there_is_nothing(stack, sync, gestures):
+    stack.set("GetOrder", memory=1024)
+    assert gestures.undo() and stack.node("GetOrder").settings["memory"] == 512
+    assert sync.elements["GetOrder"].data["settings"]["memory"] == 512
+    assert gestures.redo() and sync.elements["GetOrder"].data["settings"]["memory"] == 1024
+    assert not gestures.redo() and gestures.last_message.text == "Nothing to redo."
+
+
+def test_a_picked_kind_lands_where_the_background_is_clicked_and_escape_cancels(stack, sync, gestures):
+    gestures.pick("queue")
+    assert gestures.background_click(700, -120) == "Queue1"
+    assert stack.layout["Queue1"] == (700, -120) and sync.selected == "Queue1"
+    assert gestures.background_click(0, 500) is None  # the pick is used up: a click just deselects
+    assert sync.selected is None and len(stack) == 6
+    gestures.pick("topic")
+    gestures.key("Escape")
+    assert gestures.picked_kind is None and gestures.background_click(1, 1) is None
+    gestures.pick("nonsense")
+    assert gestures.picked_kind is None and gestures.last_message.level == "error"
+
+
+def test_placing_in_a_network_is_one_undo_step(stack, gestures):
+    stack.add("function", "Worker", position=(900, 900))
+    stack.history.clear()
+    assert gestures.place("Worker", "Vpc")
+    assert stack.layout["Worker"] != (900, 900)
+    stack.undo()
+    assert stack.node("Worker").network is None and stack.layout["Worker"] == (900, 900)

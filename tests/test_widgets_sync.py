@@ -307,3 +307,14 @@ def test_incremental_updates_match_a_fresh_drawing_and_the_browser_state(edits):
     fresh.select(sync.selected)
     assert snapshot(sync) == snapshot(fresh)
     assert canvas.snapshot() == snapshot(sync)
+
+
+def test_a_wire_change_updates_its_label_in_place_and_undo_puts_it_back(stack, sync, canvas):
+    ops = []
+    sync.ops.connect(ops.extend)
+    stack.configure("GetOrder", "Orders", access="write")
+    assert [(op.action, op.element.id) for op in ops] == [("update", "GetOrder->Orders")]
+    assert sync.elements["GetOrder->Orders"].data["label"] == "write"
+    stack.undo()
+    assert sync.elements["GetOrder->Orders"].data["label"] == "read"
+    assert canvas.snapshot() == snapshot(sync)

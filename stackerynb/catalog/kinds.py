@@ -61,6 +61,10 @@ class Setting:
             unknown = [k for k in value if self.keys and k not in self.keys]
             if unknown:
                 return f"{unknown[0]!r} is not one of {', '.join(self.keys)}"
+            if self.keys == RESOURCE_ATTRIBUTES:
+                found = next((why for k, v in value.items() if (why := attribute_problem(k, v))), None)
+                if found:
+                    return found
             return document_problem(value, self.name)
         raise AssertionError(f"unknown setting type {self.type}")  # catalogue bug, caught by tests
 
@@ -97,6 +101,26 @@ def document_problem(value: Any, name: str = "value") -> str | None:
 
 RESOURCE_ATTRIBUTES = ("Condition", "DependsOn", "Metadata", "DeletionPolicy", "UpdateReplacePolicy",
                        "UpdatePolicy", "CreationPolicy")
+
+# What each resource attribute takes (CloudFormation's resource attribute reference).
+_ATTRIBUTE_CHOICES = {
+    "DeletionPolicy": ("Delete", "Retain", "RetainExceptOnCreate", "Snapshot"),
+    "UpdateReplacePolicy": ("Delete", "Retain", "Snapshot"),
+}
+
+
+def attribute_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be resource attribute ``name``, or None."""
+    if name in _ATTRIBUTE_CHOICES:
+        ok = value in _ATTRIBUTE_CHOICES[name] or isinstance(value, dict)  # a dict: an intrinsic (Fn::If)
+        return None if ok else f"{name}: {value!r} is not one of {', '.join(_ATTRIBUTE_CHOICES[name])}"
+    if name == "Condition":
+        return None if isinstance(value, str) else f"Condition takes a condition name, found {value!r}"
+    if name == "DependsOn":
+        ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        return None if ok else f"DependsOn takes a logical id or a list of them, found {value!r}"
+    return None if isinstance(value, dict) else f"{name} takes a mapping, found {value!r}"
+
 
 # Settings every kind has, beside its own: what an import keeps verbatim so nothing is lost.
 COMMON_SETTINGS = {

@@ -9,6 +9,7 @@ and why.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from stackerynb.importing.build import build
@@ -59,6 +60,20 @@ def _placeholders(stack) -> list[str]:
     return found
 
 
+def _refuse_dangling_references(stack, template: Template) -> None:
+    """A template whose resources refer to ids it does not define (nor SAM generates) cannot be
+    deployed; say so naming the resource and its line, rather than import a broken stack."""
+    from stackerynb.errors import StackError
+    from stackerynb.model.rules import kept_references
+
+    found = list(kept_references(stack))
+    if found:
+        problem = found[0]
+        line = template.lines.get(problem.node, 1)
+        raise StackError(f"{template.filename}:{line}: resource {problem.node} {problem.message.split(': put it')[0]}",
+                         [dataclasses.replace(p, line=template.lines.get(p.node)) for p in found])
+
+
 def _import_rows(template: Template, name: str, code_base: Path | None, stack_folder: Path | None):
     from stackerynb.errors import StackError
     from stackerynb.model.rules import STACK_NAME
@@ -68,6 +83,7 @@ def _import_rows(template: Template, name: str, code_base: Path | None, stack_fo
                          "with a letter, at most 40 characters")
     plan = plan_import(template)
     stack, extras = build(plan, name, code_base, stack_folder)
+    _refuse_dangling_references(stack, template)
     attrs = {
         "stack": name, "template": template.filename, "wires": len(stack.wires),
         "node_ids": dict(extras["node_ids"]), "id_map": extras["id_map"],

@@ -69,7 +69,8 @@ class Change:
     ``op`` is one of add, remove, rename, set, place, connect, disconnect, configure (a wire's
     settings changed), move.
     ``node`` / ``wire`` carry the new element (the old one for remove/disconnect); ``old_id``
-    is set for rename.
+    is set for rename. ``before`` is the node or wire as it was (set, place, rename, configure) and
+    ``before_position`` the canvas position it had (move, remove): what undo needs.
     """
 
     op: str
@@ -77,3 +78,5 @@ class Change:
     wire: Wire | None = None
     old_id: str | None = None
     position: tuple[float, float] | None = None
+    before: Node | Wire | None = None
+    before_position: tuple[float, float] | None = None

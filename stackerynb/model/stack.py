@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
 from stackerynb.errors import Problem, StackError
 from stackerynb.model.elements import Change, Node, Wire
+from stackerynb.model.undo import History
 from stackerynb.store import gitstore
 from stackerynb.model.rules import (
     STACK_NAME, id_problem, run_rules, setting_problem, shown, suggest, unsupported_wire_message,
@@ -43,6 +45,7 @@ class Stack:
         # saved in the file's raw section and added to every compiled template as it is.
         self.raw: dict = {}
         self.vcs = None  # what the file held when loaded or saved; set by stackerynb.store.gitstore
+        self.history = History(self)  # every edit since the stack was made or loaded, for undo
 
     # ----------------------------------------------------------------- reading
     @property
@@ -106,8 +109,28 @@ class Stack:
 
     def _emit(self, change: Change) -> None:
         self._lines.clear()  # file positions no longer describe the stack
+        self.history.record(change)
         for callback in list(self._observers):
             callback(change)
+
+    # ------------------------------------------------------------ undo / redo
+    @contextmanager
+    def batch(self):
+        """Edits made inside ``with stack.batch():`` are undone and redone as one step."""
+        self.history.begin()
+        try:
+            yield self
+        finally:
+            self.history.end()
+
+    def undo(self) -> bool:
+        """Take back the last edit (or batch of edits); False when there is nothing to undo.
+        Observers see the reverse edits as ordinary changes."""
+        return self.history.undo()
+
+    def redo(self) -> bool:
+        """Make the last undone edit again; False when there is nothing to redo."""
+        return self.history.redo()
 
     # ------------------------------------------------------------------ edits
     def add(self, kind: str, node_id: str, *, network: str | None = None,
@@ -151,7 +174,7 @@ class Stack:
                 values[name] = value
         new = dataclasses.replace(node, settings=values)
         self._nodes[node_id] = new
-        self._emit(Change("set", node=new))
+        self._emit(Change("set", node=new, before=node))
         return new
 
     def _raise_setting_problems(self, node: Node, settings: dict, context: str, unset=()) -> None:
@@ -166,14 +189,15 @@ class Stack:
     def remove(self, node_id: str) -> None:
         """Remove a node, its wires, its canvas position, and unplace nodes inside it."""
         node = self.node(node_id)
-        for wire in self.wires_of(node_id):
-            self.disconnect(wire.source, wire.target)
-        for inner in self.nodes:
-            if inner.network == node_id:
-                self.place(inner.id, None)
-        del self._nodes[node_id]
-        self._layout.pop(node_id, None)
-        self._emit(Change("remove", node=node))
+        with self.batch():  # one step for undo: the node with its wires and placements
+            for wire in self.wires_of(node_id):
+                self.disconnect(wire.source, wire.target)
+            for inner in self.nodes:
+                if inner.network == node_id:
+                    self.place(inner.id, None)
+            del self._nodes[node_id]
+            position = self._layout.pop(node_id, None)
+            self._emit(Change("remove", node=node, before_position=position))
 
     def rename(self, old: str, new: str) -> Node:
         """Rename a node, carrying its wires, placements and position over."""
@@ -185,6 +209,11 @@ class Stack:
             raise StackError(f"cannot rename {old} to {shown(new)}: {why}")
         if new in self._nodes:
             raise StackError(f"cannot rename {old} to {new}: a node called {new} already exists")
+        with self.batch():
+            return self._rename(node, new)
+
+    def _rename(self, node: Node, new: str) -> Node:
+        old = node.id
         renamed = dataclasses.replace(node, id=new)
         self._nodes = {(new if k == old else k): (renamed if k == old else v) for k, v in self._nodes.items()}
         for nid, inner in list(self._nodes.items()):
@@ -196,14 +225,14 @@ class Stack:
         if old in self._layout:
             self._layout = {(new if k == old else k): v for k, v in self._layout.items()}
         touched = self._rename_references(old, new)
-        self._emit(Change("rename", node=renamed, old_id=old))
-        for nid in touched:
-            self._emit(Change("set", node=self._nodes[nid]))
+        self._emit(Change("rename", node=renamed, old_id=old, before=node))
+        for nid, before in touched:  # inside the caller's batch: one undo step with the rename
+            self._emit(Change("set", node=self._nodes[nid], before=before))
         return self._nodes[new]
 
-    def _rename_references(self, old: str, new: str) -> list[str]:
+    def _rename_references(self, old: str, new: str) -> list[tuple[str, Node]]:
         """``Ref``/``GetAtt``/``Sub``/``DependsOn`` to ``old`` inside nodes' kept properties and
-        attributes and in ``stack.raw`` now name ``new``; returns the ids of the nodes changed."""
+        attributes and in ``stack.raw`` now name ``new``; returns (id, node before) of those changed."""
         touched = []
         for nid, node in list(self._nodes.items()):
             values = dict(node.settings)
@@ -212,7 +241,7 @@ class Stack:
                     values[key] = renamed_references(values[key], old, new)
             if values != dict(node.settings):
                 self._nodes[nid] = dataclasses.replace(node, settings=values)
-                touched.append(nid)
+                touched.append((nid, node))
         if self.raw:
             self.raw = renamed_references(self.raw, old, new)
         return touched
@@ -264,7 +293,7 @@ class Stack:
         if problems:
             raise StackError(f"cannot change wire {source} -> {target}:", problems)
         self._wires[self._wires.index(wire)] = new
-        self._emit(Change("configure", wire=new))
+        self._emit(Change("configure", wire=new, before=wire))
         return new
 
     def disconnect(self, source: str, target: str) -> None:
@@ -282,7 +311,7 @@ class Stack:
             self._check_placement(node, network_id)
         new = dataclasses.replace(node, network=network_id)
         self._nodes[node_id] = new
-        self._emit(Change("place", node=new))
+        self._emit(Change("place", node=new, before=node))
         return new
 
     def _check_placement(self, node: Node, network_id: str) -> None:
@@ -298,8 +327,10 @@ class Stack:
     def move(self, node_id: str, x: float, y: float) -> None:
         """Record the canvas position of ``node_id``."""
         node = self.node(node_id)
-        self._layout[node_id] = _position((x, y), node_id)
-        self._emit(Change("move", node=node, position=self._layout[node_id]))
+        where = _position((x, y), node_id)
+        before = self._layout.get(node_id)
+        self._layout[node_id] = where
+        self._emit(Change("move", node=node, position=where, before_position=before))
 
     # ------------------------------------------------------------- checking
     def problems(self) -> list[Problem]:
@@ -404,7 +435,9 @@ class Stack:
         The stack remembers what it read (and the git commit and branch) so ``save`` can refuse
         to overwrite a change made since."""
         from stackerynb.model.fileformat import parse_stack
-        return gitstore.load(path, parse_stack)
+        stack = gitstore.load(path, parse_stack)
+        stack.history.clear()  # the parser fills the stack directly: undo goes back to here
+        return stack
 
     @classmethod
     def from_template(cls, path: str | Path, *, check: bool = True, **options) -> "Stack":
@@ -417,6 +450,7 @@ class Stack:
         from stackerynb.importing import import_template
         stack, report = import_template(path, **options)
         stack.import_report = report
+        stack.history.clear()  # undo goes back to the import, not through it
         if check:
             from stackerynb.importing.report import check_meaning, meaning_line
             try:
@@ -462,7 +496,9 @@ class Stack:
         from stackerynb.model.reloading import apply_file
         path = gitstore.check_can_reload(self, confirm)
         fresh = Stack.load(path)
-        apply_file(self, fresh)
+        with self.history.paused():
+            apply_file(self, fresh)
+        self.history.clear()  # the file is the new starting point
         self.vcs = fresh.vcs
         return self
 

@@ -8,8 +8,13 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
   fresh view of the canvas (a page reload) draws it hidden instead of resurrecting it;
 - the ``preset`` layout keeps the positions we send, and additions are batched into one list
   change per stack edit;
-- dragged positions come back only through the ``tapend`` event, so positions the browser
-  already shows are recorded without being sent back.
+- dragged positions come back only through the ``tapend`` event;
+- there is no background event and the browser's zoom and pan are not reported: the canvas
+  owns the view (``Viewport``). Cytoscape's own wheel zoom and drag pan are off; ``ipyevents``
+  reports the wheel, presses on the background and keys, and every view change is sent as a
+  ``preset`` layout with zoom and pan, so a background click maps to a model position;
+- options such as ``desktop_tap_threshold`` blank the graph when changed after display: every
+  option is set once, before the widget is shown.
 """
 from __future__ import annotations
 
@@ -17,11 +22,13 @@ import itertools
 import logging
 
 import ipycytoscape
+from ipyevents import Event
 from ipywidgets import Layout
 
 from stackerynb.widgets.gestures import Gestures
 from stackerynb.widgets.style import canvas_style
 from stackerynb.widgets.sync import Element, GraphSync, Op
+from stackerynb.widgets.viewport import BUTTON_STEP, Viewport, bounding_box
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +43,20 @@ class StackCanvas:
     def __init__(self, sync: GraphSync, gestures: Gestures, height: str = "560px"):
         self.sync = sync
         self.gestures = gestures
+        self.view = Viewport()
         self.widget = ipycytoscape.CytoscapeWidget(
-            layout=Layout(height=height, width="auto", flex="1 1 0%", min_width="300px"))
+            layout=Layout(height=height, width="100%", min_width="300px"))
         self.widget.add_class(CANVAS_CLASS)
-        self.widget.min_zoom = 0.05
-        self.widget.max_zoom = 2.0
+        self.widget.min_zoom = self.view.min_zoom
+        self.widget.max_zoom = self.view.max_zoom
         self.widget.box_selection_enabled = False
-        self.widget.cytoscape_style = canvas_style()
+        self.widget.user_zooming_enabled = False  # the wheel comes through ipyevents
+        self.widget.user_panning_enabled = False  # so do background drags
+        self.widget.auto_unselectify = False  # click and shift-click select; `selected` syncs back
+        self.widget.selection_type = "single"  # shift/ctrl/cmd-click adds to the selection
+        self.widget.wheel_sensitivity = 0.2  # only if cytoscape's own zoom is turned back on
+        self._label_size = self.view.label_size()
+        self.widget.cytoscape_style = canvas_style(self._label_size)
         self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": 40, "animate": False}
         self._live: dict[str, ipycytoscape.Element] = {}
         self._gone = itertools.count(1)
@@ -64,19 +78,161 @@ class StackCanvas:
         self.widget.on("node", "tapstart", self._guarded(gestures.grab))
         self.widget.on("node", "tapend", self._guarded(gestures.release))
         sync.ops.connect(self.apply)
+        gestures.snap_back.connect(self.snap_back)
+        gestures.picking.connect(self._picking)
+        # presses, releases and the pointer entering; the wheel and keys (their default action,
+        # page scroll or JupyterLab shortcuts, is stopped while the pointer is on the canvas)
+        self.mouse = Event(source=self.widget, watched_events=["mousedown", "mouseup", "mouseenter"])
+        self.mouse.on_dom_event(self._guarded(self._mouse_event))
+        self.drag = Event(source=self.widget, watched_events=["mousemove"],
+                          throttle_or_debounce="throttle", wait=40)
+        self.drag.on_dom_event(self._guarded(self._mouse_move))
+        self.keys = Event(source=self.widget, watched_events=["wheel", "keydown"],
+                          prevent_default_action=True)
+        self.keys.on_dom_event(self._guarded(self._key_or_wheel))
+        self._press: dict | None = None
 
     def fit(self) -> None:
         """Fit the whole drawing into the canvas at its current size."""
-        # ipycytoscape re-reads the container's size whenever the layout's height changes; two
-        # spellings of the same height make that happen without changing what the user sees.
-        # Running the (preset) layout again then fits the drawing with its padding.
+        if self.view.width > 0:
+            self.view.fit(bounding_box(self.sync.positions().values()))
+            self._show_view()
+            return
+        # The size is not known yet (no pointer event came): let cytoscape fit. ipycytoscape
+        # re-reads the container's size whenever the layout's height changes; two spellings of
+        # the same height make that happen without changing what the user sees.
         height = self._height
         self.widget.layout.height = f"calc({height} + 0px)" if self.widget.layout.height == height else height
         self.widget.relayout()
 
+    def zoom_in(self) -> None:
+        """Zoom in one step around the centre."""
+        self._zoom(BUTTON_STEP)
+
+    def zoom_out(self) -> None:
+        """Zoom out one step around the centre."""
+        self._zoom(1 / BUTTON_STEP)
+
+    def _zoom(self, factor: float) -> None:
+        if not self.view.known:
+            self.fit()
+            if not self.view.known:
+                return
+        self.view.zoom_at(factor)
+        self._show_view()
+
+    def _show_view(self) -> None:
+        """Send the view (and label size) to the browser."""
+        size = self.view.label_size()
+        if size != self._label_size:
+            self._label_size = size
+            self.widget.cytoscape_style = canvas_style(size)
+        layout = self.view.layout()
+        if layout == self.widget.cytoscape_layout:
+            # the browser ignores a value equal to the one it has, yet its view may differ (a
+            # resize re-fits it): a hair's pan apart makes it apply the view again
+            layout["pan"]["x"] += 0.01
+        self.widget.cytoscape_layout = layout
+
+    # ------------------------------------------------------ ipyevents input
+    def _measure(self, event: dict) -> None:
+        """Every event carries the canvas size: a change (the user dragged the resize corner)
+        tells cytoscape to re-read its box, and the first one lets the view fit itself."""
+        width, height = event.get("boundingRectWidth"), event.get("boundingRectHeight")
+        if not isinstance(width, (int, float)) or not isinstance(height, (int, float)):
+            return
+        was_known = self.view.width > 0
+        if not self.view.resize(width, height):
+            return
+        if not was_known:
+            self.fit()
+            return
+        self._height = f"{round(height)}px"  # ipycytoscape re-reads its size when this changes
+        self.widget.layout.height = self._height
+        if self.view.known:
+            self._show_view()
+
+    def _model_point(self, event: dict) -> tuple[float, float] | None:
+        x, y = event.get("relativeX"), event.get("relativeY")
+        if not isinstance(x, (int, float)) or not isinstance(y, (int, float)) or not self.view.known:
+            return None
+        return self.view.to_model(x, y)
+
+    def _on_element(self, point: tuple[float, float]) -> bool:
+        return (self.sync.node_at(*point) is not None or self.sync.box_at(*point) is not None
+                or self.sync.wire_at(*point, 8 / self.view.zoom) is not None)
+
+    def _mouse_event(self, event: dict) -> None:
+        kind = event.get("type")
+        self._measure(event)
+        if kind == "mousedown" and event.get("button", 0) == 0:
+            point = self._model_point(event)
+            background = point is not None and not self._on_element(point)
+            self._press = {"x": event.get("relativeX"), "y": event.get("relativeY"),
+                           "pan": (self.view.pan_x, self.view.pan_y), "background": background,
+                           "pan_ok": background and not event.get("shiftKey")}
+        elif kind == "mouseup" and self._press is not None:
+            press, self._press = self._press, None
+            dx, dy = event.get("relativeX", 0) - press["x"], event.get("relativeY", 0) - press["y"]
+            if abs(dx) < 4 and abs(dy) < 4:
+                if press["background"]:
+                    point = self._model_point(event)
+                    if point is not None:
+                        self.gestures.background_click(*point)
+            elif press["pan_ok"]:
+                self._pan_to(press, dx, dy)
+
+    def _mouse_move(self, event: dict) -> None:
+        self._measure(event)
+        press = self._press
+        if press is None or not press["pan_ok"]:
+            return
+        if not (event.get("buttons", 0) & 1):  # the button came up outside the canvas
+            self._press = None
+            return
+        self._pan_to(press, event.get("relativeX", 0) - press["x"], event.get("relativeY", 0) - press["y"])
+
+    def _pan_to(self, press: dict, dx: float, dy: float) -> None:
+        self.view.pan_x, self.view.pan_y = press["pan"][0] + dx, press["pan"][1] + dy
+        self._show_view()
+
+    def _key_or_wheel(self, event: dict) -> None:
+        if event.get("type") == "wheel":
+            self._measure(event)
+            if not self.view.known:
+                return
+            self.view.wheel(float(event.get("deltaY") or 0), int(event.get("deltaMode") or 0),
+                            float(event.get("relativeX") or 0), float(event.get("relativeY") or 0))
+            self._show_view()
+            return
+        ctrl = bool(event.get("ctrlKey") or event.get("metaKey"))
+        self.gestures.key(str(event.get("key", "")), ctrl=ctrl, shift=bool(event.get("shiftKey")))
+
+    def _picking(self, kind) -> None:
+        if kind is None:
+            self.widget.remove_class("stackerynb-placing")
+        else:
+            self.widget.add_class("stackerynb-placing")
+
+    def snap_back(self, node_id: str) -> None:
+        """Draw ``node_id`` at its recorded position again (it was dropped onto a node)."""
+        widget = self._live.get(node_id)
+        position = _position(self.sync.position(node_id))
+        if widget is None or position is None:
+            return
+        # the browser's model still holds the position from before the drag (drags are not
+        # synced back), so the same value would be no change: send one a hair apart
+        if dict(widget.position) == position:
+            position = {"x": position["x"] + 0.001, "y": position["y"]}
+        widget.position = position
+
     def close(self) -> None:
         """Stop drawing and close the widget with every element widget (hidden ones too)."""
         self.sync.ops.disconnect(self.apply)
+        self.gestures.snap_back.disconnect(self.snap_back)
+        self.gestures.picking.disconnect(self._picking)
+        for event in (self.mouse, self.drag, self.keys):
+            event.close()
         graph = self.widget.graph
         for element in [*graph.nodes, *graph.edges]:
             element.close()
@@ -108,12 +264,28 @@ class StackCanvas:
 
     def _create(self, el: Element):
         kwargs = dict(data=dict(el.data), classes=el.classes)
+        selectable = not el.data.get("tier")
         if el.group == "nodes":
-            widget = ipycytoscape.Node(position=_position(el.position) or {}, grabbable=True, **kwargs)
+            widget = ipycytoscape.Node(position=_position(el.position) or {}, grabbable=True,
+                                       selectable=selectable, **kwargs)
         else:
-            widget = ipycytoscape.Edge(**kwargs)
+            widget = ipycytoscape.Edge(selectable=True, **kwargs)
+        widget.observe(self._selected_changed, "selected")
         self._live[el.id] = widget
         return widget
+
+    def _selected_changed(self, change) -> None:
+        widget = change["owner"]
+        element_id = widget.data.get("id")
+        if self._live.get(element_id) is not widget:
+            return
+        self.gestures.select_on_canvas(element_id, bool(change["new"]))
+        if not change["new"]:
+            # ipycytoscape answers its own "selected: false" with unselectify(), so a node
+            # clicked away from could never be selected again: make it selectable once more
+            # (two messages: the browser acts only on a change of the value)
+            widget.selectable = False
+            widget.selectable = True
 
     def apply(self, ops: list[Op]) -> None:
         """Apply one batch of element operations (one stack edit) to the widget."""
@@ -146,17 +318,17 @@ class StackCanvas:
             if "classes" in op.fields:
                 widget.classes = el.classes
             if "position" in op.fields and el.position is not None:
-                position = _position(el.position)
-                if op.echo and hasattr(widget, "_lock_property"):
-                    # the browser reported this position: record it without sending it back
-                    with widget._lock_property(position=position):
-                        widget.position = position
-                else:
-                    widget.position = position
+                # sent even when the browser reported it (it shows it already): the browser's
+                # model must hold it, or an undo back to the old value would look like no change
+                widget.position = _position(el.position)
 
     def _hide(self, widget, group: str) -> None:
         gone = f"gone{next(self._gone)}"
+        old_id = widget.data.get("id")
+        if old_id is not None:
+            self.gestures.select_on_canvas(old_id, False)
         with widget.hold_sync():
+            widget.selected = False
             widget.removed = True
             widget.classes = "gone"
             widget.data = ({"id": gone, "source": ANCHOR, "target": ANCHOR} if group == "edges"

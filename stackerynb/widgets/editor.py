@@ -1,9 +1,11 @@
-"""``StackEditor(stack)``: the design canvas in a notebook. Palette on the left, canvas in the
-middle, settings form on the right, problems and actions below; edits on the canvas change
-``stack`` and edits of ``stack`` in other cells show up on the canvas."""
+"""``StackEditor(stack)``: the design canvas in a notebook. Toolbar on top, palette on the left,
+the canvas taking the rest of the width, the side panel (tabs: Settings, and whatever other
+panels are added with ``add_panel``) below it inline or beside it in the studio tab, problems
+and actions below; edits on the canvas change ``stack`` and edits of ``stack`` in other cells
+show up on the canvas. ``editor.open()`` opens the same stack in its own JupyterLab tab."""
 from __future__ import annotations
 
-from ipywidgets import HBox, Layout, VBox
+from ipywidgets import HTML, HBox, Layout, Tab, VBox
 
 from stackerynb.widgets.actions import StackActions
 from stackerynb.widgets.canvas import StackCanvas
@@ -12,6 +14,7 @@ from stackerynb.widgets.messages import MessageArea
 from stackerynb.widgets.palette import Palette
 from stackerynb.widgets.problems import ProblemsList
 from stackerynb.widgets.settings_form import SettingsForm
+from stackerynb.widgets.style import THEME_CSS
 from stackerynb.widgets.sync import GraphSync
 from stackerynb.widgets.toolbar import CanvasToolbar
 
@@ -43,8 +46,10 @@ class StackEditor(VBox):
     ``palette``, ``form``, ``problems``, ``messages``, ``toolbar``, ``actions`` and ``git_bar``.
     """
 
-    def __init__(self, stack, *, height: str = "560px", git: bool = True, **kwargs):
+    def __init__(self, stack, *, height: str = "560px", git: bool = True, side: str = "below",
+                 **kwargs):
         self.stack = stack
+        self._height = height
         self.sync = GraphSync(stack)
         self.gestures = Gestures(self.sync)
         self.canvas = StackCanvas(self.sync, self.gestures, height=height)
@@ -52,19 +57,46 @@ class StackEditor(VBox):
         self.form = SettingsForm(self.gestures)
         self.problems = ProblemsList(self.sync)
         self.messages = MessageArea(self.gestures)
-        self.toolbar = CanvasToolbar(self.gestures, fit=self.canvas.fit)
+        self.toolbar = CanvasToolbar(self.gestures, fit=self.canvas.fit, zoom_in=self.canvas.zoom_in,
+                                     zoom_out=self.canvas.zoom_out)
         self.actions = StackActions(self.gestures, deploy_panel_factory=_deploy_panel_factory())
         self.git_bar = _git_bar(stack) if git else None
         if self.git_bar is not None:  # saving clears the bar's "unsaved edits" marker
             self.actions.save_button.on_click(lambda _b: self.git_bar.refresh())
-        top = HBox([self.toolbar, self.messages], layout=Layout(align_items="center"))
-        middle = HBox([self.palette, self.canvas.widget, self.form],
-                      layout=Layout(width="100%", align_items="flex-start"))
+        top = HBox([self.toolbar], layout=Layout(align_items="center", flex_flow="row wrap"))
+        self.palette.layout.max_height = height
+        self.palette.layout.flex = "0 0 auto"
+        self.canvas.widget.layout.width = "100%"
+        self.messages.layout.margin = "4px 0 0 0"
+        # the canvas with what it says below it (a message's height must not move the canvas)
+        stage = VBox([self.canvas.widget, self.messages], layout=Layout(flex="1 1 360px", min_width="300px"))
+        # The side panel: tabs, so other panels (template, deployments) join with add_panel.
+        self.side = Tab(children=[self.form], layout=Layout(
+            flex="1 1 100%" if side == "below" else "0 1 420px", min_width="300px",
+            max_height=None if side == "below" else height, overflow="auto"))
+        self.side.set_title(0, "Settings")
+        self.side.add_class("stackerynb-side")
+        middle = HBox([self.palette, stage, self.side],
+                      layout=Layout(width="100%", align_items="flex-start", flex_flow="row wrap"))
+        self.theme = HTML(f"<style>{THEME_CSS}</style>", layout=Layout(height="0px", margin="0"))
         # Everything whose height changes sits below the canvas: cytoscape caches where its
         # container is, so a canvas pushed down by a growing bar above would misplace clicks.
-        parts = [top, middle, self.problems, self.actions]
+        parts = [self.theme, top, middle, self.problems, self.actions]
         super().__init__(parts + ([self.git_bar] if self.git_bar is not None else []), **kwargs)
         self.add_class(EDITOR_CLASS)
+
+    def add_panel(self, title: str, widget) -> None:
+        """Add a tab to the side panel (beside Settings)."""
+        self.side.children = [*self.side.children, widget]
+        self.side.set_title(len(self.side.children) - 1, title)
+
+    def open(self, title: str | None = None):
+        """Open the stack in a studio of its own: a JupyterLab main-area tab, full size (this
+        inline editor stays). Returns the :class:`~stackerynb.widgets.studio.Studio`."""
+        if self.comm is None:  # ipywidgets opens a widget's comm with open() while it is made
+            return super().open()
+        from stackerynb.widgets.studio import Studio
+        return Studio(self.stack, title=title, git=self.git_bar is not None).open()
 
     def close(self) -> None:
         """Stop following the stack and close every widget of the editor."""

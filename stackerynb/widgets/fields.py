@@ -66,4 +66,6 @@ def field_for(setting: Setting) -> Field:
 
 def fields_for(kind) -> list[Field]:
     """Form fields for every setting of a catalogue Kind, in catalogue order."""
-    return [field_for(s) for s in kind.settings.values()]
+    # settings of a type without a field (the pass-through ``properties`` document) are left
+    # to the file and the template pane
+    return [field_for(s) for s in kind.settings.values() if s.type in WIDGET_FOR_TYPE]

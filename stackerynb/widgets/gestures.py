@@ -37,7 +37,13 @@ def camel(label: str) -> str:
 class Gestures:
     """The canvas's gestures for the stack drawn by ``sync``.
 
-    Signals: ``message`` (a Message after each gesture), ``mode`` (connect mode on or off).
+    Signals: ``message`` (a Message after each gesture), ``mode`` (connect mode on or off),
+    ``picking`` (the kind waiting to be placed by a click on the canvas, or None) and
+    ``snap_back`` (a node id the canvas must draw at its recorded position again: it was
+    dropped onto another node to wire them).
+
+    ``selection`` is the set of element ids selected on the canvas (click, shift-click); the
+    canvas keeps it up to date. Delete and drags act on all of them.
     """
 
     def __init__(self, sync: GraphSync):
@@ -45,7 +51,11 @@ class Gestures:
         self.stack = sync.stack
         self.message = Signal()
         self.mode = Signal()
+        self.picking = Signal()
+        self.snap_back = Signal()
         self.connect_mode = False
+        self.picked_kind: str | None = None
+        self.selection: set[str] = set()
         self.last_message: Message | None = None
         self._grabbed: dict[str, tuple[float, float]] = {}
 
@@ -100,6 +110,13 @@ class Gestures:
         start = self._grabbed.pop(element_id, None)
         members = self.sync.members(element_id)
         positions = self.sync.positions()
+        if not members and element_id in self.stack and start is not None \
+                and max(abs(pos[0] - start[0]), abs(pos[1] - start[1])) >= 0.5:
+            target = self.sync.node_at(*pos, exclude=element_id)
+            if target is not None:  # dropped onto another node: wire them, put it back
+                self.snap_back.emit(element_id)
+                self._wire(element_id, target)
+                return
         if members:
             if start is None:
                 return
@@ -115,8 +132,19 @@ class Gestures:
             if current is not None and abs(current[0] - pos[0]) < 0.5 and abs(current[1] - pos[1]) < 0.5:
                 return  # a click, not a drag
             moves = {element_id: pos}
+            if element_id in self.selection and current is not None:
+                # cytoscape drags every selected node along; only the grabbed one reports
+                dx, dy = pos[0] - current[0], pos[1] - current[1]
+                for other in sorted(self.selection - {element_id}):
+                    if other in self.stack and other in positions and not self.sync.members(other):
+                        moves[other] = (positions[other][0] + dx, positions[other][1] + dy)
         with self.sync.reported_by_canvas():
-            self.attempt(lambda: [self.stack.move(m, x, y) for m, (x, y) in moves.items()])
+            self.attempt(lambda: self._move_all(moves))
+
+    def _move_all(self, moves: dict) -> None:
+        with self.stack.batch():  # one undo step for the whole drag
+            for node_id, (x, y) in moves.items():
+                self.stack.move(node_id, x, y)
 
     # --------------------------------------------------------- connecting
     def set_connect_mode(self, on: bool) -> None:
@@ -139,6 +167,9 @@ class Gestures:
         if node_id == source:
             self.say("Wiring cancelled.")
             return
+        self._wire(source, node_id)
+
+    def _wire(self, source: str, node_id: str) -> None:
         if self.attempt(lambda: self.stack.connect(source, node_id)):
             src, dst = self.stack.node(source), self.stack.node(node_id)
             profile = wire_profile(src.kind, dst.kind)
@@ -154,16 +185,111 @@ class Gestures:
             n += 1
         return f"{prefix}{n}"
 
-    def add_node(self, kind: str) -> str | None:
-        """Add a node of ``kind`` (a palette click) at a free spot and select it; its new id."""
+    def pick(self, kind: str | None) -> None:
+        """Choose a kind in the palette: the next click on the canvas's background places a
+        node of it there (None, or Escape, cancels)."""
+        spec = catalog_kind(kind) if kind is not None else None
+        if kind is not None and spec is None:
+            self.say(f"unknown kind {kind!r}", "error")
+            kind = None
+        self.picked_kind = kind
+        self.picking.emit(kind)
+        if kind is not None:
+            self.say(f"Click on the canvas where the {spec.label} should go (Esc cancels).")
+
+    def background_click(self, x: float, y: float) -> str | None:
+        """A click on the canvas's background at model point ``(x, y)``: places the kind picked
+        in the palette there (its new id), else clears the selection."""
+        kind = self.picked_kind
+        if kind is None:
+            self.sync.select(None)
+            return None
+        self.pick(None)
+        return self.add_node(kind, at=(x, y))
+
+    def escape(self) -> None:
+        """Escape: cancel a palette pick, connect mode and wiring."""
+        if self.picked_kind is not None:
+            self.pick(None)
+            self.say("Placing cancelled.")
+        if self.connect_mode:
+            self.set_connect_mode(False)
+
+    def add_node(self, kind: str, at: tuple[float, float] | None = None) -> str | None:
+        """Add a node of ``kind`` at ``at`` (model coordinates; default a free spot) and select
+        it; its new id."""
         node_id = self.next_id(kind)
-        spot = layout.free_spot(self.sync.positions().values())
+        spot = at if at is not None else layout.free_spot(self.sync.positions().values())
         if not self.attempt(lambda: self.stack.add(kind, node_id, position=spot)):
             return None
         self.sync.select(node_id)
         spec = catalog_kind(kind)
         self.say(f"Added {node_id} ({spec.label if spec else kind}); edit it in the settings form.")
         return node_id
+
+    def delete_selection(self) -> bool:
+        """Delete every node and wire selected on the canvas (Delete or Backspace) as one
+        undoable step; without a canvas selection, the node or wire the form shows."""
+        chosen = {i for i in self.selection if i in self.sync.elements}
+        if not chosen:
+            return self.delete_selected()
+        nodes = [i for i in chosen if i in self.stack]
+        wires = [self.sync.elements[i].data for i in chosen if self.sync.elements[i].group == "edges"]
+
+        def action():
+            with self.stack.batch():
+                for data in wires:
+                    if data["source"] not in nodes and data["target"] not in nodes \
+                            and self.stack.wire(data["source"], data["target"]) is not None:
+                        self.stack.disconnect(data["source"], data["target"])
+                for node_id in nodes:
+                    if node_id in self.stack:
+                        self.stack.remove(node_id)
+        if not nodes and not wires:
+            return False
+        if self.attempt(action):
+            self.selection -= chosen
+            what = ", ".join(sorted(nodes)) or f"{len(wires)} wire(s)"
+            self.say(f"Deleted {what} (Ctrl+Z brings it back).")
+            return True
+        return False
+
+    def undo(self) -> bool:
+        """Take back the last edit (from the canvas or from Python)."""
+        if self.stack.undo():
+            self.say("Undone.")
+            return True
+        self.say("Nothing to undo.")
+        return False
+
+    def redo(self) -> bool:
+        """Make the last undone edit again."""
+        if self.stack.redo():
+            self.say("Redone.")
+            return True
+        self.say("Nothing to redo.")
+        return False
+
+    def key(self, key: str, ctrl: bool = False, shift: bool = False) -> bool:
+        """A key pressed over the canvas; True when it did something."""
+        low = key.lower()
+        if ctrl and low == "z":
+            return self.redo() if shift else self.undo()
+        if ctrl and low == "y":
+            return self.redo()
+        if key in ("Delete", "Backspace"):
+            return self.delete_selection()
+        if key == "Escape":
+            self.escape()
+            return True
+        return False
+
+    def select_on_canvas(self, element_id: str, on: bool) -> None:
+        """The canvas selected (or unselected) ``element_id``."""
+        if on:
+            self.selection.add(element_id)
+        else:
+            self.selection.discard(element_id)
 
     def delete_selected(self) -> bool:
         """Delete the selected node (with its wires) or wire."""
@@ -178,19 +304,18 @@ class Gestures:
             self.say("Select a node or a wire first, then delete it.", "error")
             return False
         if self.attempt(lambda: self.stack.remove(node.id)):
-            self.say(f"Deleted {node.id}.")
+            self.say(f"Deleted {node.id} (Ctrl+Z brings it back).")
             return True
         return False
 
     def auto_layout(self) -> None:
         """Lay every node out again (wires left to right, networks in bands) and record it."""
         positions = layout.layered_layout(self.stack)
-        self.attempt(lambda: [self.stack.move(k, x, y) for k, (x, y) in positions.items()])
+        self.attempt(lambda: self._move_all(positions))
 
     def record_positions(self) -> None:
         """Write positions the canvas chose (for nodes added without one) into the stack."""
-        for node_id, (x, y) in self.sync.unsaved_positions().items():
-            self.stack.move(node_id, x, y)
+        self._move_all(self.sync.unsaved_positions())  # one undo step
 
     # ---------------------------------------------------------------- form
     def rename(self, old: str, new: str) -> bool:
@@ -207,6 +332,10 @@ class Gestures:
     def place(self, node_id: str, network_id: str | None) -> bool:
         """Put a node inside a Virtual Network (None takes it out), next to the network's
         other members so the network's box stays compact."""
+        with self.stack.batch():  # placing and the move next to the other members: one step
+            return self._place(node_id, network_id)
+
+    def _place(self, node_id: str, network_id: str | None) -> bool:
         if not self.attempt(lambda: self.stack.place(node_id, network_id)):
             return False
         if network_id is None:

@@ -9,7 +9,7 @@ from ipywidgets import HTML, Layout
 from stackerynb.widgets.gestures import Gestures, Message
 
 MESSAGE_CLASS = "stackerynb-message"
-COLOURS = {"error": "#d13212", "info": "#16191f"}
+COLOURS = {"error": "#d13212", "info": "var(--jp-ui-font-color1, #16191f)"}  # info follows the theme
 
 
 class MessageArea(HTML):

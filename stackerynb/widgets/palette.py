@@ -1,5 +1,5 @@
-"""The palette: one button per node kind, in the kind's colour with its icon; a click adds a
-node of that kind to the canvas."""
+"""The palette: one button per node kind, in the kind's colour with its icon; a click picks the
+kind and the next click on the canvas places a node of it there."""
 from __future__ import annotations
 
 from ipywidgets import Button, HTML, Layout, VBox
@@ -24,7 +24,8 @@ class Palette(VBox):
             button.style.font_weight = "bold"
             button.add_class("stackerynb-palette-button")
             button.add_class(f"stackerynb-kind-{spec.name}")
-            button.on_click(lambda _b, name=spec.name: self.add(name))
+            # pick the kind; a click on the canvas then places it there
+            button.on_click(lambda _b, name=spec.name: self.gestures.pick(name))
             self.buttons[spec.name] = button
         title = HTML("<b>Add a node</b>")
         super().__init__([title, *self.buttons.values()], layout=Layout(flex="0 0 auto",

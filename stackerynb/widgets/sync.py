@@ -19,6 +19,7 @@ from stackerynb.catalog import kind as catalog_kind
 from stackerynb.errors import Problem
 from stackerynb.model.elements import Change, Node, Wire
 from stackerynb.widgets import layout
+from stackerynb.widgets.viewport import NODE_HALF
 from stackerynb.widgets.elements import TIER_MARK, Element, Op, Signal, plain, wire_id
 
 __all__ = ["GraphSync", "Element", "Op", "TIER_MARK", "wire_id"]
@@ -87,6 +88,45 @@ class GraphSync:
             yield
         finally:
             self._canvas_move = False
+
+    def node_at(self, x: float, y: float, exclude: str | None = None) -> str | None:
+        """The stack node drawn at model point ``(x, y)`` (not a network box with members)."""
+        reach = NODE_HALF + 6
+        for node_id, (nx, ny) in reversed(list(self._positions.items())):
+            if node_id == exclude or node_id not in self.stack or self._has_members(node_id):
+                continue
+            if abs(nx - x) <= reach and abs(ny - y) <= reach:
+                return node_id
+        return None
+
+    def wire_at(self, x: float, y: float, reach: float) -> str | None:
+        """The wire drawn within ``reach`` of model point ``(x, y)`` (as a straight line)."""
+        for el in self.elements.values():
+            if el.group != "edges":
+                continue
+            a, b = self._positions.get(el.data["source"]), self._positions.get(el.data["target"])
+            if a is None or b is None:
+                continue
+            if _segment_distance((x, y), a, b) <= reach:
+                return el.id
+        return None
+
+    def box_at(self, x: float, y: float) -> str | None:
+        """The network drawn as a box around ``(x, y)`` (cytoscape drags the box from there)."""
+        for node in self.stack.nodes:
+            if node.kind != "virtual_network" or not self._has_members(node.id):
+                continue
+            inside = [self._positions[m] for m in self.members(node.id) if m in self._positions]
+            if not inside:
+                continue
+            margin = NODE_HALF + 14 + 18
+            x1 = min(p[0] for p in inside) - margin
+            x2 = max(p[0] for p in inside) + margin
+            y1 = min(p[1] for p in inside) - margin - 16  # the box's label sits on top
+            y2 = max(p[1] for p in inside) + margin + 16  # and member labels below
+            if x1 <= x <= x2 and y1 <= y <= y2:
+                return node.id
+        return None
 
     def networks(self) -> list[str]:
         """Ids of the stack's Virtual Networks (what the form offers for placement)."""
@@ -410,6 +450,11 @@ class GraphSync:
         if self._drawable(change.wire):
             self._add(self._wire_element(change.wire), ops)
 
+    def _on_configure(self, change: Change, ops: list[Op]) -> None:
+        wid = wire_id(change.wire.source, change.wire.target)
+        if wid in self.elements:
+            self._update(wid, ops, data=self._wire_element(change.wire).data)
+
     def _on_disconnect(self, change: Change, ops: list[Op]) -> None:
         wid = wire_id(change.wire.source, change.wire.target)
         self._remove(wid, ops)
@@ -418,6 +463,8 @@ class GraphSync:
 
     def _on_move(self, change: Change, ops: list[Op]) -> None:
         node_id = change.node.id
+        if change.position is None:  # an undo took a position the canvas chose off the stack
+            return
         self._positions[node_id] = change.position
         el = self.elements.get(node_id)
         if el is not None and not self._has_members(node_id):
@@ -442,3 +489,12 @@ def _severities(problems: list[Problem]) -> dict[str, str]:
         if p.severity == "error" or flagged.get(p.node) is None:
             flagged[p.node] = "error" if p.severity == "error" else "warning"
     return flagged
+
+
+def _segment_distance(p, a, b) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length))
+    cx, cy = ax + t * dx, ay + t * dy
+    return ((px - cx) ** 2 + (py - cy) ** 2) ** 0.5

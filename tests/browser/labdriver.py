@@ -287,6 +287,14 @@ class NotebookPage:
         box = self.page.locator(f".{CANVAS_CLASS}").bounding_box()
         return box["x"] + pos[0], box["y"] + pos[1]
 
+    def model_point(self, x: float, y: float) -> tuple[float, float]:
+        """Page coordinates of the model position ``(x, y)`` on the canvas (an empty spot to
+        click, say)."""
+        rendered = self.cy("const z = cy.zoom(), p = cy.pan(); return [arg[0] * z + p.x, arg[1] * z + p.y];",
+                           [x, y])
+        box = self.page.locator(f".{CANVAS_CLASS}").first.bounding_box()
+        return box["x"] + rendered[0], box["y"] + rendered[1]
+
     def focus(self, node_id: str, zoom: float = 1.0) -> None:
         """Zoom the view onto ``node_id`` (large stacks draw nodes a few pixels wide)."""
         self.cy("cy.zoom(arg[1]); cy.center(cy.getElementById(arg[0]));", [node_id, zoom])

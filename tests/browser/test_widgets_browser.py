@@ -76,7 +76,9 @@ def test_canvas_draws_every_node_of_the_stack_in_its_kinds_colour_and_shape(sess
 
 def test_clicking_a_palette_entry_adds_a_node_that_python_sees(session):
     nb, kernel = session
-    nb.page.locator(".stackerynb-kind-queue").click()
+    nb.page.locator(".stackerynb-kind-queue").click()  # picks the kind; a canvas click places it
+    wait_until(lambda: kernel.value("editor.gestures.picked_kind") == "queue", what="the pick")
+    nb.page.mouse.click(*nb.model_point(600, -150))
     wait_until(lambda: "Queue1" in canvas_nodes(nb), what="Queue1 on the canvas")
     assert kernel.value("stack.node('Queue1').kind") == "queue"
     assert kernel.value("'Queue1' in stack.layout")  # placed where the canvas drew it
