@@ -124,7 +124,7 @@ Resources:
       EventInvokeConfig: {MaximumRetryAttempts: 0}
 """)
     assert stack.node("Fn").kind == "resource" and stack.node("Fn").get("type") == "AWS::Serverless::Function"
-    assert "EventInvokeConfig cannot be carried" in row(report, "Fn").reason
+    assert "EventInvokeConfig makes SAM generate resources" in row(report, "Fn").reason
     assert stack.node("Fn").get("properties")["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
 
 
