@@ -17,7 +17,7 @@ def test_binder_installs_the_same_packages_as_pyproject():
 def test_core_layers_import_neither_ipywidgets_nor_boto3():
     code = ("import sys; import stackerynb, stackerynb.catalog, stackerynb.model, stackerynb.cli;"
             "import importlib.util as u;"
-            "[__import__(m) for m in ('stackerynb.compile', 'stackerynb.analysis') if u.find_spec(m)];"
+            "[__import__(m) for m in ('stackerynb.compile', 'stackerynb.analysis', 'stackerynb.diagram') if u.find_spec(m)];"
             "bad = [m for m in ('ipywidgets', 'ipycytoscape', 'boto3', 'botocore') if m in sys.modules];"
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -36,7 +36,7 @@ def test_ci_runs_the_readme_test_command():
 # re-exports the model, so importing it counts as importing the model.
 LAYER_RANKS = {
     "errors": 0, "tables": 0, "cfn": 1, "catalog": 1, "store": 2, "model": 3, "stackerynb": 3,
-    "compile": 4, "importing": 4, "diff": 4, "analysis": 4, "examples": 4, "patterns": 4,
+    "compile": 4, "importing": 4, "diff": 4, "analysis": 4, "diagram": 4, "examples": 4, "patterns": 4,
     "deploy": 5, "widgets": 6, "cli": 6, "__main__": 7,
 }
 # Same rank, but beside each other rather than one on the other.

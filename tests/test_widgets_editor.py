@@ -152,8 +152,9 @@ def test_each_new_view_and_the_fit_button_refit_the_drawing(editor):
 
 def test_palette_has_every_kind_in_its_colour_and_adds_on_click(editor):
     palette = editor.palette
-    assert list(palette.buttons) == [k.name for k in kinds()]
-    for spec in kinds():
+    curated = [k for k in kinds() if k.name != "resource"]  # any CloudFormation type: by search
+    assert list(palette.buttons) == [k.name for k in curated]
+    for spec in curated:
         button = palette.buttons[spec.name]
         assert button.style.button_color == spec.colour and spec.icon in button.description
     palette.buttons["topic"].click()

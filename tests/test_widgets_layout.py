@@ -35,11 +35,14 @@ def test_wires_point_left_to_right():
 def test_network_members_get_their_own_rows_per_tier():
     s = chain_stack()
     pos = layered_layout(s)
-    free = [pos[n] for n in ("Api", "Handler", "Jobs", "Worker", "Orders", "Vpc")]
+    from stackerynb.diagram.layout import _overlap, drawn_rect, footprint, group_boxes
+
     private, public = pos["Db"], pos["Jump"]
-    # every free-standing node sits above the network's rows, and the two tiers in different rows
-    assert max(y for _, y in free) < min(private[1], public[1])
-    assert private[1] != public[1]
+    assert private[1] != public[1]  # the two tiers in different rows
+    for box in group_boxes(s, pos):  # and no box reaches a node outside it
+        for node in s.nodes:
+            if node.id not in box.members and node.id != "Vpc":
+                assert not _overlap(footprint(node, pos[node.id]), drawn_rect(box)), (box.id, node.id)
 
 
 def test_cycles_are_laid_out_too():
@@ -95,3 +98,85 @@ def test_without_cycles_every_wire_points_right(stack):
     pos = layered_layout(stack)
     for wire in stack.wires:
         assert pos[wire.source][0] < pos[wire.target][0], str(wire)
+
+
+# ------------------------------------------------------------------ the canvas uses the diagram's layout
+def test_a_node_added_without_a_position_lands_clear_of_wires():
+    from stackerynb.widgets.sync import GraphSync
+
+    s = Stack("w")
+    s.add("function", "A", position=(0, 0))
+    s.add("queue", "B", position=(2 * COLUMN, 0))
+    s.connect("A", "B")
+    sync = GraphSync(s)
+    s.add("table", "C")  # no position: the canvas chooses one
+    x, y = sync.position("C")
+    assert not (0 <= x <= 2 * COLUMN and abs(y) < 60), (x, y)  # not on the wire A -> B
+    assert free_spot(sync.positions(), stack=s) not in sync.positions().values()
+
+
+def test_placing_in_a_network_from_the_form_moves_the_node_next_to_its_members():
+    from stackerynb.diagram.layout import _overlap, drawn_rect, footprint, group_boxes
+    from stackerynb.widgets.gestures import Gestures
+    from stackerynb.widgets.sync import GraphSync
+
+    s = Stack("p")
+    s.add("virtual_network", "Vpc", position=(0, 0))
+    s.add("database", "Db", network="Vpc", position=(0, 0))
+    s.add("function", "Outside", position=(0, -1.5 * ROW))
+    s.add("function", "Mover", position=(2 * COLUMN, 0))
+    gestures = Gestures(GraphSync(s))
+    assert gestures.place("Mover", "Vpc")
+    x, y = s.layout["Mover"]
+    assert abs(x) <= 2 * COLUMN and abs(y) <= 2 * ROW  # near where it was and its network
+    vpc = next(b for b in group_boxes(s, s.layout) if b.id == "Vpc")
+    assert set(vpc.members) == {"Db", "Mover"}
+    outside = footprint(s.node("Outside"), s.layout["Outside"])
+    assert not _overlap(outside, drawn_rect(vpc))  # the grown box stays off Outside
+
+
+def test_reference_edges_follow_the_stack_on_the_canvas():
+    from stackerynb.widgets.sync import GraphSync
+
+    s = Stack("r")
+    s.add("function", "Fn")
+    s.add("topic", "Alerts")
+    sync = GraphSync(s)
+    seen = []
+    sync.ops.connect(seen.extend)
+    s.set("Fn", properties={"Environment": {"Variables": {"A": {"Ref": "Alerts"}}}})
+    ref = sync.elements["Fn~>Alerts"]
+    assert ref.group == "edges" and ref.classes == "reference" and ref.data["label"] == "Ref"
+    assert any(op.action == "add" and op.element.id == "Fn~>Alerts" for op in seen)
+    s.connect("Fn", "Alerts")  # now a wire explains it: the dashed edge goes
+    assert "Fn~>Alerts" not in sync.elements and "Fn->Alerts" in sync.elements
+    s.disconnect("Fn", "Alerts")
+    assert "Fn~>Alerts" in sync.elements
+    s.rename("Alerts", "Events")  # never an edge to a node that is gone
+    assert all(el.data["target"] in s for el in sync.elements.values() if el.classes == "reference")
+    s.remove("Fn")
+    assert not any(el.group == "edges" for el in sync.elements.values())
+
+
+def test_the_export_button_writes_the_canvas_beside_the_stack_file(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from stackerynb.widgets.gestures import Gestures
+    from stackerynb.widgets.sync import GraphSync
+    from stackerynb.widgets.toolbar import CanvasToolbar
+
+    s = Stack("orders")
+    s.add("function", "Fn", position=(0, 0))
+    s.add("table", "Orders")  # drawn where the canvas chose: the export draws it there too
+    s.path = tmp_path / "stacks" / "orders.yaml"
+    gestures = Gestures(GraphSync(s))
+    toolbar = CanvasToolbar(gestures)
+    toolbar.export.click()
+    out = tmp_path / "stacks" / "orders.svg"
+    assert gestures.last_message.text == f"Exported the diagram to {out}."
+    texts = {"".join(t.itertext()) for t in ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}text")}
+    assert {"Fn", "Orders"} <= texts
+    out.unlink()
+    out.mkdir()  # a folder where the file should go: refused with a message, nothing raised
+    toolbar.export.click()
+    assert gestures.last_message.level == "error" and "is a folder" in gestures.last_message.text

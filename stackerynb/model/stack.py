@@ -374,6 +374,12 @@ class Stack:
         from stackerynb.compile import permissions_table
         return permissions_table(self, self.environment(env))
 
+    def diagram(self, path: str | Path, positions: dict | None = None) -> Path:
+        """Draw the design as the canvas shows it (same layout, shapes, labels, group boxes,
+        wires and reference edges) to ``path``, an .svg or .png file; returns the path written."""
+        from stackerynb.diagram import render_diagram
+        return render_diagram(self, path, positions=positions)
+
     def diff(self, template, env: "str | Environment" = "dev"):
         """What ``template`` (a path, text or data; SAM or CloudFormation) means differently from
         this stack compiled for ``env``: a DataFrame of the semantic diff's rows (before: the

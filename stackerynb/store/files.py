@@ -25,7 +25,7 @@ _LEGACY_STALE_SECONDS = 3600  # temporary files written before the pid was part 
 
 
 # ---------------------------------------------------------------- writing
-def write_atomically(path: str | Path, text: str) -> Path:
+def write_atomically(path: str | Path, text: str | bytes) -> Path:
     """Write ``text`` to ``path`` so that no reader ever sees half of it; returns the file written.
 
     A regular file (or a new one) is written through a temporary file in the same folder and a
@@ -33,6 +33,7 @@ def write_atomically(path: str | Path, text: str) -> Path:
     followed: its target is replaced, the link stays. Character devices and pipes (``/dev/null``,
     ``/dev/stdout``, a FIFO) are written directly, never replaced. Anything else (a folder, a
     socket, a block device) is refused with a StackError naming the path; nothing is written.
+    ``bytes`` are written as they are (an image), text as UTF-8.
     """
     path = Path(path)
     try:
@@ -69,9 +70,15 @@ def require_regular_file(path: str | Path, what: str) -> None:
         raise StackError(f"{path}: is {kind}, not a regular file; a {what} must be one. Nothing was written.")
 
 
-def _write_stream(path: Path, text: str) -> None:
+def _open_for(text: str | bytes, opener, target):
+    if isinstance(text, bytes):
+        return opener(target, "wb")
+    return opener(target, "w", encoding="utf-8", newline="\n")
+
+
+def _write_stream(path: Path, text: str | bytes) -> None:
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+        with _open_for(text, open, path) as stream:
             stream.write(text)
     except OSError as exc:
         raise StackError(f"{path}: cannot write: {exc.strerror}") from None
@@ -87,12 +94,12 @@ def _file_type(mode: int) -> str:
     return "a special file"
 
 
-def _replace(path: Path, text: str, mode: int | None) -> None:
+def _replace(path: Path, text: str | bytes, mode: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        with _open_for(text, os.fdopen, handle) as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

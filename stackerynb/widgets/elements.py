@@ -69,3 +69,57 @@ def plain(value):
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+# ------------------------------------------------------------------ how nodes and references look
+REFERENCE_MARK = "~>"  # reference edge ids are "<source>~><target>"
+
+
+def kind_classes(kind: str) -> list[str]:
+    """Extra canvas classes of a node of ``kind``: ``card`` for a generic resource."""
+    return ["card"] if kind == "resource" else []
+
+
+def node_look_data(node) -> dict[str, Any]:
+    """Element data a node's look needs beyond its id and kind: a generic resource's card shows
+    its id over its service and type, in its service's colour, as wide as its text."""
+    from stackerynb.diagram.look import look_of
+
+    look = look_of(node)
+    if not look.card:
+        return {}
+    return {"label": look.label, "colour": look.colour, "width": look.width, "height": look.height,
+            "service": look.service, "type": look.type}
+
+
+def reference_id(source: str, target: str) -> str:
+    """The canvas id of the reference edge ``source`` -> ``target``."""
+    return f"{source}{REFERENCE_MARK}{target}"
+
+
+def reference_element(source: str, target: str, how: str) -> Element:
+    """A dashed edge: ``source`` references ``target`` (Ref, GetAtt, Sub) with no wire."""
+    rid = reference_id(source, target)
+    return Element(rid, "edges", {"id": rid, "source": source, "target": target, "label": how,
+                                  "how": how}, "reference")
+
+
+def sync_references(sync, ops: list | None = None) -> None:
+    """Bring ``sync``'s reference edges in line with its stack (``ops`` None: while building)."""
+    from stackerynb.model.references import reference_edges
+
+    wanted = {reference_id(s, t): (s, t, how) for s, t, how in reference_edges(sync.stack)
+              if s in sync.elements and t in sync.elements}
+    for el in list(sync.elements.values()):
+        if el.group == "edges" and el.classes == "reference" and \
+                (el.id not in wanted or el.data.get("how") != wanted[el.id][2]):
+            if ops is None:
+                del sync.elements[el.id]
+            else:
+                sync._remove(el.id, ops)
+    for rid, (source, target, how) in wanted.items():
+        if rid not in sync.elements:
+            if ops is None:
+                sync.elements[rid] = reference_element(source, target, how)
+            else:
+                sync._add(reference_element(source, target, how), ops)

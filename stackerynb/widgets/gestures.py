@@ -219,7 +219,7 @@ class Gestures:
         """Add a node of ``kind`` at ``at`` (model coordinates; default a free spot) and select
         it; its new id."""
         node_id = self.next_id(kind)
-        spot = at if at is not None else layout.free_spot(self.sync.positions().values())
+        spot = at if at is not None else layout.free_spot(self.sync.positions(), stack=self.stack)
         if not self.attempt(lambda: self.stack.add(kind, node_id, position=spot)):
             return None
         self.sync.select(node_id)
@@ -340,12 +340,7 @@ class Gestures:
             return False
         if network_id is None:
             return True
-        positions = self.sync.positions()
-        others = [positions[n.id] for n in self.stack.nodes
-                  if n.network == network_id and n.id != node_id and n.id in positions]
-        anchor = max(others) if others else positions.get(network_id, (0.0, 0.0))
-        taken = [p for k, p in positions.items() if k != node_id]
-        spot = layout.spot_near(anchor, taken)
+        spot = layout.spot_in_network(self.stack, self.sync.positions(), node_id)
         self.attempt(lambda: self.stack.move(node_id, *spot))
         return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from stackerynb.catalog import kinds
+from stackerynb.widgets.drawing_style import drawing_style
 
 SELECTED = "#0972d3"
 ERROR = "#d13212"
@@ -87,4 +88,4 @@ def canvas_style(label_size: float = 12) -> list[dict]:
             "line-color": SELECTED, "target-arrow-color": SELECTED, "width": 4}},
         {"selector": ".gone", "style": {"display": "none"}},
     ]
-    return style
+    return style + drawing_style()  # generic resource cards and reference edges (after "edge")

@@ -21,6 +21,7 @@ from stackerynb.model.elements import Change, Node, Wire
 from stackerynb.widgets import layout
 from stackerynb.widgets.viewport import NODE_HALF
 from stackerynb.widgets.elements import TIER_MARK, Element, Op, Signal, plain, wire_id
+from stackerynb.widgets.elements import kind_classes, node_look_data, sync_references
 
 __all__ = ["GraphSync", "Element", "Op", "TIER_MARK", "wire_id"]
 
@@ -201,7 +202,7 @@ class GraphSync:
             self._positions.update(layout.layered_layout(self.stack))
             return
         for node_id in missing:
-            self._positions[node_id] = layout.free_spot(self._positions.values())
+            self._positions[node_id] = layout.free_spot(self._positions, stack=self.stack)
 
     def _parent_id(self, node: Node) -> str | None:
         band = layout.network_band(self.stack, node)
@@ -211,6 +212,7 @@ class GraphSync:
         classes = ["stack-node"]
         if kind == "virtual_network":
             classes.append("network")
+        classes += kind_classes(kind)
         severity = self._flagged.get(node_id)
         if severity:
             classes.append(f"problem-{severity}")
@@ -224,7 +226,7 @@ class GraphSync:
         spec = catalog_kind(node.kind)
         data = {"id": node.id, "label": node.id, "kind": node.kind,
                 "kind_label": spec.label if spec else node.kind,
-                "settings": plain(dict(node.settings))}
+                "settings": plain(dict(node.settings)), **node_look_data(node)}
         parent = self._parent_id(node)
         if parent:
             data["parent"] = parent
@@ -285,6 +287,7 @@ class GraphSync:
             if self._drawable(wire):
                 el = self._wire_element(wire)
                 self.elements[el.id] = el
+        sync_references(self)
 
     # ------------------------------------------------------- element ops
     def _add(self, el: Element, ops: list[Op]) -> None:
@@ -361,6 +364,7 @@ class GraphSync:
         except Exception:  # a bug of ours must not fail the user's stack edit: draw it all again
             log.exception("canvas could not follow %s; redrawing", change.op)
             self._redraw(change, ops)
+        sync_references(self, ops)
         self._refresh_problems(ops)
         if ops:
             self.ops.emit(ops)
@@ -385,7 +389,7 @@ class GraphSync:
         if change.position is not None:
             self._positions[node.id] = change.position
         elif node.id not in self._positions:
-            self._positions[node.id] = layout.free_spot(self._positions.values())
+            self._positions[node.id] = layout.free_spot(self._positions, stack=self.stack)
         if node.kind == "virtual_network":
             orphans = [n.id for n in self.stack.nodes if n.network == node.id and n.id in self.elements]
             self._add(self._node_element(node), ops)
@@ -428,7 +432,7 @@ class GraphSync:
     def _on_set(self, change: Change, ops: list[Op]) -> None:
         node = change.node
         if node.id in self.elements:
-            data = {**self.elements[node.id].data, "settings": plain(dict(node.settings))}
+            data = {**self.elements[node.id].data, "settings": plain(dict(node.settings)), **node_look_data(node)}
             self._update(node.id, ops, data=data)
 
     def _on_place(self, change: Change, ops: list[Op]) -> None:

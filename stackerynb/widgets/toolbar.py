@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ipywidgets import Button, HBox, Layout, ToggleButton
 
+from stackerynb.widgets.export import export_button
 from stackerynb.widgets.gestures import Gestures
 
 
@@ -44,6 +45,8 @@ class CanvasToolbar(HBox):
         self._history = gestures.stack.history
         self._history.listeners.append(self._history_changed)
         self._history_changed()
+        self.export = export_button(gestures)  # the diagram as drawn, to <stack>.svg
+        buttons.append(self.export)
         super().__init__(buttons, layout=Layout(flex="0 0 auto", flex_flow="row wrap"), **kwargs)
 
     def _history_changed(self) -> None:
