@@ -104,7 +104,7 @@ Resources:
     # SAM properties are kept in their CloudFormation form (catalog/sam_properties.yaml)
     assert stack.node("Table").kind == "table"
     assert stack.node("Table").get("properties") == {"TableName": "orders", "Tags": [{"Key": "team", "Value": "a"}]}
-    assert list(stack.raw["Parameters"]) == ["Key"]  # what kept properties use stays a parameter
+    assert list(stack.raw["Parameters"]) == ["Key", "Unused"]  # parameters stay parameters, used or not
     data = compiled(stack, report)
     queue = data["Resources"]["Jobs"]
     assert queue["DeletionPolicy"] == "Retain" and queue["Properties"]["DelaySeconds"] == 5
@@ -124,7 +124,7 @@ Resources:
       EventInvokeConfig: {MaximumRetryAttempts: 0}
 """)
     assert stack.node("Fn").kind == "resource" and stack.node("Fn").get("type") == "AWS::Serverless::Function"
-    assert "EventInvokeConfig cannot be carried" in row(report, "Fn").reason
+    assert "EventInvokeConfig makes SAM generate resources" in row(report, "Fn").reason
     assert stack.node("Fn").get("properties")["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
 
 

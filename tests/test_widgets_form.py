@@ -249,7 +249,7 @@ def test_the_wire_form_edits_access_env_names_actions_and_event_settings(setup):
     assert stack.wire("GetOrder", "Orders").access == "read"  # the boxes as they show now
     assert "access" not in form.errors()
     rows = form.rows
-    assert set(rows) == {"env", "actions", "resources", "event"}
+    assert set(rows) == {"env", "default_env", "actions", "resources", "grants", "event"}
     assert "name" in rows["env"].input.placeholder and "arn" in rows["env"].input.placeholder
     rows["env"].input.value = "ORDERS_TABLE = name"
     assert dict(stack.wire("GetOrder", "Orders").settings["env"]) == {"ORDERS_TABLE": "name"}

@@ -184,6 +184,7 @@ class PartOfBuild:
         self.stack, self.environment, self.stack_name, self.env_name = part, ctx.environment, part.name, ctx.env_name
         self.resources, self.statements = resources, statements
         self.owners = {lid: ctx.owners[lid] for lid in resources}
+        self.nodes = {nid: node for nid, node in ctx.nodes.items() if nid in set(self.owners.values())}
         self.outputs = {k: o for k, o in ctx.outputs.items() if references(o.to_dict()) & resources.keys()}
         used: set[str] = set()
         if ctx.parameters:  # rare (packaged code, parameter-backed settings): find the ones this part uses

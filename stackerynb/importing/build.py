@@ -101,7 +101,8 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access, **wire.settings)
+        stack.connect(node_ids[source], node_ids[target], access=access,
+                      **{**wire.settings, **_wire_settings(wire, profile, rnd.nodes[source].kind)})
     _layout(stack)
 
     kept = {n.id: {"Properties": n.settings.get("properties") or {}, **(n.settings.get("attributes") or {})}
@@ -113,6 +114,18 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
               "generic": generic,
               "id_map": {k: v for k, v in id_map.items() if k != v}}
     return stack, extras
+
+
+def _wire_settings(wire, profile, source_kind: str) -> dict:
+    """What a planned wire keeps of the template: the variable names its code reads (none when
+    it read none), and exact actions/resources where the access levels would grant more."""
+    settings = dict(wire.exact or {})
+    if profile.env and source_kind == "function":
+        if wire.env:
+            settings["env"] = dict(wire.env)
+        else:
+            settings["default_env"] = False
+    return settings
 
 
 def _relative_code(code: str, code_base: Path, stack_folder: Path | None) -> str:
