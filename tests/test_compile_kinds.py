@@ -45,6 +45,8 @@ PRODUCES = {
     "queue": {"AWS::SQS::Queue"},
     "topic": {"AWS::SNS::Topic"},
     "stream": {"AWS::Kinesis::Stream"},
+    "state_machine": {"AWS::StepFunctions::StateMachine", "AWS::IAM::Role"},
+    "event_bus": {"AWS::Events::EventBus"},
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
 
+from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.api import invoke_pattern, route_path
 from stackerynb.compile.emitters.common import name
@@ -149,3 +150,4 @@ EVENTS = {
     "cdn_origin": cdn_origin,
     "runs_on": runs_on,
 }
+EVENTS.update(event_targets.EVENTS)  # EventBridge rules of event buses

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from troposphere import GetAtt, Ref, awslambda, s3, sns, sqs
 
+from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
 from stackerynb.compile.iam import document
@@ -63,6 +64,7 @@ POLICIES = {
     "queue_policy": queue_policy,
     "topic_policy": topic_policy,
     "bucket_policy": bucket_policy,
+    **event_targets.POLICIES,  # the role EventBridge assumes to start a state machine
 }
 
 # policy kind -> (troposphere class, the property naming the target)

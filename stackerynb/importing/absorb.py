@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
+from stackerynb.importing import event_rules
 from stackerynb.importing.iam import statements_of
 from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
@@ -24,7 +25,8 @@ INVOKER = {"rest_api": "apigateway.amazonaws.com", "object_store": "s3.amazonaws
 # The CloudFormation type a node of each kind compiles to (for SAM connector profiles).
 COMPILED_TYPE = {"function": "AWS::Lambda::Function", "table": "AWS::DynamoDB::Table",
                  "object_store": "AWS::S3::Bucket", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
-                 "rest_api": "AWS::ApiGateway::RestApi", "timer": "AWS::Events::Rule"}
+                 "rest_api": "AWS::ApiGateway::RestApi", "timer": "AWS::Events::Rule",
+                 "state_machine": "AWS::StepFunctions::StateMachine", "event_bus": "AWS::Events::EventBus"}
 
 
 def _single(value, ids) -> str | None:
@@ -151,6 +153,9 @@ def _permission(rnd: "Round", lid: str, props: dict) -> str | None:
     source = _single(props.get("SourceArn"), rnd.resources) or _single(props.get("SourceArn"), rnd.nodes)
     if props.get("Action") != "lambda:InvokeFunction" or source is None:
         return f"it lets {props.get('Principal')} invoke {fid} from outside the stack's wires"
+    if rnd.rule_wires.get(source, (None, None))[1] == fid and props.get("Principal") == "events.amazonaws.com":
+        rnd.absorbed[lid] = f"the wire {rnd.rule_wires[source][0]} -> {fid}"  # a bus rule's permission
+        return None
     kind = rnd.kind_of(source)
     if (source, fid) not in rnd.wires or INVOKER.get(kind) != props.get("Principal"):
         return f"it lets {props.get('Principal')} invoke {fid} for {source}, which is not wired to it"
@@ -212,6 +217,9 @@ def _queue_policy(rnd: "Round", lid: str, props: dict) -> str | None:
         principal = statement.get("Principal")
         service = principal.get("Service") if isinstance(principal, dict) else None
         source = _single(statement.get("Condition"), rnd.nodes)
+        rule = _single(statement.get("Condition"), rnd.rule_wires)
+        if source is None and rule is not None:
+            source = rnd.rule_wires[rule][0]  # a bus rule: the wire is from its bus
         actions = {a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)}
         if (statement.get("Effect") != "Allow" or service not in ("sns.amazonaws.com", "events.amazonaws.com")
                 or source is None or not actions <= {"sqs:sendmessage"}
@@ -222,6 +230,7 @@ def _queue_policy(rnd: "Round", lid: str, props: dict) -> str | None:
 
 
 _WIRE_MAKERS = {
+    "AWS::Events::Rule": event_rules.rule,
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::SNS::Subscription": _subscription,
 }

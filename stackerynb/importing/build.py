@@ -19,7 +19,8 @@ RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
 # Canvas columns: what starts work on the left, functions in the middle, data on the right.
 COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, "queue": 1, "stream": 1,
            "function": 2, "docker_service": 2, "docker_cluster": 3, "table": 3, "object_store": 3,
-           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4}
+           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4,
+           "event_bus": 1, "state_machine": 2}
 
 
 def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | None):
@@ -77,7 +78,7 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access)
+        stack.connect(node_ids[source], node_ids[target], access=access, **wire.settings)
     _layout(stack)
 
     fragment, dropped_outputs = _raw_fragment(rnd, data, raw_ids, rename, raw_renames, node_ids)

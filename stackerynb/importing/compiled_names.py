@@ -22,7 +22,8 @@ COMPILED_TYPE = {
     "docker_service": "AWS::ECS::Service", "load_balancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
     "timer": "AWS::Events::Rule", "cache_cluster": "AWS::ElastiCache::ReplicationGroup", "config_store": None,
     "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
-    "stream": "AWS::Kinesis::Stream",
+    "stream": "AWS::Kinesis::Stream", "state_machine": "AWS::StepFunctions::StateMachine",
+    "event_bus": "AWS::Events::EventBus",
 }
 
 

@@ -5,7 +5,9 @@ catalogue. Virtual networks are emitted first (others sit inside them); the rest
 """
 from __future__ import annotations
 
-from stackerynb.compile.emitters import api, config, containers, databases, edge, function, messaging, network, storage
+from stackerynb.compile.emitters import (
+    api, config, containers, databases, edge, event_bus, function, messaging, network, state_machine, storage,
+)
 
 EMITTERS = {
     "virtual_network": network.emit_network,
@@ -26,6 +28,8 @@ EMITTERS = {
     "stream": messaging.emit_stream,
     "config_store": config.emit_config_store,
     "secret": config.emit_secret,
+    "state_machine": state_machine.emit,
+    "event_bus": event_bus.emit,
 }
 
 # kinds emitted before all others, because other nodes sit inside them
