@@ -6,12 +6,14 @@ collected as statements while wiring and written by :func:`finalize_resource_pol
 """
 from __future__ import annotations
 
+import copy
+
 from troposphere import GetAtt, Ref, awslambda, s3, sns, sqs
 
 from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
-from stackerynb.compile.iam import document
+from stackerynb.compile.iam import POLICY_VERSION, document
 from stackerynb.compile.refs import value
 from stackerynb.model.elements import Wire
 
@@ -75,7 +77,22 @@ _DOCUMENTS = {
 }
 
 
+# node kind -> the policy its ``policy`` setting's statements join
+_KEPT = {"queue": "queue_policy", "topic": "topic_policy", "object_store": "bucket_policy"}
+
+
 def finalize_resource_policies(ctx: Compilation) -> None:
-    """Write one policy resource per target holding every statement collected for it."""
-    for (target, kind), records in ctx.resource_policies.items():
-        ctx.add(_DOCUMENTS[kind](records[0].holder, target, document(records)), target)
+    """Write one policy resource per target holding every statement collected for it, and the
+    statements its ``policy`` setting keeps as written (an import's that no wire explains)."""
+    kept = {(node.id, _KEPT[node.kind]): list((node.get("policy") or {}).get("Statement") or [])
+            for node in ctx.nodes.values() if node.kind in _KEPT and (node.get("policy") or {}).get("Statement")}
+    for key in dict.fromkeys([*ctx.resource_policies, *kept]):
+        target, kind = key
+        records = ctx.resource_policies.get(key, [])
+        if key in kept:
+            generated = list(document(records).properties["Statement"]) if records else []
+            body = {"Version": POLICY_VERSION, "Statement": generated + copy.deepcopy(kept[key])}
+        else:
+            body = document(records)
+        holder = records[0].holder if records else f"{target}Policy"
+        ctx.add(_DOCUMENTS[kind](holder, target, body), target)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
-from stackerynb.importing import event_rules
+from stackerynb.importing import event_rules, resource_policies
 from stackerynb.importing.iam import statements_of
 from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
@@ -209,26 +209,6 @@ def _subscription(rnd: "Round", lid: str, props: dict) -> str | None:
     return None
 
 
-def _queue_policy(rnd: "Round", lid: str, props: dict) -> str | None:
-    queues = [q for q in referenced_ids(props.get("Queues")) if q in rnd.resources]
-    if not queues or any(rnd.kind_of(q) != "queue" for q in queues):
-        return "a queue policy for queues that are not all nodes"
-    for statement in statements_of(props.get("PolicyDocument")):
-        principal = statement.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else None
-        source = _single(statement.get("Condition"), rnd.nodes)
-        rule = _single(statement.get("Condition"), rnd.rule_wires)
-        if source is None and rule is not None:
-            source = rnd.rule_wires[rule][0]  # a bus rule: the wire is from its bus
-        actions = {a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)}
-        if (statement.get("Effect") != "Allow" or service not in ("sns.amazonaws.com", "events.amazonaws.com")
-                or source is None or not actions <= {"sqs:sendmessage"}
-                or not all((source, q) in rnd.wires for q in queues)):
-            return "a queue policy letting in more than a wired topic or timer"
-    rnd.absorbed[lid] = f"the resource policies of wires into {', '.join(queues)}"
-    return None
-
-
 _WIRE_MAKERS = {
     "AWS::Events::Rule": event_rules.rule,
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
@@ -237,7 +217,9 @@ _WIRE_MAKERS = {
 _WIRE_FOLLOWERS = {
     "AWS::Logs::LogGroup": _log_group,
     "AWS::Lambda::Permission": _permission,
-    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::SQS::QueuePolicy": resource_policies.policy,
+    "AWS::SNS::TopicPolicy": resource_policies.policy,
+    "AWS::S3::BucketPolicy": resource_policies.policy,
     "AWS::IAM::Role": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM role"),
     "AWS::IAM::Policy": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM policy", props.get("Roles")),
     "AWS::IAM::ManagedPolicy": lambda rnd, lid, props: _used_by(rnd, lid, "a managed policy", props.get("Roles")),

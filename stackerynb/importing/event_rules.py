@@ -67,6 +67,8 @@ def rule(rnd: "Round", lid: str, props: dict) -> str | None:
             rnd.absorbed[role] = f"the role EventBridge assumes for the wire {bus[0]} -> {node}"
     if len(planned) > 1:
         rnd.note(bus[0], f"rule {lid} has {len(planned)} targets: one wire (and rule) per target")
+    else:  # references to the rule (its Arn in an output, a DependsOn) point at the wire's rule
+        rnd.replacements[lid] = ("rule", f"{bus[0]}To{planned[0][0]}")
     rnd.absorbed[lid] = "the wire" + ("s " if len(planned) > 1 else " ") + \
         ", ".join(f"{bus[0]} -> {node}" for node, _, _ in planned)
     return None

@@ -33,7 +33,7 @@ def emit(ctx: Compilation, node) -> Parts:
     props.update(_definition(ctx, node))
     if node.get("logging") != "OFF":
         group = ctx.add(logs.LogGroup(
-            f"{sid}LogGroup", LogGroupName=f"/aws/vendedlogs/states/{ctx.stack_name}-{ctx.env_name}-{sid}",
+            f"{sid}ExecutionLogs", LogGroupName=f"/aws/vendedlogs/states/{ctx.stack_name}-{ctx.env_name}-{sid}",
             RetentionInDays=int(node.get("log_retention_days"))), sid)
         props["LoggingConfiguration"] = stepfunctions.LoggingConfiguration(
             Level=node.get("logging"), IncludeExecutionData=node.get("include_execution_data"),
