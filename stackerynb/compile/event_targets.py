@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import copy
 
-from troposphere import GetAtt, Ref, events
+from troposphere import GetAtt
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.iam import new_role
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import att, value
 from stackerynb.model.elements import Wire
 
@@ -33,18 +34,20 @@ def bus_rule(ctx: Compilation, wire: Wire, source: Parts, target: Parts):
         ctx.problem(wire.source, "event", f"wire {wire.source} -> {wire.target}: {', '.join(unknown)} is not a "
                     f"rule or target property (rule: {', '.join(RULE_KEYS)}; target: {', '.join(TARGET_KEYS)})")
     logical = f"{wire.source}To{wire.target}Rule"
+    # plain template data, not troposphere objects: the event setting is the user's
+    # CloudFormation, intrinsics and all, written as given
     rule_props = {"EventPattern": copy.deepcopy(settings.get("EventPattern") or EVERY_EVENT_OF_THIS_ACCOUNT),
                   "State": settings.get("State", "ENABLED"),
                   **{k: copy.deepcopy(settings[k]) for k in ("Description", "Name") if k in settings}}
     if not source.node.get("default_bus"):
-        rule_props["EventBusName"] = Ref(source.node.id)
-    target_props = dict(Id=target.node.id, Arn=value(target.attribute("arn")))
+        rule_props["EventBusName"] = {"Ref": source.node.id}
+    entry = {"Id": target.node.id, "Arn": _plain(value(target.attribute("arn")))}
     if target.node.kind == "queue" and target.node.get("fifo") and "SqsParameters" not in settings:
-        target_props["SqsParameters"] = events.SqsParameters(MessageGroupId=source.node.id)
-    target_props.update({k: copy.deepcopy(settings[k]) for k in TARGET_KEYS if k in settings})
-    entry = events.Target(**target_props)
+        entry["SqsParameters"] = {"MessageGroupId": source.node.id}
+    entry.update({k: copy.deepcopy(settings[k]) for k in TARGET_KEYS if k in settings})
     source.handles["targets"].append(entry)
-    ctx.add(events.Rule(logical, Targets=[entry], **rule_props), wire.source)
+    rule_props["Targets"] = [entry]
+    ctx.add(RawObject(logical, {"Type": "AWS::Events::Rule", "Properties": rule_props}), wire.source)
     return Invocation("events.amazonaws.com", att(logical, "Arn"))
 
 
@@ -57,9 +60,16 @@ def events_role(ctx: Compilation, wire: Wire, source: Parts, target: Parts, invo
     # recorded as the role's own purpose, not the wire's: the wire's source holds no role itself
     ctx.grant(holder, ["states:StartExecution"], [target.attribute("arn")],
               purpose=f"EventBridge starts {wire.target} for {wire.source}")
-    for entry in source.handles["targets"]:
-        if entry.properties.get("Id") == target.node.id:
+    for entry in source.handles["targets"]:  # a timer's troposphere targets, or a bus rule's plain one
+        if isinstance(entry, dict) and entry.get("Id") == target.node.id:
+            entry["RoleArn"] = {"Fn::GetAtt": [logical, "Arn"]}
+        elif not isinstance(entry, dict) and entry.properties.get("Id") == target.node.id:
             entry.RoleArn = GetAtt(logical, "Arn")
+
+
+def _plain(item):
+    """A troposphere intrinsic as plain template data."""
+    return item.to_dict() if hasattr(item, "to_dict") else item
 
 
 EVENTS = {"bus_rule": bus_rule}
