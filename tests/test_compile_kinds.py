@@ -47,6 +47,7 @@ PRODUCES = {
     "stream": {"AWS::Kinesis::Stream"},
     "state_machine": {"AWS::StepFunctions::StateMachine", "AWS::IAM::Role"},
     "event_bus": {"AWS::Events::EventBus"},
+    "http_api": {"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage"},
 }
 
 

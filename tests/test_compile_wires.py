@@ -21,6 +21,7 @@ EVENT_EVIDENCE = {
     "subscription": "AWS::SNS::Subscription",
     "load_balancer_target": "AWS::ElasticLoadBalancingV2::TargetGroup",
     "bus_rule": "AWS::Events::Rule",
+    "http_route": "AWS::ApiGatewayV2::Route",
 }
 POLICY_EVIDENCE = {
     "lambda_permission": "AWS::Lambda::Permission",

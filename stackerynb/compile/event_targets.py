@@ -14,6 +14,7 @@ import copy
 from troposphere import GetAtt
 
 from stackerynb.compile.context import Compilation, Parts
+from stackerynb.compile.emitters import http_api
 from stackerynb.compile.iam import new_role
 from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import att, value
@@ -72,5 +73,5 @@ def _plain(item):
     return item.to_dict() if hasattr(item, "to_dict") else item
 
 
-EVENTS = {"bus_rule": bus_rule}
+EVENTS = {"bus_rule": bus_rule, "http_route": http_api.route}
 POLICIES = {"events_role": events_role}

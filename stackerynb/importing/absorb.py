@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
-from stackerynb.importing import event_rules, resource_policies
+from stackerynb.importing import event_rules, http_apis, resource_policies
 from stackerynb.importing.iam import statements_of
 from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 # Service principal that invokes a function for each event source kind.
 INVOKER = {"rest_api": "apigateway.amazonaws.com", "object_store": "s3.amazonaws.com",
-           "topic": "sns.amazonaws.com", "timer": "events.amazonaws.com"}
+           "topic": "sns.amazonaws.com", "timer": "events.amazonaws.com", "http_api": "apigateway.amazonaws.com",
+           "event_bus": "events.amazonaws.com"}
 # The CloudFormation type a node of each kind compiles to (for SAM connector profiles).
 COMPILED_TYPE = {"function": "AWS::Lambda::Function", "table": "AWS::DynamoDB::Table",
                  "object_store": "AWS::S3::Bucket", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
@@ -47,7 +48,7 @@ def absorb_all(rnd: "Round") -> None:
     except SHAPE_ERRORS:
         pass  # roles of a shape it cannot read are decided one by one below, and stay raw
     # Resources that make wires first, then those that only make sense for an existing wire.
-    for phase in (_WIRE_MAKERS, _WIRE_FOLLOWERS):
+    for phase in (_WIRE_MAKERS, _WIRE_FOLLOWERS, _LAST):
         for lid, resource in rnd.resources.items():
             if lid in rnd.raw or lid in rnd.nodes or lid in rnd.absorbed:
                 continue
@@ -211,6 +212,7 @@ def _subscription(rnd: "Round", lid: str, props: dict) -> str | None:
 
 _WIRE_MAKERS = {
     "AWS::Events::Rule": event_rules.rule,
+    "AWS::ApiGatewayV2::Route": http_apis.route,
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::SNS::Subscription": _subscription,
 }
@@ -220,10 +222,15 @@ _WIRE_FOLLOWERS = {
     "AWS::SQS::QueuePolicy": resource_policies.policy,
     "AWS::SNS::TopicPolicy": resource_policies.policy,
     "AWS::S3::BucketPolicy": resource_policies.policy,
+    "AWS::ApiGatewayV2::Integration": http_apis.integration,
+    "AWS::ApiGatewayV2::Deployment": http_apis.deployment,
     "AWS::IAM::Role": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM role"),
     "AWS::IAM::Policy": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM policy", props.get("Roles")),
     "AWS::IAM::ManagedPolicy": lambda rnd, lid, props: _used_by(rnd, lid, "a managed policy", props.get("Roles")),
 }
+
+# Resources that build on followers (a stage on its deployment).
+_LAST = {"AWS::ApiGatewayV2::Stage": http_apis.stage}
 
 
 def _used_by(rnd: "Round", lid: str, what: str, attached=None) -> str:

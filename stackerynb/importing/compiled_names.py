@@ -23,7 +23,7 @@ COMPILED_TYPE = {
     "timer": "AWS::Events::Rule", "cache_cluster": "AWS::ElastiCache::ReplicationGroup", "config_store": None,
     "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
     "stream": "AWS::Kinesis::Stream", "state_machine": "AWS::StepFunctions::StateMachine",
-    "event_bus": "AWS::Events::EventBus",
+    "event_bus": "AWS::Events::EventBus", "http_api": "AWS::ApiGatewayV2::Api",
 }
 
 

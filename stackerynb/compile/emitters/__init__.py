@@ -6,7 +6,8 @@ catalogue. Virtual networks are emitted first (others sit inside them); the rest
 from __future__ import annotations
 
 from stackerynb.compile.emitters import (
-    api, config, containers, databases, edge, event_bus, function, messaging, network, state_machine, storage,
+    api, config, containers, databases, edge, event_bus, function, http_api, messaging, network, state_machine,
+    storage,
 )
 
 EMITTERS = {
@@ -30,6 +31,7 @@ EMITTERS = {
     "secret": config.emit_secret,
     "state_machine": state_machine.emit,
     "event_bus": event_bus.emit,
+    "http_api": http_api.emit,
 }
 
 # kinds emitted before all others, because other nodes sit inside them
