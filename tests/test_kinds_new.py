@@ -385,3 +385,47 @@ def test_import_a_websocket_api_written_out_in_cloudformation():
     assert seeded != text
     stack, report = import_text(seeded)
     assert "WebSocketApi" not in stack and outcome(report, "PostRoute") == "raw"
+
+
+# ------------------------------------------------------------------ bucket notifications
+def test_bucket_notifications_to_a_queue_carry_their_event_and_filter_and_wait_for_the_queue_policy():
+    s = Stack("notify")
+    s.add("object_store", "Uploads")
+    s.add("queue", "Audit")
+    csv = {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}]}}
+    s.connect("Uploads", "Audit", event={"Event": "s3:ObjectRemoved:*", "Filter": csv})
+    result, template = compile_stack(s)
+    assert lint(result.to_json())[0] == [] and structure_problems(template) == []
+    bucket = template["Resources"]["Uploads"]
+    assert bucket["Properties"]["NotificationConfiguration"] == {"QueueConfigurations": [
+        {"Event": "s3:ObjectRemoved:*", "Filter": csv, "Queue": {"Fn::GetAtt": ["Audit", "Arn"]}}]}
+    assert "AuditPolicy" in bucket["DependsOn"]
+    (statement,) = template["Resources"]["AuditPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"} and statement["Action"] == ["sqs:SendMessage"]
+    assert set(statement["Condition"]) == {"ArnLike", "StringEquals"}  # this bucket, this account
+    # seeded: a word S3 does not know is refused, naming the wire
+    s.configure("Uploads", "Audit", event={"Events": ["s3:ObjectRemoved:*"]})
+    with pytest.raises(StackError, match=r"Uploads -> Audit: Events is not an S3 notification setting"):
+        compile_report(s, DEV)
+
+
+def test_import_bucket_notifications_as_wires():
+    stack, report, original, result = import_and_compile("s3-sqs-lambda-sam-java__template.yml")
+    wire = stack.wire("S3FileBucket", "AuditQueue")
+    notification = original["Resources"]["S3FileBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"][0]
+    assert wire.settings["event"] == {k: notification[k] for k in ("Event", "Filter")}
+    compiled_config = result["Resources"]["S3FileBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert [{k: c[k] for k in ("Event", "Filter")} for c in compiled_config] == [wire.settings["event"]]
+    assert not lint_errors(result) - lint_errors(original)
+    # seeded: a notification to a topic has no wire: the bucket stays as it was
+    text = """
+Resources:
+  Files:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        TopicConfigurations: [{Event: "s3:ObjectCreated:*", Topic: !Ref News}]
+  News: {Type: AWS::SNS::Topic}
+"""
+    stack, report = import_text(text)
+    assert "Files" not in stack and "TopicConfigurations" in report.set_index("resource").loc["Files", "reason"]

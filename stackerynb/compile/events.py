@@ -101,10 +101,22 @@ def subscription(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> 
 
 
 def bucket_notification(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    source.handles["notifications"].append(s3.LambdaConfigurations(
-        Event="s3:ObjectCreated:*", Function=GetAtt(target.node.id, "Arn")))
-    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True,
-                      dependents=[source.handles["bucket"]])
+    # the wire's event setting may name the event and a key filter, in S3's words (Event, Filter)
+    event = wire.settings.get("event") or {}
+    unknown = sorted(set(event) - {"Event", "Filter"})
+    if unknown:
+        ctx.problem(wire.source, "event", f"wire {wire.source} -> {wire.target}: {', '.join(unknown)} is not "
+                    "an S3 notification setting (Event, Filter)")
+    config = {"Event": event.get("Event", "s3:ObjectCreated:*"), **({"Filter": event["Filter"]} if "Filter" in event else {})}
+    bucket = source.handles["bucket"]
+    if target.node.kind == "queue":
+        # S3 checks it may send when the notification is set: the queue policy comes first
+        source.handles["queue_notifications"].append({**config, "Queue": GetAtt(target.node.id, "Arn")})
+        waits = getattr(bucket, "DependsOn", [])
+        bucket.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [f"{target.node.id}Policy"]
+        return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True)
+    source.handles["notifications"].append({**config, "Function": GetAtt(target.node.id, "Arn")})
+    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True, dependents=[bucket])
 
 
 def load_balancer_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 from stackerynb.errors import StackError
-from stackerynb.importing import absorb, event_rules, http_apis, state_machines
+from stackerynb.importing import absorb, bucket_notifications, event_rules, http_apis, state_machines
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
@@ -363,6 +363,8 @@ class Round:
                     self.demote_node(lid, f"its {protocol} subscription to {sub.get('Endpoint')!r} cannot be a wire")
                     break
                 self.add_wire(lid, target, f"{lid} Subscription ({protocol})")
+        elif plan.type == "AWS::S3::Bucket":
+            bucket_notifications.plan(self, lid, plan, props)
         elif plan.type == "AWS::ApiGatewayV2::Api":
             http_apis.api_properties(self, lid, plan, props)
         elif plan.type == "AWS::Events::EventBus":
