@@ -16,7 +16,7 @@ from troposphere import GetAtt, Parameter, Ref, logs, stepfunctions
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.function import ARTIFACT_BUCKET
 from stackerynb.compile.iam import grant_baseline, new_role
-from stackerynb.compile.refs import arn, att, ref, value
+from stackerynb.compile.refs import arn, att, ref, text_value, value
 
 # What a state machine with neither a definition nor a file runs: it compiles and starts.
 STARTER = {"Comment": "Starter workflow: replace with your own", "StartAt": "Start",
@@ -77,4 +77,4 @@ def _definition(ctx: Compilation, node) -> dict:
         "S3 bucket holding the packaged function code (the deploy step fills it in)")))
     return {"DefinitionS3Location": stepfunctions.S3Location(
                 Bucket=value(bucket), Key=f"{ctx.stack_name}/{ctx.env_name}/{node.id}.asl"),
-            "Metadata": {"stackerynb": {"definition": uri}}}
+            "Metadata": {"stackerynb": {"definition": text_value(uri)}}}
