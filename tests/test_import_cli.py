@@ -70,7 +70,7 @@ def test_default_output_is_stacks_name_yaml(tmp_path, monkeypatch):
 
 def test_a_broken_template_fails_with_file_and_line_and_writes_nothing(tmp_path, capsys):
     template = tmp_path / "t.yaml"
-    template.write_text("Resources:\n  A: {Type: AWS::SQS::Queue}\n  A: {Type: AWS::SQS::Queue}\n")
+    template.write_text("Resources:\n  A: {Type: AWS::SQS::Queue}\n  B: {Type: AWS::SQS::Queue, DependsOn: [{}]}\n")
     assert main(["import", str(template), "-o", str(tmp_path / "out.yaml")]) == 1
-    assert f"{template}:3: key 'A' appears twice" in capsys.readouterr().err
+    assert f"{template}:3: resource B: DependsOn takes" in capsys.readouterr().err
     assert not (tmp_path / "out.yaml").exists()

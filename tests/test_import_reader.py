@@ -62,7 +62,6 @@ def test_json_reads_like_yaml():
 
 
 @pytest.mark.parametrize("text, where, message", [
-    ("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n", "t.yaml:4", "appears twice"),
     ("Resources:\n  A: [\n", "t.yaml:3", "not valid YAML"),
     ("", "t.yaml:1", "empty"),
     ("Description: no resources\n", "t.yaml", "no Resources section"),
@@ -150,3 +149,70 @@ def test_control_characters_name_the_line():
     from stackerynb.importing.template_reader import parse_template
     with pytest.raises(StackError, match=r"t.yaml:2: not valid YAML"):
         parse_template("Resources:\n  A: \x00", "t.yaml")
+
+
+# ------------------------------------------------------------------ issue 16 item 7: bad input
+FN = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n  Fn:\n"
+      "    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.h\n")
+ENV = FN + "      Environment:\n        Variables:\n          A: "
+
+
+@pytest.mark.parametrize("text, where, message", [
+    (ENV + "!Sub [1, 2, 3]\n", "t.yaml:5", "resource Fn: Properties.Environment.Variables.A: Fn::Sub takes text, or [text, {name: value}]"),
+    (ENV + '!Sub ["x", 5]\n', "t.yaml:5", "Fn::Sub takes"),
+    (ENV + "!Join [',']\n", "t.yaml:5", "Fn::Join takes [separator, [values]]"),
+    (ENV + '{"Fn::GetAtt": [1]}\n', "t.yaml:5", "Fn::GetAtt takes"),
+    (ENV + '{"Ref": 5}\n', "t.yaml:5", "Ref takes"),
+    (FN + "    DependsOn: [{}]\n", "t.yaml:5", "resource Fn: DependsOn takes a logical id or a list"),
+    (FN + "    Condition: [1]\n", "t.yaml:5", "resource Fn: Condition takes a condition name"),
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  5:\n    Type: AWS::SQS::Queue\n", "t.yaml:4",
+     "logical id 5 must be letters and digits"),
+    ("Resources:\n  my-queue:\n    Type: AWS::SQS::Queue\n", "t.yaml:2", "logical id 'my-queue' must be letters"),
+    ("Resources: 5\n", "t.yaml:1", "Resources must be a mapping of logical ids"),
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs: [[]]\n", "t.yaml:4", "Outputs must be a mapping"),
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  Url: [1]\n", "t.yaml:5", "Outputs entry Url must be a mapping"),
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  Url:\n    Value: !Sub [1]\n", "t.yaml:5",
+     "Outputs.Url.Value: Fn::Sub takes"),
+    (FN + "      Events:\n        X:\n          Type: {}\n", "t.yaml:5", "resource Fn: event X needs a Type"),
+    (FN + "      Events: [1]\n", "t.yaml:5", "resource Fn: Events must be a mapping"),
+    (FN + "      Events:\n        X:\n          Type: SQS\n          Properties: 5\n", "t.yaml:5",
+     "event X: Properties must be a mapping"),
+    ("Globals:\n  Function: 5\n" + FN, "t.yaml:2", "Globals.Function must be a mapping"),
+    # 500 levels of nesting: YAML is stopped while reading, JSON when its shape is checked
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: " + "[" * 500 + "]" * 500 + "\n",
+     "t.yaml:5", "nested more than 100 levels"),
+    ('{"Resources": {"Q": {"Type": "AWS::SQS::Queue",\n "Properties": {"Tags": ' + "[" * 500 + "]" * 500 + "}}}}",
+     "t.yaml:1", "resource Q: Properties.Tags" + "[0]" * 6 + "...: nested more than 100 levels deep"),
+])
+def test_malformed_intrinsics_and_sections_name_the_resource_and_line(text, where, message):
+    with pytest.raises(StackError) as info:
+        parse_template(text, "t.yaml")
+    assert str(info.value).startswith(where + ":") and message in str(info.value), str(info.value)
+
+
+BILLION_LAUGHS = (
+    'Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: *i\n'
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")))
+
+
+def test_anchors_and_aliases_are_refused_fast_like_in_stack_files():
+    import time
+    text = BILLION_LAUGHS.replace("Tags: *i", "Tags: []")
+    assert len(text.encode()) < 700
+    start = time.perf_counter()
+    with pytest.raises(StackError, match=r"^t.yaml:7: not valid YAML: anchors and aliases \(&, \*\) are not supported"):
+        parse_template(text, "t.yaml")
+    assert time.perf_counter() - start < 1  # refused at the first alias, nothing expanded
+    with pytest.raises(StackError, match="anchors and aliases"):
+        parse_template("Resources:\n  Q: &q\n    Type: AWS::SQS::Queue\n  R: *q\n", "t.yaml")
+
+
+def test_a_key_given_twice_counts_once_the_last_as_in_cloudformation():
+    yaml_t = parse_template("Resources:\n  A:\n    Type: AWS::SQS::Queue\n  A:\n    Type: AWS::SNS::Topic\n", "t.yaml")
+    assert yaml_t.data["Resources"] == {"A": {"Type": "AWS::SNS::Topic"}}
+    assert yaml_t.warnings == [(4, "key 'A' appears twice (first on line 2); the last one counts, as in CloudFormation")]
+    json_t = parse_template('{"Resources": {"A": {"Type": "AWS::SQS::Queue",\n "Type": "AWS::SNS::Topic"}}}', "t.json")
+    assert json_t.data["Resources"]["A"]["Type"] == "AWS::SNS::Topic"
+    assert json_t.warnings == [(2, "key 'Type' appears twice; the last one counts, as in CloudFormation")]
+    assert parse_template("Resources:\n  A:\n    Type: AWS::SQS::Queue\n", "t.yaml").warnings == []

@@ -134,3 +134,39 @@ def test_function_access_reads_roles_policies_and_managed_policies():
 def read_template_text(text: str) -> dict:
     from stackerynb.importing.template_reader import parse_template
     return parse_template(text).data
+
+
+# ------------------------------------------------------------------ the import proves itself
+def test_from_template_lists_what_the_import_changes_in_meaning(tmp_path, capsys):
+    from stackerynb import Stack
+
+    path = tmp_path / "orders__template.yaml"
+    path.write_text(TEMPLATE)
+    stack = Stack.from_template(path)
+    line = capsys.readouterr().out.strip()
+    changes = stack.import_changes
+    assert line.startswith(f"{len(changes)} changes in meaning between {path}") and "stack.import_changes" in line
+    assert stack.import_report.attrs["meaning_changes"] == changes.to_dict("records")
+    assert set(changes.columns) >= {"category", "principal_or_resource", "key", "before", "after", "detail"}
+    # the seeded change: the design loses its trigger, and the check says so, row by row
+    stack.disconnect("Jobs", "Fn")
+    from stackerynb.importing.report import check_meaning
+    after = check_meaning(stack, stack.import_report)
+    lost = after[after.category == "trigger"]
+    assert list(lost.principal_or_resource) == ["Fn"] and "removed" in lost.detail.iloc[0]
+    assert not ((changes.category == "trigger") & changes.detail.str.contains("removed")).any()
+
+
+def test_import_check_prints_the_changes(tmp_path, capsys):
+    from stackerynb.cli import main
+
+    path = tmp_path / "orders__template.yaml"
+    path.write_text(TEMPLATE)
+    assert main(["import", str(path), "-o", str(tmp_path / "orders.yaml")]) == 0
+    assert f"stackerynb import {path} --check" in capsys.readouterr().err
+    assert main(["import", str(path), "-o", str(tmp_path / "orders.yaml"), "--force", "--check"]) == 0
+    out, err = capsys.readouterr()
+    count = int(err.strip().splitlines()[-1].split()[0]) if "changes in meaning between" in err else 0
+    assert ("no changes in meaning" in err) == (count == 0)
+    if count:
+        assert "category" in out and "see the table above" in err

@@ -36,11 +36,13 @@ def test_ci_runs_the_readme_test_command():
 # re-exports the model, so importing it counts as importing the model.
 LAYER_RANKS = {
     "errors": 0, "tables": 0, "cfn": 1, "catalog": 1, "store": 2, "model": 3, "stackerynb": 3,
-    "compile": 4, "importing": 4, "analysis": 4, "examples": 4, "patterns": 4,
+    "compile": 4, "importing": 4, "diff": 4, "analysis": 4, "examples": 4, "patterns": 4,
     "deploy": 5, "widgets": 6, "cli": 6, "__main__": 7,
 }
 # Same rank, but beside each other rather than one on the other.
-BESIDE = {("analysis", "compile"), ("analysis", "importing"), ("compile", "analysis"), ("importing", "analysis")}
+BESIDE = {("analysis", "compile"), ("analysis", "importing"), ("compile", "analysis"), ("importing", "analysis"),
+          # the semantic diff reads templates (cfn, catalog, the importer's reader); it compiles nothing
+          ("diff", "compile"), ("diff", "analysis"), ("compile", "diff"), ("analysis", "diff")}
 # Function-level imports that go upward: only the model's convenience methods (Stack.compile,
 # Stack.deploy, ...) may, like DataFrame.plot.
 LAZY_UPWARD_ALLOWED = {"stackerynb.model.stack"}

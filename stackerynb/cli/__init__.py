@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deploy": ("deploy", "deploy a stack to an environment (change set, confirm, execute)"),
     "deployments": ("deployments", "list current and previous deployments of a stack"),
     "cost": ("cost", "compare the design with consolidated alternatives: cost, cold starts, latency"),
+    "diff": ("diff", "compare what two templates mean (SAM or CloudFormation)"),
     "import": ("import_template", "import a SAM or CloudFormation template into a stack file"),
     "status": ("status", "show where a stack stands in an environment"),
     "destroy": ("destroy", "delete a stack and all its resources from an environment"),

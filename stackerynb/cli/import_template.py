@@ -22,6 +22,9 @@ def register(sub) -> None:
     parser.add_argument("--name", default=None, help="stack name (default: from the template's file name)")
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     parser.add_argument("--report", default=None, metavar="CSV", help="also write the full report as CSV")
+    parser.add_argument("--check", action="store_true",
+                        help="compile the stack back and list every change in meaning from the template "
+                             "(the semantic diff; loads the compiler and the SAM translator)")
     parser.set_defaults(func=run)
 
 
@@ -51,6 +54,19 @@ def run(args, out=None, err=None) -> int:
     for problem in problems:
         err.write(f"warning: {output}: {problem}\n")
     err.write(f"wrote {output}: {summary(rows, attrs)}\n")
+    if getattr(args, "check", False):
+        from stackerynb.diff import rows_table
+        from stackerynb.importing import read_template
+        from stackerynb.importing.report import meaning_line
+        from stackerynb.importing.roundtrip import meaning_changes
+
+        changes = meaning_changes(stack, read_template(args.template).data, attrs)
+        if changes:
+            out.write("\n" + rows_table(changes) + "\n")
+        err.write(meaning_line(len(changes), args.template).replace(
+            "stack.import_changes (or stack.diff(template))", "the table above") + "\n")
+    else:
+        err.write(f"to list what the stack changes in meaning: stackerynb import {args.template} --check\n")
     return 0
 
 

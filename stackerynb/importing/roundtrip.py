@@ -16,59 +16,16 @@ compared by what they grant on ``*``, without asking the compiled template for `
 """
 from __future__ import annotations
 
-import copy
 import json
-import logging
 from dataclasses import dataclass, field
 
-from stackerynb.errors import StackError
+from stackerynb.diff.names import with_names_as_refs
+from stackerynb.diff.sam import expand_sam  # noqa: F401  (re-exported: the check's callers use it)
 from stackerynb.importing.iam import (
     STAR, action_covered, expand_actions, statements_of,
 )
 from stackerynb.cfn.intrinsics import referenced_ids
 from stackerynb.importing.permissions import managed_name, sam_policy_table
-
-# Properties SAM would upload from a local path (``sam package``); the check needs none of it.
-_LOCAL_URIS = {
-    "AWS::Serverless::Function": ("CodeUri",), "AWS::Serverless::LayerVersion": ("ContentUri",),
-    "AWS::Serverless::StateMachine": ("DefinitionUri",), "AWS::Serverless::Api": ("DefinitionUri",),
-    "AWS::Serverless::HttpApi": ("DefinitionUri",), "AWS::Serverless::GraphQLApi": ("SchemaUri",),
-    "AWS::Serverless::Application": ("Location",),
-}
-
-
-def _is_sam(data: dict) -> bool:
-    transform = data.get("Transform")
-    names = transform if isinstance(transform, list) else [transform]
-    return any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names)
-
-
-def expand_sam(data: dict, region: str = "us-east-1") -> dict:
-    """``data`` as plain CloudFormation: the SAM transform applied offline (local code paths
-    stand in as S3 URIs). Templates without the SAM transform are returned as copies."""
-    data = copy.deepcopy(data)
-    if not _is_sam(data):
-        return data
-    import boto3  # samtranslator asks a session for the region (nothing is called)
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    glob = (data.get("Globals") or {}).get("Function") or {}
-    if isinstance(glob.get("CodeUri"), str) and not glob["CodeUri"].startswith("s3://"):
-        glob["CodeUri"] = "s3://stackerynb-check/code.zip"
-    for resource in (data.get("Resources") or {}).values():
-        for prop in _LOCAL_URIS.get(resource.get("Type"), ()):
-            value = (resource.get("Properties") or {}).get(prop)
-            if isinstance(value, str) and not value.startswith("s3://"):
-                resource["Properties"][prop] = "s3://stackerynb-check/artifact.zip"
-    for name in ("samtranslator", "samtranslator.metrics.metric", "samtranslator.feature_toggle.feature_toggle"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
-    try:
-        return translator.translate(data, {}, get_managed_policy_map=lambda: {})
-    except Exception as exc:  # samtranslator reports invalid SAM as its own exceptions
-        raise StackError(f"the SAM transform refuses this template: {exc}") from None
-
 
 @dataclass
 class FunctionAccess:
@@ -147,21 +104,6 @@ class Finding:
     def __str__(self) -> str:
         acts = f" ({', '.join(self.actions[:6])}{'...' if len(self.actions) > 6 else ''})" if self.actions else ""
         return f"{self.function}: {self.problem} {self.target}{acts}"
-
-
-def with_names_as_refs(template: dict) -> dict:
-    """``template`` with uses of resources' physical names read as references to them, as the
-    import reads them (see aliases.py), so both sides name the same targets."""
-    from stackerynb.importing.aliases import name_aliases, rewrite
-
-    resources = template.get("Resources") or {}
-    found = name_aliases(resources)
-    if not found:
-        return template
-    out = dict(template)
-    out["Resources"] = {lid: {k: (rewrite(v, found, lid) if k == "Properties" else v) for k, v in r.items()}
-                        for lid, r in resources.items()}
-    return out
 
 
 def compare_access(original: dict, compiled: dict, id_map: dict[str, str]) -> list[Finding]:
@@ -258,3 +200,34 @@ def compare_triggers(original: dict, compiled: dict, id_map: dict[str, str]) -> 
         if mapped not in after:
             findings.append(Finding(function, "lost-trigger", f"{how} from {source}"))
     return findings
+
+
+def compiled_for_check(stack, parameters=()) -> dict:
+    """``stack`` compiled for an environment ``dev`` (with its raw section), as plain data;
+    ``parameters`` are the template parameters the environment gives values, as a deploy of
+    the original would."""
+    import warnings
+
+    from stackerynb.compile.compiler import assemble, build
+    from stackerynb.compile.raw import add_raw
+    from stackerynb.model.environments import Environment
+
+    from stackerynb.model.fileformat import parse_stack
+
+    if getattr(stack, "path", None) is not None:  # the design, without its file: the code folders
+        stack = parse_stack(stack.dumps(), "<imported stack>")  # need not exist to compare meaning
+    environment = Environment("dev", parameters={name: "example" for name in parameters})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # governance warnings about the original's own choices
+        ctx = build(stack, environment)
+        template, data = assemble(ctx)
+        add_raw(ctx, template, data)  # a no-op once the compiler adds the raw section itself
+    return json.loads(template.to_json(sort_keys=False))
+
+
+def meaning_changes(stack, original: dict, attrs: dict) -> list:
+    """What the imported ``stack``, compiled back, means differently from ``original`` (the
+    semantic diff's rows; empty when the import changes nothing)."""
+    from stackerynb.diff import semantic_diff
+
+    return semantic_diff(original, compiled_for_check(stack, attrs.get("environment_parameters", ())))

@@ -324,6 +324,15 @@ class Stack:
         from stackerynb.compile import permissions_table
         return permissions_table(self, self.environment(env))
 
+    def diff(self, template, env: "str | Environment" = "dev"):
+        """What ``template`` (a path, text or data; SAM or CloudFormation) means differently from
+        this stack compiled for ``env``: a DataFrame of the semantic diff's rows (before: the
+        template, after: the stack), empty when they mean the same."""
+        import json
+
+        from stackerynb.diff import diff_frame
+        return diff_frame(template, json.loads(self.compile(env).to_json()))
+
     def deploy(self, env: "str | Environment" = "dev", **options):
         """Package, compile, preview the change set, confirm and execute it; returns a Deployment.
         In a notebook the preview, Confirm button and progress are widgets."""
@@ -379,14 +388,23 @@ class Stack:
         return gitstore.load(path, parse_stack)
 
     @classmethod
-    def from_template(cls, path: str | Path, **options) -> "Stack":
+    def from_template(cls, path: str | Path, *, check: bool = True, **options) -> "Stack":
         """Import a SAM or CloudFormation template (YAML with short-form tags, or JSON).
 
         Resources become nodes and wires where their meaning is clear and are kept verbatim
-        (``stack.raw``) otherwise; ``stack.import_report`` says which and why."""
+        (``stack.raw``) otherwise; ``stack.import_report`` says which and why. With ``check``
+        the stack is compiled back and compared with the template: ``stack.import_changes``
+        lists every change in meaning (the semantic diff), and one line says how many."""
         from stackerynb.importing import import_template
         stack, report = import_template(path, **options)
         stack.import_report = report
+        if check:
+            from stackerynb.importing.report import check_meaning, meaning_line
+            try:
+                stack.import_changes = check_meaning(stack, report)
+                print(meaning_line(len(stack.import_changes), str(path)))
+            except StackError as exc:  # the import stands; only its proof is missing
+                print(f"could not compare the stack with {path}: {exc}")
         return stack
 
     def snapshot(self) -> tuple:
