@@ -219,8 +219,12 @@ def test_import_a_state_machine_with_its_role_and_compile_back_with_the_same_acc
     # nothing lost, and nothing on a resource the original did not grant
     assert all(actions <= after.get(target, frozenset()) for target, actions in before.items())
     assert set(after) <= set(before)
-    assert result["Resources"]["StateMachinetoDDB"]["Properties"]["Definition"] == \
-        original["Resources"]["StateMachinetoDDB"]["Properties"]["Definition"]
+    # the definition holds intrinsics (Refs to the table's name): written as SAM writes it, with
+    # the intrinsics as substitutions (CloudFormation resolves none inside a definition)
+    machine = result["Resources"]["StateMachinetoDDB"]["Properties"]
+    assert machine["DefinitionString"] == expand_sam(original)["Resources"]["StateMachinetoDDB"]["Properties"]["DefinitionString"]
+    assert machine["DefinitionSubstitutions"] == {"definition_substitution_1": {"Ref": "DdbTableName"},
+                                                  "definition_substitution_2": {"Ref": "DdbTableName"}}
     assert not lint_errors(result) - lint_errors(original)
 
 

@@ -81,6 +81,23 @@ _DOCUMENTS = {
 _KEPT = {"queue": "queue_policy", "topic": "topic_policy", "object_store": "bucket_policy"}
 
 
+def _grants_outright(kept: dict, record: StatementRecord) -> bool:
+    """True when statement ``kept`` (template data) allows, with no condition, the same service
+    every action of ``record`` on each of its resources."""
+    if kept.get("Effect") != "Allow" or kept.get("Condition") or record.effect != "Allow":
+        return False
+    principal = kept.get("Principal")
+    services = principal.get("Service") if isinstance(principal, dict) else None
+    services = services if isinstance(services, list) else [services]
+    actions = kept.get("Action")
+    actions = {a.lower() for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)}
+    resources = kept.get("Resource")
+    resources = resources if isinstance(resources, list) else [resources]
+    plain = [v.to_dict() if hasattr(v, "to_dict") else v for v in (value(r) for r in record.resources)]
+    return (record.principal in services and {a.lower() for a in record.actions} <= actions
+            and all(r in resources for r in plain))
+
+
 def finalize_resource_policies(ctx: Compilation) -> None:
     """Write one policy resource per target holding every statement collected for it, and the
     statements its ``policy`` setting keeps as written (an import's that no wire explains)."""
@@ -89,7 +106,8 @@ def finalize_resource_policies(ctx: Compilation) -> None:
     for key in dict.fromkeys([*ctx.resource_policies, *kept]):
         target, kind = key
         records = ctx.resource_policies.get(key, [])
-        if key in kept:
+        if key in kept:  # a wire's statement that a kept one already grants outright adds nothing
+            records = [r for r in records if not any(_grants_outright(k, r) for k in kept[key])]
             generated = list(document(records).properties["Statement"]) if records else []
             body = {"Version": POLICY_VERSION, "Statement": generated + copy.deepcopy(kept[key])}
         else:

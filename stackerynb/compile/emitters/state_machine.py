@@ -8,15 +8,19 @@ function's code folder). Wires grant the role what the workflow's tasks call and
 """
 from __future__ import annotations
 
+import copy
 import json
 
 import yaml
-from troposphere import GetAtt, Parameter, Ref, logs, stepfunctions
+from troposphere import GetAtt, Join, Parameter, Ref, logs, stepfunctions
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.function import ARTIFACT_BUCKET
 from stackerynb.compile.iam import grant_baseline, new_role
+from stackerynb.cfn.intrinsics import is_intrinsic
 from stackerynb.compile.refs import arn, att, ref, text_value, value
+
+SUBSTITUTION = "definition_substitution_%d"
 
 # What a state machine with neither a definition nor a file runs: it compiles and starts.
 STARTER = {"Comment": "Starter workflow: replace with your own", "StartAt": "Start",
@@ -43,22 +47,28 @@ def emit(ctx: Compilation, node) -> Parts:
     if node.get("tracing"):
         props["TracingConfiguration"] = stepfunctions.TracingConfiguration(Enabled=True)
         grant_baseline(ctx, parts, "state_machine_tracing")
+    generated = props.pop("DefinitionSubstitutions", {})
     machine = ctx.add(stepfunctions.StateMachine(sid, **props), sid)
     parts.handles["state_machine"] = machine
-    for key, raw in (node.get("definition_substitutions") or {}).items():
+    for key, raw in {**generated, **(node.get("definition_substitutions") or {})}.items():
         parts.env[key] = raw
 
+    explicit = set(node.get("definition_substitutions") or {}) | set(generated)
+    written = json.dumps(node.get("definition")) if node.get("definition") else None
+
     def write_substitutions():
-        if parts.env:  # wire-made values are Sub text; the user's are template data as given
-            machine.DefinitionSubstitutions = {k: value(v) if isinstance(v, str) else v
-                                               for k, v in parts.env.items()}
+        # a wire's substitution is written when the definition uses it (or cannot be read here)
+        used = {k: v for k, v in parts.env.items()
+                if k in explicit or written is None or "${%s}" % k in written}
+        if used:  # wire-made values are Sub text; the user's are template data as given
+            machine.DefinitionSubstitutions = {k: value(v) if isinstance(v, str) else v for k, v in used.items()}
     ctx.finalizers.append(write_substitutions)
     return parts
 
 
 def _definition(ctx: Compilation, node) -> dict:
     if node.get("definition"):
-        return {"Definition": dict(node.get("definition"))}
+        return _with_intrinsics(copy.deepcopy(dict(node.get("definition"))))
     uri = node.get("definition_uri")
     if not uri:
         return {"Definition": STARTER}
@@ -78,3 +88,26 @@ def _definition(ctx: Compilation, node) -> dict:
     return {"DefinitionS3Location": stepfunctions.S3Location(
                 Bucket=value(bucket), Key=f"{ctx.stack_name}/{ctx.env_name}/{node.id}.asl"),
             "Metadata": {"stackerynb": {"definition": text_value(uri)}}}
+
+
+def _with_intrinsics(definition: dict) -> dict:
+    """``Definition``, or, when it holds intrinsics (a Ref to a table, a GetAtt of a function),
+    what SAM makes of it: CloudFormation does not resolve intrinsics inside a definition, so
+    each becomes a ``${definition_substitution_N}`` placeholder (numbered in SAM's order) given
+    in ``DefinitionSubstitutions``, and the definition is written as SAM writes it."""
+    substitutions = {}
+
+    def walk(item):
+        entries = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, inner in sorted(entries, key=lambda pair: pair[0]):
+            if is_intrinsic(inner):
+                name = SUBSTITUTION % (len(substitutions) + 1)
+                substitutions[name] = inner
+                item[key] = "${%s}" % name
+            elif isinstance(inner, (dict, list)):
+                walk(inner)
+    walk(definition)
+    if not substitutions:
+        return {"Definition": definition}
+    lines = json.dumps(definition, sort_keys=True, indent=4, separators=(",", ": ")).split("\n")
+    return {"DefinitionString": Join("\n", lines), "DefinitionSubstitutions": substitutions}
