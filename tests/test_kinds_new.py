@@ -89,6 +89,8 @@ def test_the_workflow_compiles_lint_clean(workflow):
     assert lint(result.to_json())[0] == []
     machine = template["Resources"]["Flow"]["Properties"]
     assert machine["StateMachineType"] == "EXPRESS" and machine["TracingConfiguration"] == {"Enabled": True}
+    # only the substitutions the definition uses: WORK_ARN, not the table's ITEMS_NAME/ITEMS_ARN
+    assert set(machine["DefinitionSubstitutions"]) == {"WORK_ARN"}
     assert machine["LoggingConfiguration"]["Level"] == "ERROR"
     assert machine["RoleArn"] == {"Fn::GetAtt": ["FlowRole", "Arn"]}
     # wires fill the definition's placeholders
@@ -99,11 +101,11 @@ def test_the_workflow_compiles_lint_clean(workflow):
 
 def test_each_wire_grants_only_what_it_needs_on_its_target_only(workflow):
     _, result, template = workflow
-    assert identity_rows(result, "Flow -> Work") == [(["lambda:InvokeFunction"], ["${Work.Arn}", "${Work.Arn}:*"])]
+    assert identity_rows(result, "Flow -> Work") == [(["lambda:InvokeFunction"], ["${Work.Arn}"])]
     assert identity_rows(result, "Flow -> Items") == [(
         ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan",
          "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"], ["${Items.Arn}", "${Items.Arn}/index/*"])]
-    assert identity_rows(result, "Starter -> Flow") == [(["states:StartExecution", "states:StartSyncExecution"], ["${Flow}"])]
+    assert identity_rows(result, "Starter -> Flow") == [(["states:StartExecution"], ["${Flow}"])]
     # EventBridge starts the machine through a role of its own per wire, which may start only Flow
     for source in ("Nightly", "Bus"):
         role = template["Resources"][f"{source}ToFlowRole"]["Properties"]

@@ -33,7 +33,9 @@ def emit(ctx: Compilation, node) -> Parts:
         "arn": ref(sid), "name": att(sid, "Name"),
         "execution_arn": arn("states", f"execution:${{{sid}.Name}}:*")})
     role = new_role(ctx, sid, parts.role, "state_machine")
-    props = dict(RoleArn=GetAtt(role.title, "Arn"), StateMachineType=node.get("type"))
+    props = dict(RoleArn=GetAtt(role.title, "Arn"))
+    if node.get("type") != "STANDARD":  # STANDARD is CloudFormation's own default: said only otherwise
+        props["StateMachineType"] = node.get("type")
     props.update(_definition(ctx, node))
     if node.get("logging") != "OFF":
         group = ctx.add(logs.LogGroup(
@@ -54,12 +56,15 @@ def emit(ctx: Compilation, node) -> Parts:
         parts.env[key] = raw
 
     explicit = set(node.get("definition_substitutions") or {}) | set(generated)
-    written = json.dumps(node.get("definition")) if node.get("definition") else None
+    # the definition as compiled (None when it is an S3 object this compile cannot read)
+    shown = props.get("Definition") or props.get("DefinitionString")
+    written = json.dumps(shown.to_dict() if hasattr(shown, "to_dict") else shown) if shown else None
 
     def write_substitutions():
-        # a wire's substitution is written when the definition uses it (or cannot be read here)
+        # a wire's substitution is written when the definition uses it (an S3 definition, which
+        # this compile cannot read, uses only the substitutions given explicitly)
         used = {k: v for k, v in parts.env.items()
-                if k in explicit or written is None or "${%s}" % k in written}
+                if k in explicit or (written is not None and "${%s}" % k in written)}
         if used:  # wire-made values are Sub text; the user's are template data as given
             machine.DefinitionSubstitutions = {k: value(v) if isinstance(v, str) else v for k, v in used.items()}
     ctx.finalizers.append(write_substitutions)
