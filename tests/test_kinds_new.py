@@ -435,3 +435,37 @@ Resources:
 """
     stack, report = import_text(text)
     assert "Files" not in stack and "TopicConfigurations" in report.set_index("resource").loc["Files", "reason"]
+
+
+def test_sam_state_machine_events_become_a_timer_and_a_bus_wire():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Succeed}}}
+      Events:
+        Nightly: {Type: Schedule, Properties: {Schedule: "cron(0 3 * * ? *)"}}
+        Orders: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop]}, InputPath: $.detail}}
+"""
+    stack, report = import_text(text)
+    assert stack.node("FlowNightly").get("schedule") == "cron(0 3 * * ? *)"
+    assert stack.wire("FlowNightly", "Flow") is not None
+    assert stack.wire("DefaultEventBus", "Flow").settings["event"] == {"EventPattern": {"source": ["shop"]},
+                                                                      "InputPath": "$.detail"}
+    result, template = compile_stack(stack)
+    assert lint(result.to_json())[0] == []
+    original = expand_sam(read_template_text(text))
+    rule = template["Resources"]["DefaultEventBusToFlowRule"]["Properties"]
+    sam_rule = next(r["Properties"] for r in original["Resources"].values()
+                    if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"])
+    assert rule["EventPattern"] == sam_rule["EventPattern"] and rule["Targets"][0]["InputPath"] == "$.detail"
+    # seeded: an Api event has no wire into a state machine yet: the machine stays as written
+    stack, report = import_text(text.replace("Type: EventBridgeRule", "Type: Api"))
+    assert "Flow" not in stack
+
+
+def read_template_text(text: str) -> dict:
+    from stackerynb.importing import parse_template
+    return parse_template(text, "<test>").data

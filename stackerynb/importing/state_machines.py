@@ -71,8 +71,10 @@ def plan(rnd: "Round", lid: str, node, props: dict) -> None:
     """Keep what the kind does not model, and gather the machine's permissions (``rnd.grants``)."""
     rtype = node.type
     if props.get("Events"):
-        rnd.demote_node(lid, "its Events (schedules, rules, APIs that start it) are not imported yet")
-        return
+        why = _events(rnd, lid, props["Events"])
+        if why:
+            rnd.demote_node(lid, why)
+            return
     kept = {}
     for name, target in KEPT[rtype].items():
         if name not in props:
@@ -137,3 +139,57 @@ def _trusts_states(principal) -> bool:
     texts = [s.get("Fn::Sub") if isinstance(s, dict) else s for s in services]
     return bool(texts) and all(t in STATES_PRINCIPALS for t in texts)
 
+
+
+SCHEDULE_KEYS = {"Schedule", "Enabled", "State", "Input", "Description"}
+RULE_KEYS = {"Pattern": "EventPattern", "Input": "Input", "InputPath": "InputPath", "State": "State",
+             "RuleName": "Name"}
+
+
+def _events(rnd: "Round", sid: str, events) -> str | None:
+    """SAM ``Events`` that start the machine: a ``Schedule`` becomes a timer node wired to it
+    (named as SAM names the rule, ``<machine><event>``), an ``EventBridgeRule`` (or
+    ``CloudWatchEvent``) a wire from its bus with the pattern in the wire's event setting.
+    Why they cannot, or None."""
+    from stackerynb.importing import event_rules
+    from stackerynb.importing.importer import NodePlan
+    if not isinstance(events, dict):
+        return "Events is not a mapping of named events"
+    planned = []
+    for name, event in events.items():
+        etype = event.get("Type") if isinstance(event, dict) else None
+        eprops = (event.get("Properties") or {}) if isinstance(event, dict) else None
+        if not isinstance(eprops, dict):
+            return f"event {name} has no Type or Properties"
+        if etype == "Schedule":
+            extra = sorted(set(eprops) - SCHEDULE_KEYS)
+            schedule, payload = eprops.get("Schedule"), eprops.get("Input", "")
+            enabled = eprops.get("Enabled", eprops.get("State", "ENABLED") != "DISABLED")
+            if extra or not isinstance(schedule, str) or not isinstance(payload, str) or not isinstance(enabled, bool):
+                return f"event {name} (Schedule): {', '.join(extra) or 'a schedule computed at deploy time'} " \
+                       "cannot be carried by a timer"
+            planned.append(("timer", f"{sid}{name}", {"schedule": schedule, "enabled": enabled,
+                                                       **({"payload": payload} if payload else {})}, None))
+        elif etype in ("EventBridgeRule", "CloudWatchEvent"):
+            extra = sorted(set(eprops) - set(RULE_KEYS) - {"EventBusName"})
+            bus = event_rules._bus(rnd, eprops.get("EventBusName"))
+            if extra or "Pattern" not in eprops or bus is None:
+                return f"event {name} ({etype}): " + (f"{', '.join(extra)} cannot be carried by a wire" if extra else
+                                                        "no pattern, or a bus that is not an event bus node")
+            event_setting = {RULE_KEYS[k]: v for k, v in eprops.items() if k in RULE_KEYS}
+            planned.append(("bus", bus, event_setting, name))
+        else:
+            return f"event {name} ({etype}) cannot start a state machine node yet"
+    for what, ident, settings, name in planned:
+        if what == "timer":
+            rnd.nodes[ident] = NodePlan(ident, "timer", settings, "SAM event", [f"the Schedule event of {sid}"],
+                                        origin=f"{sid} event")
+            rnd.add_wire(ident, sid, f"{sid} event {ident[len(sid):]}")
+        else:
+            (bus, default) = ident
+            if default:
+                event_rules._default_bus(rnd)
+            if (bus, sid) in rnd.wires:
+                return f"two rules from {bus} start {sid}; a wire holds one rule"
+            rnd.add_wire(bus, sid, f"{sid} event {name}").settings["event"] = settings
+    return None
