@@ -152,13 +152,13 @@ def roundtrip(files, *, lint: bool = True, progress=None) -> Figures:
             figures.curated += curated
             original = read_template(path).data
             try:
-                expand_sam(original)
+                expanded = expand_sam(original)  # once: the diff takes the expanded original as it is
             except StackError as exc:
                 figures.unchecked[path.name] = f"the original is refused by the SAM transform: {str(exc)[:100]}"
                 continue
             try:
                 compiled = compiled_for_check(stack, report.attrs.get("environment_parameters", ()))
-                rows = semantic_diff(original, compiled)
+                rows = semantic_diff(expanded, compiled)
             except Exception as exc:  # a failure here is a finding to report, not a crash
                 figures.unchecked[path.name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
                 continue
@@ -257,7 +257,13 @@ def main(argv=None) -> int:
     print(f"  imported with raw resources:      {len(results) - len(full)}")
     print(f"  resources: {outcomes['node']} became nodes, {outcomes['absorbed']} absorbed, {outcomes['raw']} raw "
           f"(including import-made raw policies/rules)")
-    print(f"  nodes: {sum(len(s.nodes) for s, _ in results.values())}, wires: {sum(len(s.wires) for s, _ in results.values())}")
+    print(f"  nodes: {sum(len(s.nodes) for s, _ in results.values())} "
+          f"({sum(n.kind == 'resource' for s, _ in results.values() for n in s.nodes)} of them verbatim resource nodes), "
+          f"wires: {sum(len(s.wires) for s, _ in results.values())}")
+    curated = sum(((r.outcome == "node") & (r.kind != "resource")).sum() for _, r in results.values())
+    total = sum(len(r) for _, r in results.values())
+    print(f"  curated share: {curated + outcomes['absorbed']} of {total} rows "
+          f"({100 * (curated + outcomes['absorbed']) / max(total, 1):.1f}%: curated nodes and absorbed resources)")
     for path, why in sorted(failures.items()):
         print(f"  failed: {path.name}: {why[:140]}")
     print(f"\nmost common reasons a resource stays raw (top {args.top}):")

@@ -22,6 +22,7 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGt6cmV4YW1wbGVrZXlmb3J0ZXN0aW5nb25se
 SETTINGS = {
     "config_store": {"parameters": {"LogLevel": "info", "PageSize": 50}},
     "bastion": {"allowed_cidrs": ["203.0.113.0/24"], "users": {"alice": KEY}},
+    "resource": {"type": "AWS::SQS::Queue", "properties": {"SqsManagedSseEnabled": True}},
 }
 # resource types each kind must produce (at least)
 PRODUCES = {
@@ -48,6 +49,7 @@ PRODUCES = {
     "state_machine": {"AWS::StepFunctions::StateMachine", "AWS::IAM::Role"},
     "event_bus": {"AWS::Events::EventBus"},
     "http_api": {"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage"},
+    "resource": {"AWS::SQS::Queue"},
 }
 
 

@@ -32,6 +32,9 @@ POLICY_EVIDENCE = {
 }
 
 
+SAMPLE_TYPE = "AWS::SQS::Queue"  # the type of a resource node in a pair stack
+
+
 def pair_stack(source_kind: str, target_kind: str) -> Stack:
     """The smallest valid stack holding the wire Source -> Target."""
     s = Stack("wire-" + f"{source_kind}-{target_kind}".replace("_", "-")[:34])
@@ -43,6 +46,8 @@ def pair_stack(source_kind: str, target_kind: str) -> Stack:
         settings = {"allowed_cidrs": ["198.51.100.0/24"]} if kind == "bastion" else {}
         if kind == "config_store":
             settings = {"parameters": {"Greeting": "hello"}}
+        if kind == "resource":
+            settings = {"type": SAMPLE_TYPE}
         placed = in_network and catalog_kind(kind).network != "none"
         s.add(kind, node_id, network="Net" if placed else None, **settings)
     s.connect("Source", "Target")
@@ -73,6 +78,10 @@ def test_every_wire_pair_does_what_its_profile_says(source_kind, target_kind):
     rows = result.permissions()
     wired = rows[(rows["wire"] == "Source -> Target") & (rows["kind"] == "identity")]
     expected_actions = [list(st.actions) for st in profile.statements()]
+    if profile.iam == "service_reference":  # AWS's reference says what each level grants
+        from stackerynb.compile.generic_iam import level_actions
+        expected_actions = [[a for level in profile.default_access for a in level_actions(SAMPLE_TYPE, level)]]
+        assert "sqs:ReceiveMessage" in expected_actions[0] and "sqs:SendMessage" not in expected_actions[0]
     assert wired["actions"].tolist() == expected_actions
     principal = "Target" if profile.principal == "target" else "Source"
     assert set(wired["node"]) <= {principal}

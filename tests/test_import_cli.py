@@ -38,13 +38,14 @@ def test_import_writes_the_stack_and_prints_the_report(tmp_path):
     assert run(Args(str(template), str(output), report=str(tmp_path / "r.csv")), out, err) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["resource", "type", "outcome", "node", "reason"]
-    assert any(l.startswith("Machine") and "raw" in l and "no node kind" in l for l in lines)
-    assert "wrote" in err.getvalue() and "2 node, 1 raw, 0 absorbed, 1 wires" in err.getvalue()
+    assert any(l.startswith("Machine") and " node " in l and "no node kind" in l for l in lines)
+    assert "wrote" in err.getvalue() and "3 node (1 resource), 0 raw, 0 absorbed, 1 wires" in err.getvalue()
     stack = Stack.load(output)
     assert stack.name == "orders"
     assert [str(w) for w in stack.wires] == ["Jobs -> Worker"]
     assert stack.node("Worker").get("code") == "../svc/src/worker/"
-    assert list(stack.raw["Resources"]) == ["Machine"]
+    assert stack.node("Machine").kind == "resource" and "Resources" not in stack.raw
+    assert stack.node("Machine").get("type") == "AWS::StepFunctions::StateMachine"
     assert "Machine" in (tmp_path / "r.csv").read_text()
     assert [p.name for p in output.parent.iterdir()] == ["orders.yaml"]  # no temporary file left
 

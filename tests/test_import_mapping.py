@@ -17,6 +17,24 @@ def row(report, resource):
     return report.set_index("resource").loc[resource]
 
 
+def kept(stack, lid):
+    """What the import kept verbatim for ``lid``: its ``resource`` node's template body (type,
+    properties, attributes), or its entry in ``stack.raw``."""
+    if lid in stack and stack.node(lid).kind == "resource":
+        node = stack.node(lid)
+        body = {"Type": node.get("type")}
+        if node.get("properties"):
+            body["Properties"] = dict(node.get("properties"))
+        body.update(node.get("attributes") or {})
+        return body
+    return stack.raw["Resources"][lid]
+
+
+def curated(stack, lid):
+    """True when ``lid`` became a node of a curated kind (not a verbatim ``resource`` node)."""
+    return lid in stack and stack.node(lid).kind != "resource"
+
+
 def wires(stack):
     return {(w.source, w.target): w.access for w in stack.wires}
 
@@ -66,9 +84,9 @@ Resources:
 """)
     assert stack.node("Newer").get("runtime") == "python3.14"  # the newest the catalogue offers
     assert "runtime python3.99 is not offered" in row(report, "Newer").notes
-    assert "Gone" not in stack
-    assert row(report, "Gone").outcome == "raw" and "go1.x" in row(report, "Gone").reason
-    assert stack.raw["Resources"]["Gone"]["Properties"]["Runtime"] == "go1.x"
+    assert not curated(stack, "Gone")
+    assert row(report, "Gone").kind == "resource" and "go1.x" in row(report, "Gone").reason
+    assert kept(stack, "Gone")["Properties"]["Runtime"] == "go1.x"
 
 
 def test_what_a_function_node_cannot_carry_stays_raw_untouched():
@@ -79,10 +97,10 @@ Resources:
     Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12, Layers: [arn:aws:lambda:us-east-1:123456789012:layer:x:1]}
     Metadata: {Owner: me}
 """)
-    assert len(stack) == 0
+    assert not any(curated(stack, n.id) for n in stack.nodes)
     assert "Layers cannot be carried" in row(report, "Layered").reason
-    assert stack.raw["Resources"]["Layered"]["Properties"]["Layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]
-    assert stack.raw["Resources"]["Layered"]["Metadata"] == {"Owner": "me"}
+    assert kept(stack, "Layered")["Properties"]["Layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]
+    assert kept(stack, "Layered")["Metadata"] == {"Owner": "me"}
 
 
 def test_tables_keys_billing_and_streams():
@@ -165,10 +183,10 @@ Resources:
       Events:
         FromQueue: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, FunctionResponseTypes: [ReportBatchItemFailures]}}
 """)
-    assert "Worker" not in stack and "Jobs" in stack
+    assert not curated(stack, "Worker") and "Jobs" in stack
     assert "FunctionResponseTypes cannot be carried" in row(report, "Worker").reason
     # the raw function still points at the queue node, whose compiled resource keeps the id
-    assert stack.raw["Resources"]["Worker"]["Properties"]["Events"]["FromQueue"]["Properties"]["Queue"] == {
+    assert kept(stack, "Worker")["Properties"]["Events"]["FromQueue"]["Properties"]["Queue"] == {
         "Fn::GetAtt": ["Jobs", "Arn"]}
 
 
@@ -185,10 +203,10 @@ Resources:
         Orders: {Type: EventBridgeRule, Properties: {Pattern: {source: [shop]}}}
 """)
     assert "Worker" in stack
-    rule = stack.raw["Resources"]["WorkerOrders"]
+    rule = kept(stack, "WorkerOrders")
     assert rule["Type"] == "AWS::Events::Rule" and rule["Properties"]["EventPattern"] == {"source": ["shop"]}
     assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["Worker", "Arn"]}
-    permission = stack.raw["Resources"]["WorkerOrdersPermission"]["Properties"]
+    permission = kept(stack, "WorkerOrdersPermission")["Properties"]
     assert permission["FunctionName"] == {"Ref": "Worker"} and permission["Principal"] == "events.amazonaws.com"
 
 
@@ -243,7 +261,7 @@ def test_overlapping_routes_keep_the_api_and_its_functions_raw():
         Create: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: post}}
 """
     stack, report = imported(body)
-    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes})
+    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes if curated(stack, n.id)})
     assert "overlap" in row(report, "Api").reason
     assert "Health" in stack  # on another API: unaffected
 
@@ -260,8 +278,8 @@ Resources:
       Events:
         Get: {Type: HttpApi, Properties: {Path: /x, Method: GET}}
 """)
-    assert "Fn" not in stack and "payload format 2.0" in row(report, "Fn").reason
-    assert "ServerlessHttpApi" not in stack
+    assert not curated(stack, "Fn") and "payload format 2.0" in row(report, "Fn").reason
+    assert not curated(stack, "ServerlessHttpApi")
 
 
 POLICIES = """
@@ -304,7 +322,7 @@ Parameters:
 def test_policies_become_wires_with_access_levels_and_the_rest_stays_a_raw_policy():
     stack, report = imported(POLICIES)
     assert wires(stack) == {("Fn", "Orders"): "read", ("Fn", "Files"): None, ("Fn", "Jobs"): None}
-    residual = stack.raw["Resources"]["FnImportedPolicy"]
+    residual = kept(stack, "FnImportedPolicy")
     assert residual["Properties"]["Roles"] == [{"Ref": "FnRole"}]
     statements = residual["Properties"]["PolicyDocument"]["Statement"]
     actions = [a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
@@ -355,7 +373,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12, Role: arn:aws:iam::123456789012:role/x}
 """)
-    assert "Fn" not in stack and "outside the template" in row(report, "Fn").reason
+    assert not curated(stack, "Fn") and "outside the template" in row(report, "Fn").reason
 
 
 def test_physical_names_used_as_references_are_read_as_refs():
@@ -394,7 +412,7 @@ Resources:
 """)
     assert wires(stack) == {("Uploads", "Thumbs"): None}
     assert stack.problems() == []
-    assert "s3:GetObject" in str(stack.raw["Resources"]["ThumbsImportedPolicy"])
+    assert "s3:GetObject" in str(kept(stack, "ThumbsImportedPolicy"))
     assert "would close a loop" in row(report, "Thumbs").notes
 
 
@@ -424,7 +442,7 @@ Resources:
 """)
     jobs = stack.node("Jobs")
     assert (jobs.get("dead_letter"), jobs.get("max_receives")) == (True, 4)
-    assert "Dead" not in stack and row(report, "Dead").outcome == "absorbed"
+    assert not curated(stack, "Dead") and row(report, "Dead").outcome == "absorbed"
     assert wires(stack) == {("News", "Jobs"): None}
     assert stack.node("News").get("raw_delivery") is True
     assert set(report.outcome) == {"node", "absorbed"}
@@ -455,7 +473,7 @@ Resources:
     assert wires(stack) == {("Fn", "Orders"): "read", ("Other", "Orders"): None}
     assert row(report, "Link").outcome == "absorbed"
     # SAM's connector also grants PartiQL actions, which the wire does not: kept as raw statements
-    assert "dynamodb:PartiQLSelect" in str(stack.raw["Resources"]["FnImportedPolicy"])
+    assert "dynamodb:PartiQLSelect" in str(kept(stack, "FnImportedPolicy"))
 
 
 def test_references_to_what_sam_generates_for_a_node_keep_it_raw():
@@ -468,7 +486,7 @@ Resources:
     Type: AWS::Lambda::Permission
     Properties: {Action: lambda:InvokeFunction, FunctionName: !Ref FnAliaslive, Principal: s3.amazonaws.com}
 """)
-    assert "Fn" not in stack and "FnAliaslive, which SAM generates" in row(report, "Fn").reason
+    assert not curated(stack, "Fn") and "FnAliaslive, which SAM generates" in row(report, "Fn").reason
 
 
 def test_parameters_conditions_and_outputs_follow_what_stays_raw():
@@ -493,7 +511,7 @@ Outputs:
   DeadArn: {Value: !GetAtt Dead.Arn}
   Nowhere: {Value: !Ref Missing}
 """)
-    assert set(stack.raw) == {"Parameters", "Conditions", "Resources", "Outputs"}
+    assert set(stack.raw) == {"Parameters", "Conditions", "Outputs"}  # resources are nodes now
     assert list(stack.raw["Parameters"]) == ["Email"]
     assert stack.raw["Outputs"]["JobsUrl"] == {"Value": {"Ref": "Jobs"}}
     assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["MainDeadLetter", "Arn"]}}

@@ -36,6 +36,7 @@ class WireProfile:
     network: str | None = None
     resource_policy: str | None = None
     principal: str = "source"  # whose role gets the statements: source or target
+    iam: str | None = None  # service_reference: statements come from AWS's reference at compile time
 
     @property
     def access_levels(self) -> tuple[str, ...]:
@@ -89,6 +90,7 @@ def _build() -> dict[tuple[str, str], WireProfile]:
                 default_access=tuple(raw["default_access"]), env=dict(raw.get("env", {})),
                 event=raw.get("event"), network=raw.get("network"),
                 resource_policy=raw.get("resource_policy"), principal=raw.get("principal", "source"),
+                iam=raw.get("iam"),
             )
     return profiles
 

@@ -75,6 +75,9 @@ def summary(rows: list[dict], attrs: dict) -> str:
     the same words as ``stackerynb.importing.summary`` of the report frame."""
     from stackerynb.importing.report import OUTCOMES
     parts = [f"{sum(row['outcome'] == o for row in rows)} {o}" for o in OUTCOMES]
+    generic = sum(row["outcome"] == "node" and row["kind"] == "resource" for row in rows)
+    if generic:  # nodes that keep a resource verbatim, not a curated kind
+        parts[0] += f" ({generic} resource)"
     if attrs.get("wires") is not None:
         parts.append(f"{attrs['wires']} wires")
     return ", ".join(parts)

@@ -19,6 +19,8 @@ from stackerynb.catalog.kinds import COMMON_SETTINGS
 from stackerynb.errors import StackError
 
 PAGE_COMMAND = "python -m stackerynb kinds --markdown > docs/kinds.md"
+# Settings a kind cannot compile without and has no default for: the reference's sample node.
+SAMPLE_SETTINGS = {"resource": {"type": "AWS::SQS::Queue"}}
 
 
 # ------------------------------------------------------------------ data
@@ -71,6 +73,7 @@ def wire_reference(source: str, target: str) -> dict:
         "role": f"the {profile.principal}'s role ({target if profile.principal == 'target' else source})",
         "env": {f"<{target.upper()}_ID>_{suffix}": attribute for suffix, attribute in profile.env.items()},
         "event": profile.event, "network": profile.network, "resource_policy": profile.resource_policy,
+        "iam": profile.iam,
         "required": (source, target) in _required_pairs(),
         "adds_resources": wire_types(source, target),
     }
@@ -104,7 +107,8 @@ def _compile(nodes: list[tuple[str, str]], wires: list[tuple[str, str]], *, netw
     if inside:
         stack.add("virtual_network", "Net")
     for node_id, kind_name in nodes:
-        stack.add(kind_name, node_id, network="Net" if inside and kind(kind_name).network != "none" else None)
+        stack.add(kind_name, node_id, network="Net" if inside and kind(kind_name).network != "none" else None,
+                  **SAMPLE_SETTINGS.get(kind_name, {}))
     for source, target in wires:
         stack.connect(source, target)
     with warnings.catch_warnings():
@@ -116,6 +120,8 @@ def _compile(nodes: list[tuple[str, str]], wires: list[tuple[str, str]], *, netw
 @lru_cache(maxsize=None)
 def compiled_types(name: str) -> list[str]:
     """CloudFormation types a node of kind ``name`` compiles to with default settings."""
+    if name in SAMPLE_SETTINGS and "type" in SAMPLE_SETTINGS[name]:
+        return ["its type, verbatim"]
     return sorted({rtype for rtype, owner in _compile([("Node", name)], []) if owner == "Node"})
 
 
@@ -159,6 +165,10 @@ def _grants(wire: dict, code=_plain) -> list[str]:
     lines = []
     for level in wire["access"]:
         name = level["level"] + (" (default)" if level["default"] else "")
+        if wire.get("iam") == "service_reference":
+            lines.append(f"{name}: the {level['level']} actions AWS's service authorization reference lists for "
+                         f"the target's type, on its ARN, to {wire['role']}")
+            continue
         if not level["statements"]:
             lines.append(f"{name}: no IAM statement (the event, policy or network rule does it)")
             continue

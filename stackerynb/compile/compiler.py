@@ -12,6 +12,7 @@ from troposphere import Template
 
 from stackerynb.compile.context import Compilation
 from stackerynb.compile.emitters import EMITTERS, FIRST
+from stackerynb.compile.emitters.generic import add_transform_for_sam
 from stackerynb.compile.iam import finalize_roles
 from stackerynb.compile.order import dependency_order
 from stackerynb.compile.overrides import effective_nodes
@@ -102,4 +103,5 @@ def assemble(ctx: Compilation, *, limit: int | None = MAX_RESOURCES) -> tuple[Te
     data = {"Parameters": {k: p.to_dict() for k, p in ctx.parameters.items()},
             "Resources": ordered, "Outputs": {k: o.to_dict() for k, o in ctx.outputs.items()}}
     add_raw(ctx, template, data, limit=limit)
+    add_transform_for_sam(ctx, template)
     return template, data

@@ -52,10 +52,27 @@ def dependencies(resources: dict[str, dict]) -> dict[str, set[str]]:
     return out
 
 
+SAM_PREFIX = "AWS::Serverless::"
+
+
 def dependency_order(resources: dict[str, dict]) -> list[str]:
     """Logical ids in an order where each comes after what it needs; among resources free to
-    go, the one emitted first goes first, so the template stays grouped by node."""
+    go, the one emitted first goes first, so the template stays grouped by node.
+
+    SAM resources (kept verbatim by ``resource`` nodes) may refer to each other both ways: the
+    SAM transform expands them into resources that do not. When only such references close a
+    circle, the SAM resources keep their place and the rest is ordered around them."""
     needs = dependencies(resources)
+    try:
+        return _ordered(resources, needs)
+    except StackError:
+        sam = {lid for lid, body in resources.items() if str(body.get("Type", "")).startswith(SAM_PREFIX)}
+        if not sam:
+            raise
+        return _ordered(resources, {lid: set() if lid in sam else needed - sam for lid, needed in needs.items()})
+
+
+def _ordered(resources: dict[str, dict], needs: dict[str, set[str]]) -> list[str]:
     position = {lid: i for i, lid in enumerate(resources)}
     waiting = {lid: len(n) for lid, n in needs.items()}
     users: dict[str, list[str]] = {lid: [] for lid in resources}

@@ -59,6 +59,8 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
 
     known = set(template.resources) | set(resources) | set(template.parameters) | set(raw.get("Parameters") or {}) | PSEUDO
     sam = [lid for lid, body in resources.items() if str(body.get("Type", "")).startswith("AWS::Serverless::")]
+    sam += [n.id for n in ctx.nodes.values() if n.kind == "resource"  # SAM types kept as resource nodes
+            and str(n.settings.get("type", "")).startswith("AWS::Serverless::")]
     missing = []
     for section in ("Resources", "Outputs", "Conditions"):
         for name, body in (raw.get(section) or {}).items():

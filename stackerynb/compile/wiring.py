@@ -15,6 +15,7 @@ from troposphere import ec2
 
 from stackerynb.catalog import wire_profile
 from stackerynb.compile.context import Compilation, Parts
+from stackerynb.compile import generic_iam
 from stackerynb.compile.events import EVENTS
 from stackerynb.compile.names import env_prefix
 from stackerynb.compile.policies import POLICIES
@@ -45,6 +46,9 @@ def apply_wire(ctx: Compilation, wire: Wire) -> None:
     source, target = ctx.parts[wire.source], ctx.parts[wire.target]
     profile = wire_profile(source.node.kind, target.node.kind)
     principal = target if profile.principal == "target" else source
+    if profile.iam == "service_reference":  # a resource node: AWS's reference says what each level is
+        generic_iam.grant(ctx, wire, principal, target, profile.resolve_access(wire.access),
+                          lambda r: resolve(r, source, target))
     for statement in profile.statements(wire.access):
         resources = [resolve(r, source, target) for r in statement.resources]
         ctx.grant(principal, statement.actions, resources, wire=wire)

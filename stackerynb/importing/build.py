@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 from stackerynb.catalog import wire_profile
+from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES, document_problem
+from stackerynb.cfn.schemas import is_node_type, property_problems
+from stackerynb.model.rules import id_problem, value_problem
 from stackerynb.errors import StackError
 from stackerynb.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
 from stackerynb.importing.ids import node_id_for
@@ -60,10 +63,26 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         return ref
 
     stack = Stack(name)
-    for lid, plan in rnd.nodes.items():
+    bodies = {rid: _raw_body(rnd, rid, rename) for rid in raw_ids}
+    generic, kept_raw = generic_nodes(bodies, raw_renames)
+    for rid, node_id in generic.items():
+        rnd.generic[rid] = node_id
+    for rid, why in kept_raw.items():
+        rnd.raw[rid] = f"{rnd.raw[rid]}; {why}" if rid in rnd.raw else why
+    order = {lid: i for i, lid in enumerate(list(rnd.resources) + list(rnd.extra_raw))}
+    for lid in sorted(list(rnd.nodes) + list(generic), key=lambda lid: order.get(lid, len(order))):
+        if lid in generic:
+            _add_generic(stack, generic[lid], bodies[lid], rnd.template.filename, lid)
+            continue
+        plan = rnd.nodes[lid]
         settings = dict(plan.settings)
         if plan.kind == "function" and settings.get("code") and code_base is not None:
             settings["code"] = _relative_code(settings["code"], code_base, stack_folder)
+        for key in ("properties", "attributes"):  # kept verbatim: their references follow renames
+            if key in settings:
+                settings[key] = _follow_renames(rnd, settings[key], rename)
+            if key in settings and not settings[key]:
+                del settings[key]
         if plan.kind == "rest_api" and "routes" in settings:
             settings["routes"] = {node_ids.get(k, k): v for k, v in settings["routes"].items()}
         try:
@@ -81,10 +100,13 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         stack.connect(node_ids[source], node_ids[target], access=access, **wire.settings)
     _layout(stack)
 
-    fragment, dropped_outputs = _raw_fragment(rnd, data, raw_ids, rename, raw_renames, node_ids)
+    kept = {n.id: {"Properties": n.settings.get("properties") or {}, **(n.settings.get("attributes") or {})}
+            for n in stack.nodes if n.kind != "resource" and (n.settings.get("properties") or n.settings.get("attributes"))}
+    fragment, dropped_outputs = _raw_fragment(rnd, data, bodies, generic, rename, raw_renames, node_ids, kept)
     stack.raw = fragment
     id_map = {lid: rename(lid) for lid in list(rnd.resources) + list(rnd.nodes)}
     extras = {"node_ids": node_ids, "raw_renames": raw_renames, "dropped_outputs": dropped_outputs,
+              "generic": generic,
               "id_map": {k: v for k, v in id_map.items() if k != v}}
     return stack, extras
 
@@ -109,23 +131,87 @@ def _layout(stack) -> None:
         stack.move(node.id, 100 + 250 * column, 100 + 150 * row)
 
 
-def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_renames, node_ids) -> tuple[dict, list]:
-    resources = {}
-    for rid in raw_ids:
-        resource = copy.deepcopy(rnd.pristine.get(rid) or rnd.extra_raw[rid])
-        depends = resource.get("DependsOn")
-        if depends is not None:
-            deps = [depends] if isinstance(depends, str) else list(depends)
-            kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)]
-            if kept:
-                resource["DependsOn"] = kept[0] if isinstance(depends, str) and len(kept) == 1 else kept
-            else:
-                resource.pop("DependsOn")
-        resources[raw_renames.get(rid, rid)] = rename_references(resource, rename)
+def _raw_body(rnd: Round, rid: str, rename) -> dict:
+    """A resource not made a curated node, as the compiled template must hold it: references
+    renamed, DependsOn on absorbed resources dropped."""
+    return _follow_renames(rnd, rnd.pristine.get(rid) or rnd.extra_raw[rid], rename)
 
-    known = set(resources) | {nid for lid, nid in node_ids.items() if has_main_resource(rnd.nodes[lid].kind)}
+
+def _follow_renames(rnd: Round, body: dict, rename) -> dict:
+    """A copy of ``body`` (a resource, or a node's kept properties or attributes) with its
+    references renamed and its DependsOn on absorbed resources without a stand-in dropped."""
+    resource = copy.deepcopy(body)
+    depends = resource.get("DependsOn")
+    if depends is not None:
+        deps = [depends] if isinstance(depends, str) else list(depends)
+        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)]
+        if kept:
+            resource["DependsOn"] = kept[0] if isinstance(depends, str) and len(kept) == 1 else kept
+        else:
+            resource.pop("DependsOn")
+    return rename_references(resource, rename)
+
+
+def generic_nodes(bodies: dict[str, dict], raw_renames: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(generic, kept_raw)``: which of the resources no curated kind took become ``resource``
+    nodes (logical id -> node id, the logical id itself unless renamed), and why the others stay
+    in ``stack.raw`` (an id that cannot be a node id, an unknown type, a key that is no resource
+    attribute, properties the type's schema refuses: kept as they were, never lost)."""
+    generic, kept_raw = {}, {}
+    for rid, body in bodies.items():
+        node_id = raw_renames.get(rid, rid)
+        why = generic_problem(node_id, body)
+        if why:
+            kept_raw[rid] = why
+        else:
+            generic[rid] = node_id
+    return generic, kept_raw
+
+
+def generic_problem(node_id: str, body: dict) -> str | None:
+    """Why ``body`` cannot be a ``resource`` node called ``node_id``, or None."""
+    rtype = body.get("Type")
+    if id_problem(node_id):
+        return f"{node_id} is not usable as a node id"
+    if not is_node_type(rtype):
+        return f"{rtype!r} is not a resource type the registry schemas know"
+    extra = sorted(set(body) - {"Type", "Properties"} - set(RESOURCE_ATTRIBUTES))
+    if extra:
+        return f"{', '.join(extra)} is no resource attribute a node keeps"
+    properties = body.get("Properties", {})
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, dict) or document_problem(properties) or value_problem(properties):
+        return "its Properties are not template data a node can hold"
+    problems = property_problems(rtype, properties)
+    if problems:
+        return f"its properties do not follow the {rtype} schema ({problems[0]})"
+    return None
+
+
+def _add_generic(stack, node_id: str, body: dict, filename: str, lid: str) -> None:
+    settings = {"type": body["Type"]}
+    if body.get("Properties"):
+        settings["properties"] = body["Properties"]
+    attributes = {k: v for k, v in body.items() if k in RESOURCE_ATTRIBUTES}
+    if attributes:
+        settings["attributes"] = attributes
+    try:
+        stack.add("resource", node_id, **settings)
+    except StackError as exc:  # generic_problem let through what the model refuses: a bug to report
+        raise StackError(f"{filename}: cannot import {lid}: {exc}") from None
+
+
+def _raw_fragment(rnd: Round, data: dict, bodies: dict, generic: dict, rename, raw_renames, node_ids,
+                  kept: dict | None = None) -> tuple[dict, list]:
+    """The template sections the stack keeps (``stack.raw``): resources no node could keep, the
+    outputs, and the parameters, conditions and mappings that they, the ``resource`` nodes and
+    the curated nodes' kept properties (``kept``: node id -> properties and attributes) use."""
+    resources = {raw_renames.get(rid, rid): body for rid, body in bodies.items() if rid not in generic}
+    generic_bodies = {generic[rid]: bodies[rid] for rid in generic}
+    known = set(resources) | set(generic_bodies) | {nid for lid, nid in node_ids.items() if has_main_resource(rnd.nodes[lid].kind)}
     known |= {replacement(what, node_ids.get(owner, owner)) for what, owner in rnd.replacements.values()}
-    raw_sam = [rid for rid, r in resources.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
+    raw_sam = [rid for rid, r in {**resources, **generic_bodies}.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
     parameters = data.get("Parameters") or {}
     conditions = data.get("Conditions") or {}
     outputs = {}
@@ -144,7 +230,8 @@ def _raw_fragment(rnd: Round, data: dict, raw_ids: list[str], rename, raw_rename
             dropped.append((oid, f"kept as {name}: the compiler names one of its own outputs {oid}"))
         outputs[name] = rename_references(copy.deepcopy(output), rename)
 
-    body = {"Resources": resources, "Outputs": outputs}
+    # what generic nodes use (parameters, conditions, mappings) is kept like what raw resources use
+    body = {"Resources": {**resources, **generic_bodies, **(kept or {})}, "Outputs": outputs}
     used_conditions = _closure(condition_names(body) | _resource_conditions(body), conditions)
     kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
     scope = {**body, "Conditions": kept_conditions}

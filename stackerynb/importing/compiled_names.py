@@ -24,6 +24,9 @@ COMPILED_TYPE = {
     "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
     "stream": "AWS::Kinesis::Stream", "state_machine": "AWS::StepFunctions::StateMachine",
     "event_bus": "AWS::Events::EventBus", "http_api": "AWS::ApiGatewayV2::Api",
+    "stream": "AWS::Kinesis::Stream",
+    # a resource node's main resource has the node's own type (never a curated import's target)
+    "resource": None,
 }
 
 

@@ -27,13 +27,13 @@ from stackerynb.importing.permissions import (
     Grants, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
+from stackerynb.importing.sam_properties import pass_through
+from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
 from stackerynb.importing.template_reader import Template
 
 MAX_ROUNDS = 100
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 API_TYPES = {"Api": ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"), "HttpApi": ("AWS::Serverless::HttpApi",)}
-# Resource attributes a node cannot carry: a conditional resource, or one kept on deletion.
-KEEP_ON_DELETE = ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 
 @dataclass
@@ -73,6 +73,7 @@ class Round:
     absorbed: dict[str, str] = field(default_factory=dict)  # logical id -> what it became
     wires: dict[tuple[str, str], WirePlan] = field(default_factory=dict)
     extra_raw: dict[str, dict] = field(default_factory=dict)  # generated raw resources
+    generic: dict[str, str] = field(default_factory=dict)  # not curated: logical id -> resource node id
     extra_origin: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     demote: dict[str, str] = field(default_factory=dict)
@@ -175,28 +176,39 @@ class Round:
                                "networks (subnets, routes) is not supported, so it stays raw")
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
             dropped, unsupported = leftover_properties(spec, props)
-            if unsupported:
-                reasons.append(f"{', '.join(unsupported)} cannot be carried by a {spec['kind']} node")
+            # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
+            kept, untranslated = pass_through(rtype, props, unsupported + dropped)
+            missing = [p for p in unsupported if p in untranslated]
+            if not has_main_resource(spec["kind"]):  # nothing to write kept properties on
+                kept, untranslated, missing = {}, unsupported + dropped, unsupported
+                if any(a in resource for a in RESOURCE_ATTRIBUTES):
+                    reasons.append(f"a {spec['kind']} node has no resource of its own to keep its attributes on")
+            if missing:
+                reasons.append(f"{', '.join(missing)} cannot be carried by a {spec['kind']} node")
             reasons.extend(conversion.raw_reasons)
             if reasons:
                 self.raw[lid] = "; ".join(reasons)
                 continue
             notes = list(conversion.notes)
-            if dropped:
-                notes.append(f"left out: {', '.join(dropped)}")
-            for attribute in ("DependsOn", "Metadata"):
-                if attribute in resource:
-                    notes.append(f"left out: {attribute}")
-            self.nodes[lid] = NodePlan(lid, spec["kind"], dict(conversion.settings), rtype, notes)
+            left_out = [p for p in dropped if p in untranslated]
+            if left_out:
+                notes.append(f"left out: {', '.join(left_out)}")
+            if kept:
+                notes.append(f"kept verbatim: {', '.join(kept)}")
+            settings = dict(conversion.settings)
+            if kept:
+                settings["properties"] = kept
+            attributes = {a: resource[a] for a in RESOURCE_ATTRIBUTES if a in resource}
+            if attributes:
+                settings["attributes"] = attributes
+            self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
 
     @staticmethod
     def _attribute_reasons(resource: dict) -> list[str]:
         reasons = []
         if "Condition" in resource:
+            # what the kit generates for a node (role, log group, wires) is unconditional
             reasons.append(f"it exists only under condition {resource['Condition']}")
-        for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
-            if resource.get(attribute) in KEEP_ON_DELETE:
-                reasons.append(f"{attribute}: {resource[attribute]} has no node setting")
         metadata = resource.get("Metadata")
         if isinstance(metadata, dict) and ("BuildMethod" in metadata or "Dockerfile" in metadata):
             how = metadata.get("BuildMethod") or "a Dockerfile"

@@ -42,6 +42,10 @@ def report_rows(rnd: Round, extras: dict) -> list[dict]:
                 row["reason"] = f"node id {node_ids[lid]} (the logical id is not a valid node id)"
         elif lid in rnd.absorbed:
             row.update(outcome="absorbed", reason=f"became {rnd.absorbed[lid]}")
+        elif lid in rnd.generic:
+            # no curated kind took it (the reason says why): a resource node keeps it verbatim
+            row.update(outcome="node", kind="resource", node=rnd.generic[lid],
+                       reason=rnd.raw.get(lid, "kept verbatim as a resource node"))
         else:
             row.update(outcome="raw", reason=rnd.raw.get(lid, "kept as it is"))
             if lid in renames:
@@ -55,8 +59,10 @@ def report_rows(rnd: Round, extras: dict) -> list[dict]:
                      "kind": plan.kind, "node": node_ids[lid], "reason": "made by the import",
                      "notes": "; ".join(plan.notes + rnd.notes.get(lid, []))})
     for rid in rnd.extra_raw:
+        generic = rnd.generic.get(rid)
         rows.append({"resource": renames.get(rid, rid), "type": rnd.extra_raw[rid]["Type"], "line": None,
-                     "outcome": "raw", "kind": None, "node": None,
+                     "outcome": "node" if generic else "raw", "kind": "resource" if generic else None,
+                     "node": generic,
                      "reason": f"made by the import ({rnd.extra_origin.get(rid, 'generated')})",
                      "notes": "; ".join(rnd.notes.get(rid, []))})
     return rows
@@ -77,6 +83,9 @@ def summary(frame) -> str:
     changes in meaning the round trip found, once checked)."""
     counts = frame["outcome"].value_counts()
     parts = [f"{int(counts.get(o, 0))} {o}" for o in OUTCOMES]
+    generic = int(((frame["outcome"] == "node") & (frame["kind"] == "resource")).sum())
+    if generic:  # nodes that keep a resource verbatim, not a curated kind
+        parts[0] += f" ({generic} resource)"
     wires = frame.attrs.get("wires")
     if wires is not None:
         parts.append(f"{wires} wires")

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_settings, wire_targets
+from stackerynb.cfn.schemas import is_node_type, property_problems, unknown_type_message
 from stackerynb.errors import Problem
 from stackerynb.store.files import SURROGATE
 
@@ -101,8 +102,13 @@ def setting_problem(node, name, value) -> Problem | None:
     why = value_problem(value)
     if why:
         return Problem(node.id, name, why, code="bad-value")
+    if node.kind == GENERIC_KIND and name == "type" and isinstance(value, str) and value and not is_node_type(value):
+        return Problem(node.id, name, unknown_type_message(value), code="unknown-type")
     why = spec.settings[name].check(value)
     return Problem(node.id, name, why, code="bad-value") if why else None
+
+
+GENERIC_KIND = "resource"  # any CloudFormation type: its settings are the type's properties
 
 
 @rule
@@ -145,6 +151,70 @@ def node_settings(stack) -> Iterator[Problem]:
         for name, setting in spec.settings.items():
             if setting.required and node.get(name) in (None, ""):
                 yield Problem(node.id, name, f"{name} is required: {setting.help}", code="missing-setting")
+
+
+@rule
+def generic_properties(stack) -> Iterator[Problem]:
+    """A ``resource`` node's properties follow its type's registry schema (as cfn-lint ships it):
+    every unknown, missing, mistyped or out-of-range property is named, intrinsics accepted."""
+    for node in stack.nodes:
+        if node.kind != GENERIC_KIND:
+            continue
+        rtype, properties = node.settings.get("type"), node.settings.get("properties") or {}
+        if not isinstance(rtype, str) or not is_node_type(rtype) or not isinstance(properties, dict):
+            continue  # a missing or unknown type, or a non-mapping, is reported by node_settings
+        for message in property_problems(rtype, properties):
+            yield Problem(node.id, "properties", message, code="schema")
+
+
+# Logical ids SAM makes for the resources of a template without a resource of that name.
+SAM_IMPLICIT = ("ServerlessRestApi", "ServerlessHttpApi", "ServerlessDeploymentBucket")
+
+
+@rule
+def kept_references(stack) -> Iterator[Problem]:
+    """What nodes keep verbatim (``properties``, ``attributes``) refers only to what the stack
+    has: a node (or a resource a node compiles to, named after it: ``FnRole``), a template
+    parameter or resource of ``stack.raw``. Removing a node others refer to is named here, at
+    the referring node and property, rather than found in a broken template."""
+    from stackerynb.cfn.intrinsics import references
+
+    raw = stack.raw or {}
+    known = {n.id for n in stack.nodes} | set(raw.get("Parameters") or {}) | set(raw.get("Resources") or {})
+    derived = _derived_names(stack)
+    for node in stack.nodes:
+        for key in ("properties", "attributes"):
+            value = node.settings.get(key)
+            if not isinstance(value, dict) or not value:
+                continue
+            depends = value.get("DependsOn") if key == "attributes" else None
+            named = [(d, None) for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str)]
+            for name in dict.fromkeys([name for name, _ in references(value)] + [d for d, _ in named]):
+                if name in known or derived(name) or name in SAM_IMPLICIT or "::" in name:
+                    continue
+                yield Problem(node.id, key, f"refers to {name}, which the stack does not have"
+                              f"{suggest(name, known)}: put it back, or change the reference",
+                              code="dangling-reference")
+
+
+def _derived_names(stack) -> Callable[[str], bool]:
+    """Whether a logical id is one the nodes compile to beside their own (a function's
+    ``FnRole``, after ``import_map.yaml``'s ``compiled_names``), or one SAM makes for a SAM
+    resource kept by a ``resource`` node (``MyApiProdStage``, ``MyFunctionRole``)."""
+    from stackerynb.catalog._data import load_table
+
+    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"]
+    patterns = []
+    for node in stack.nodes:
+        if node.kind == GENERIC_KIND:
+            if str(node.settings.get("type", "")).startswith("AWS::Serverless::"):
+                patterns.append(re.escape(node.id) + r"[A-Za-z0-9.]+")
+        elif suffixes.get(node.kind):
+            patterns.append(re.escape(node.id) + "(?:" + "|".join(suffixes[node.kind]) + ")")
+    if not patterns:
+        return lambda name: False
+    pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+    return lambda name: bool(pattern.fullmatch(name))
 
 
 @rule

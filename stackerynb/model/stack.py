@@ -195,8 +195,27 @@ class Stack:
                        for w in self._wires]
         if old in self._layout:
             self._layout = {(new if k == old else k): v for k, v in self._layout.items()}
+        touched = self._rename_references(old, new)
         self._emit(Change("rename", node=renamed, old_id=old))
-        return renamed
+        for nid in touched:
+            self._emit(Change("set", node=self._nodes[nid]))
+        return self._nodes[new]
+
+    def _rename_references(self, old: str, new: str) -> list[str]:
+        """``Ref``/``GetAtt``/``Sub``/``DependsOn`` to ``old`` inside nodes' kept properties and
+        attributes and in ``stack.raw`` now name ``new``; returns the ids of the nodes changed."""
+        touched = []
+        for nid, node in list(self._nodes.items()):
+            values = dict(node.settings)
+            for key in ("properties", "attributes"):
+                if isinstance(values.get(key), dict) and values[key]:
+                    values[key] = renamed_references(values[key], old, new)
+            if values != dict(node.settings):
+                self._nodes[nid] = dataclasses.replace(node, settings=values)
+                touched.append(nid)
+        if self.raw:
+            self.raw = renamed_references(self.raw, old, new)
+        return touched
 
     def connect(self, source: str, target: str, access: str | list | None = None, **settings: Any) -> Wire:
         """Wire ``source -> target`` ("source may use target"); ``access`` picks access levels
@@ -461,6 +480,30 @@ def _position(position, node_id: str) -> tuple[float, float]:
     if x != x or y != y or abs(x) > 1e9 or abs(y) > 1e9:
         raise StackError(f"{node_id}: position {shown(position)} is not a finite canvas position")
     return (round(x), round(y))
+
+
+def renamed_references(value, old: str, new: str):
+    """``value`` (template data) with its references to logical id ``old`` naming ``new``:
+    ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` variables and ``DependsOn`` entries."""
+    from stackerynb.cfn.intrinsics import rename_references
+
+    value = rename_references(value, lambda name, attribute: new if name == old else name)
+    return _renamed_depends_on(value, old, new)
+
+
+def _renamed_depends_on(value, old: str, new: str):
+    if isinstance(value, dict):
+        out = {}
+        for key, inner in value.items():
+            if key == "DependsOn" and isinstance(inner, (str, list)):
+                out[key] = (new if inner == old else inner) if isinstance(inner, str) else \
+                    [new if d == old else d for d in inner]
+            else:
+                out[key] = _renamed_depends_on(inner, old, new)
+        return out
+    if isinstance(value, list):
+        return [_renamed_depends_on(v, old, new) for v in value]
+    return value
 
 
 def _access_text(access) -> str | None:

@@ -6,8 +6,8 @@ catalogue. Virtual networks are emitted first (others sit inside them); the rest
 from __future__ import annotations
 
 from stackerynb.compile.emitters import (
-    api, config, containers, databases, edge, event_bus, function, http_api, messaging, network, state_machine,
-    storage,
+    api, config, containers, databases, edge, event_bus, function, generic, http_api, messaging, network,
+    state_machine, storage,
 )
 
 EMITTERS = {
@@ -32,6 +32,7 @@ EMITTERS = {
     "state_machine": state_machine.emit,
     "event_bus": event_bus.emit,
     "http_api": http_api.emit,
+    "resource": generic.emit,
 }
 
 # kinds emitted before all others, because other nodes sit inside them

@@ -1,0 +1,52 @@
+"""resource -> the node's CloudFormation resource, verbatim: ``Type`` from the ``type`` setting,
+its ``properties`` and ``attributes`` written as given (by the pass-through step, like every
+kind's). What wires may read from it comes from the type's registry schema: ``Ref`` and the
+read-only attributes ``Fn::GetAtt`` offers (``Arn``, ``Endpoint.Address``...)."""
+from __future__ import annotations
+
+from stackerynb.cfn.schemas import primary_identifier, read_only_properties
+from stackerynb.compile.context import Compilation, Parts
+from stackerynb.compile.raw import SERVERLESS_TRANSFORM, RawObject, _add_transform
+from stackerynb.compile.refs import att, ref
+
+
+def emit(ctx: Compilation, node) -> Parts:
+    rtype = node.get("type")
+    ctx.add(RawObject(node.id, {"Type": rtype}), node.id)
+    return Parts(node, attributes=attributes(node.id, rtype))
+
+
+def attributes(node_id: str, rtype: str) -> dict[str, str]:
+    """Wire placeholders for a resource of ``rtype``: ``ref`` (its Ref), every read-only attribute
+    by its GetAtt name, and ``arn`` when the schema says where the ARN is (an ``Arn`` attribute,
+    or a primary identifier that is an ARN, which Ref then returns)."""
+    names = read_only_properties(rtype)
+    out = {"ref": ref(node_id)}
+    out.update({name: att(node_id, name) for name in names})
+    arn = arn_of(node_id, rtype)
+    if arn:
+        out["arn"] = arn
+    return out
+
+
+def arn_of(node_id: str, rtype: str) -> str | None:
+    """Sub text of the resource's ARN when its schema tells: ``${Id.Arn}``, or ``${Id}`` when the
+    primary identifier (what Ref returns) is an ARN; else None."""
+    names = read_only_properties(rtype)
+    if "Arn" in names:
+        return att(node_id, "Arn")
+    identifier = primary_identifier(rtype)
+    if len(identifier) == 1 and identifier[0].lower().endswith("arn"):
+        return ref(node_id)
+    arns = [n for n in names if n.lower().endswith("arn") and "." not in n]
+    return att(node_id, arns[0]) if len(arns) == 1 else None
+
+
+def add_transform_for_sam(ctx: Compilation, template) -> None:
+    """A ``resource`` node of an ``AWS::Serverless::*`` type needs the SAM transform."""
+    if any(str(n.settings.get("type", "")).startswith("AWS::Serverless::") for n in ctx.nodes.values()
+           if n.kind == "resource"):
+        _add_transform(template)
+
+
+__all__ = ["emit", "attributes", "arn_of", "add_transform_for_sam", "SERVERLESS_TRANSFORM"]
