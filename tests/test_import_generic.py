@@ -39,20 +39,21 @@ Conditions:
   IsProd: !Equals [!Ref Env, prod]
 Resources:
   Flow:
-    Type: AWS::StepFunctions::StateMachine
+    Type: AWS::Pipes::Pipe
     DependsOn: FlowRole
     DeletionPolicy: Retain
     Properties:
       RoleArn: !GetAtt FlowRole.Arn
-      Definition: {StartAt: Done, States: {Done: {Type: Succeed}}}
-      StateMachineName: !Sub "flow-${Env}"
+      Source: arn:aws:sqs:us-east-1:123456789012:in
+      Target: arn:aws:sqs:us-east-1:123456789012:out
+      Name: !Sub "flow-${Env}"
   FlowRole:
     Type: AWS::IAM::Role
     Condition: IsProd
     Properties:
       AssumeRolePolicyDocument:
         Version: '2012-10-17'
-        Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]
+        Statement: [{Effect: Allow, Principal: {Service: pipes.amazonaws.com}, Action: sts:AssumeRole}]
   Layer:
     Type: AWS::Serverless::LayerVersion
     Properties: {ContentUri: layer/, CompatibleRuntimes: [python3.12]}
@@ -60,11 +61,11 @@ Outputs:
   FlowArn: {Value: !Ref Flow}
 """)
     flow = stack.node("Flow")
-    assert flow.kind == "resource" and flow.get("type") == "AWS::StepFunctions::StateMachine"
+    assert flow.kind == "resource" and flow.get("type") == "AWS::Pipes::Pipe"
     assert flow.get("attributes") == {"DependsOn": "FlowRole", "DeletionPolicy": "Retain"}
     assert stack.node("Layer").get("type") == "AWS::Serverless::LayerVersion"
     assert row(report, "Flow").outcome == "node" and row(report, "Flow").kind == "resource"
-    assert "no node kind for AWS::StepFunctions::StateMachine" in row(report, "Flow").reason
+    assert "no node kind for AWS::Pipes::Pipe" in row(report, "Flow").reason
     assert "Resources" not in stack.raw and set(stack.raw) <= SECTIONS
     assert set(stack.raw["Parameters"]) == {"Env"} and set(stack.raw["Conditions"]) == {"IsProd"}
     assert stack.problems() == []
@@ -72,7 +73,7 @@ Outputs:
     assert data["Transform"] == "AWS::Serverless-2016-10-31"  # a SAM type remains
     assert data["Outputs"]["FlowArn"] == {"Value": {"Ref": "Flow"}}
     assert data["Resources"]["FlowRole"]["Condition"] == "IsProd"
-    assert data["Resources"]["Flow"]["Properties"]["StateMachineName"] == {"Fn::Sub": "flow-${Env}"}
+    assert data["Resources"]["Flow"]["Properties"]["Name"] == {"Fn::Sub": "flow-${Env}"}
 
 
 def test_a_curated_node_keeps_the_properties_its_kind_does_not_model():
@@ -172,7 +173,8 @@ def test_the_corpus_leaves_nothing_raw_but_sections_and_resource_nodes_compile_b
             else:  # only a reference to a renamed id may differ
                 assert back, (path.name, node.id)
     assert raw <= 10
-    assert generic > 800 and generic - identical <= 2
+    # (over 600: most of what no curated kind takes; the rest are curated or absorbed)
+    assert generic > 600 and generic - identical <= 2
 
 
 def test_kept_indexes_keep_their_attributes_and_depends_on_a_node_without_its_own_resource_goes():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
 
+from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.api import entry_text, invoke_source, route_entries, route_path
 from stackerynb.compile.emitters.common import name
@@ -138,15 +139,25 @@ def subscription(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> 
 
 
 def bucket_notification(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    extra = event_settings(wire)
-    names = extra.pop("Events", None) or ["s3:ObjectCreated:*"]
-    for event in names if isinstance(names, list) else [names]:
-        notification = s3.LambdaConfigurations(Event=event, Function=GetAtt(target.node.id, "Arn"))
-        if extra:
-            notification = _verbatim(notification, {**notification.to_dict(), **extra})
-        source.handles["notifications"].append(notification)
-    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True,
-                      dependents=[source.handles["bucket"]])
+    # the wire's event setting names the events (SAM's Events list, or one Event) and a key
+    # filter, in S3's words
+    event = event_settings(wire)
+    names = event.pop("Events", None) or event.pop("Event", None) or ["s3:ObjectCreated:*"]
+    unknown = sorted(set(event) - {"Filter"})
+    if unknown:
+        ctx.problem(wire.source, "event", f"wire {wire.source} -> {wire.target}: {', '.join(unknown)} is not "
+                    "an S3 notification setting (Events, Event, Filter)")
+    bucket = source.handles["bucket"]
+    configs = [{"Event": name, **({"Filter": event["Filter"]} if "Filter" in event else {})}
+               for name in (names if isinstance(names, list) else [names])]
+    if target.node.kind == "queue":
+        # S3 checks it may send when the notification is set: the queue policy comes first
+        source.handles["queue_notifications"].extend({**c, "Queue": GetAtt(target.node.id, "Arn")} for c in configs)
+        waits = getattr(bucket, "DependsOn", [])
+        bucket.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [f"{target.node.id}Policy"]
+        return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True)
+    source.handles["notifications"].extend({**c, "Function": GetAtt(target.node.id, "Arn")} for c in configs)
+    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True, dependents=[bucket])
 
 
 def load_balancer_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation | None:
@@ -192,3 +203,4 @@ EVENTS = {
     "cdn_origin": cdn_origin,
     "runs_on": runs_on,
 }
+EVENTS.update(event_targets.EVENTS)  # EventBridge rules of event buses

@@ -6,11 +6,14 @@ collected as statements while wiring and written by :func:`finalize_resource_pol
 """
 from __future__ import annotations
 
+import copy
+
 from troposphere import GetAtt, Ref, awslambda, s3, sns, sqs
 
+from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
-from stackerynb.compile.iam import document
+from stackerynb.compile.iam import POLICY_VERSION, document
 from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import value
 from stackerynb.model.elements import Wire
@@ -79,6 +82,7 @@ POLICIES = {
     "queue_policy": queue_policy,
     "topic_policy": topic_policy,
     "bucket_policy": bucket_policy,
+    **event_targets.POLICIES,  # the role EventBridge assumes to start a state machine
 }
 
 # policy kind -> (troposphere class, the property naming the target)
@@ -89,7 +93,40 @@ _DOCUMENTS = {
 }
 
 
+# node kind -> the policy its ``policy`` setting's statements join
+_KEPT = {"queue": "queue_policy", "topic": "topic_policy", "object_store": "bucket_policy"}
+
+
+def _grants_outright(kept: dict, record: StatementRecord) -> bool:
+    """True when statement ``kept`` (template data) allows, with no condition, the same service
+    every action of ``record`` on each of its resources."""
+    if kept.get("Effect") != "Allow" or kept.get("Condition") or record.effect != "Allow":
+        return False
+    principal = kept.get("Principal")
+    services = principal.get("Service") if isinstance(principal, dict) else None
+    services = services if isinstance(services, list) else [services]
+    actions = kept.get("Action")
+    actions = {a.lower() for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)}
+    resources = kept.get("Resource")
+    resources = resources if isinstance(resources, list) else [resources]
+    plain = [v.to_dict() if hasattr(v, "to_dict") else v for v in (value(r) for r in record.resources)]
+    return (record.principal in services and {a.lower() for a in record.actions} <= actions
+            and all(r in resources for r in plain))
+
+
 def finalize_resource_policies(ctx: Compilation) -> None:
-    """Write one policy resource per target holding every statement collected for it."""
-    for (target, kind), records in ctx.resource_policies.items():
-        ctx.add(_DOCUMENTS[kind](records[0].holder, target, document(records)), target)
+    """Write one policy resource per target holding every statement collected for it, and the
+    statements its ``policy`` setting keeps as written (an import's that no wire explains)."""
+    kept = {(node.id, _KEPT[node.kind]): list((node.get("policy") or {}).get("Statement") or [])
+            for node in ctx.nodes.values() if node.kind in _KEPT and (node.get("policy") or {}).get("Statement")}
+    for key in dict.fromkeys([*ctx.resource_policies, *kept]):
+        target, kind = key
+        records = ctx.resource_policies.get(key, [])
+        if key in kept:  # a wire's statement that a kept one already grants outright adds nothing
+            records = [r for r in records if not any(_grants_outright(k, r) for k in kept[key])]
+            generated = list(document(records).properties["Statement"]) if records else []
+            body = {"Version": POLICY_VERSION, "Statement": generated + copy.deepcopy(kept[key])}
+        else:
+            body = document(records)
+        holder = records[0].holder if records else f"{target}Policy"
+        ctx.add(_DOCUMENTS[kind](holder, target, body), target)

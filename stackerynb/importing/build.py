@@ -23,7 +23,8 @@ RAW_SECTIONS = ("Parameters", "Rules", "Mappings", "Conditions", "Resources", "O
 # Canvas columns: what starts work on the left, functions in the middle, data on the right.
 COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, "queue": 1, "stream": 1,
            "function": 2, "docker_service": 2, "docker_cluster": 3, "table": 3, "object_store": 3,
-           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4}
+           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4,
+           "event_bus": 1, "state_machine": 2, "http_api": 0}
 
 
 def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | None):

@@ -15,7 +15,7 @@ from typing import Any
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 from stackerynb.errors import StackError
-from stackerynb.importing import absorb
+from stackerynb.importing import absorb, bucket_notifications, event_rules, http_apis, state_machines
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
@@ -88,6 +88,7 @@ class Round:
     connector_grants: dict[str, list] = field(default_factory=dict)  # function -> connector statements
     implied: dict[str, FunctionProperties] = field(default_factory=dict)  # function -> kept properties
     source_origins: dict[tuple, str] = field(default_factory=dict)  # (node, setting) -> who set it
+    rule_wires: dict[str, tuple] = field(default_factory=dict)  # absorbed rule -> (bus, target) wire
 
     # ------------------------------------------------------------ helpers
     @property
@@ -142,6 +143,7 @@ class Round:
         if self.demote:
             return self
         self.plan_functions()
+        self.plan_state_machines()
         if self.demote:
             return self
         self.plan_events()
@@ -165,6 +167,8 @@ class Round:
                 self.raw[lid] = self.forced_raw[lid]
                 continue
             spec = table["types"].get(rtype)
+            if spec is not None and any(p in props for p in spec.get("absorbed_if", ())):
+                continue  # decided by absorb.absorb_all (a rule with an event pattern: wires)
             if spec is None:
                 if rtype in table["absorbed"]:
                     continue  # decided by absorb.absorb_all
@@ -268,6 +272,12 @@ class Round:
                 continue
             self.events[lid] = events
             self.grants[lid] = grants
+
+    def plan_state_machines(self) -> None:
+        """Kept properties and permissions of state machine candidates (state_machines.py)."""
+        for lid, plan in list(self.nodes.items()):
+            if plan.kind == "state_machine" and lid in self.resources:
+                state_machines.plan(self, lid, plan, self.resources[lid].get("Properties") or {})
 
     def plan_events(self) -> None:
         """Event wires, new timer nodes, implicit APIs and API routes."""
@@ -393,6 +403,12 @@ class Round:
                     self.demote_node(lid, f"its {protocol} subscription to {sub.get('Endpoint')!r} cannot be a wire")
                     break
                 self.add_wire(lid, target, f"{lid} Subscription ({protocol})")
+        elif plan.type == "AWS::S3::Bucket":
+            bucket_notifications.plan(self, lid, plan, props)
+        elif plan.type == "AWS::ApiGatewayV2::Api":
+            http_apis.api_properties(self, lid, plan, props)
+        elif plan.type == "AWS::Events::EventBus":
+            event_rules.bus_properties(self, lid, plan, props)
         elif plan.type == "AWS::Events::Rule":
             absorb.timer_targets(self, lid, props)
         elif plan.type == "AWS::SecretsManager::Secret":
@@ -452,7 +468,7 @@ class Round:
                 statements.extend(copy.deepcopy(residual_extra.get(managed_name(managed), [])))
             elif managed_arn(managed) not in kept_arns:
                 kept_arns.append(managed_arn(managed))
-        split = split_statements(statements, "function", kinds, resource_ids, grants.fixed_levels)
+        split = split_statements(statements, self.nodes[fid].kind, kinds, resource_ids, grants.fixed_levels)
         for target, levels in split.levels.items():
             wire = self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
             wire.exact = split.exact.get(target)
