@@ -273,13 +273,7 @@ def main(argv=None) -> int:
     print(f"  imported with raw resources:      {len(results) - len(full)}")
     print(f"  resources: {outcomes['node']} became nodes, {outcomes['absorbed']} absorbed, {outcomes['raw']} raw "
           f"(including import-made raw policies/rules)")
-    print(f"  nodes: {sum(len(s.nodes) for s, _ in results.values())} "
-          f"({sum(n.kind == 'resource' for s, _ in results.values() for n in s.nodes)} of them verbatim resource nodes), "
-          f"wires: {sum(len(s.wires) for s, _ in results.values())}")
-    curated = sum(((r.outcome == "node") & (r.kind != "resource")).sum() for _, r in results.values())
-    total = sum(len(r) for _, r in results.values())
-    print(f"  curated share: {curated + outcomes['absorbed']} of {total} rows "
-          f"({100 * (curated + outcomes['absorbed']) / max(total, 1):.1f}%: curated nodes and absorbed resources)")
+    print(f"  nodes: {sum(len(s.nodes) for s, _ in results.values())}, wires: {sum(len(s.wires) for s, _ in results.values())}")
     for path, why in sorted(failures.items()):
         print(f"  failed: {path.name}: {why[:140]}")
     print(f"\nmost common reasons a resource stays raw (top {args.top}):")

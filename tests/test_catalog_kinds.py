@@ -10,7 +10,8 @@ from stackerynb.cli import main
 
 DESIGN_KINDS = {"function", "rest_api", "table", "object_store", "cdn", "virtual_network", "bastion",
                 "database", "docker_cluster", "docker_service", "load_balancer", "timer", "cache_cluster",
-                "config_store", "secret", "queue", "topic", "stream", "resource"}
+                "config_store", "secret", "queue", "topic", "stream",
+                "state_machine", "event_bus", "http_api", "resource"}
 CYTOSCAPE_SHAPES = {"ellipse", "triangle", "round-triangle", "rectangle", "round-rectangle", "bottom-round-rectangle",
                     "cut-rectangle", "barrel", "rhomboid", "diamond", "round-diamond", "pentagon", "round-pentagon",
                     "hexagon", "round-hexagon", "concave-hexagon", "heptagon", "round-heptagon", "octagon",

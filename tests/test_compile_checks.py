@@ -132,7 +132,7 @@ def is_arn(value, resources: dict) -> bool:
         if whole:
             name, attribute = whole.group(1), whole.group(2)
             return ("Arn" in attribute) if attribute else is_arn({"Ref": name}, resources)
-        return text.startswith("arn:") or bool(re.match(r"\$\{[A-Za-z0-9]+\.(Stream)?Arn\}/", text))
+        return text.startswith("arn:") or bool(re.match(r"\$\{[A-Za-z0-9]+\.(Stream)?Arn\}[/:]", text))
     return False
 
 

@@ -46,6 +46,9 @@ PRODUCES = {
     "queue": {"AWS::SQS::Queue"},
     "topic": {"AWS::SNS::Topic"},
     "stream": {"AWS::Kinesis::Stream"},
+    "state_machine": {"AWS::StepFunctions::StateMachine", "AWS::IAM::Role"},
+    "event_bus": {"AWS::Events::EventBus"},
+    "http_api": {"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage"},
     "resource": {"AWS::SQS::Queue"},
 }
 

@@ -20,12 +20,15 @@ EVENT_EVIDENCE = {
     "event_source_mapping": "AWS::Lambda::EventSourceMapping",
     "subscription": "AWS::SNS::Subscription",
     "load_balancer_target": "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "bus_rule": "AWS::Events::Rule",
+    "http_route": "AWS::ApiGatewayV2::Route",
 }
 POLICY_EVIDENCE = {
     "lambda_permission": "AWS::Lambda::Permission",
     "queue_policy": "AWS::SQS::QueuePolicy",
     "topic_policy": "AWS::SNS::TopicPolicy",
     "bucket_policy": "AWS::S3::BucketPolicy",
+    "events_role": "AWS::IAM::Role",
 }
 
 

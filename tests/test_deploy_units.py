@@ -201,7 +201,9 @@ def _every_kind_stack() -> Stack:
     s.add("queue", "Jobs", dead_letter=True)
     s.add("topic", "News")
     s.add("stream", "Clicks")
-    for source, target in [("Api", "Api2Fn"), ("Api2Fn", "Orders"), ("Orders", "Fn"), ("Fn", "Db"), ("Fn", "Cache"),
+    s.add("state_machine", "Flow", logging="ALL")
+    s.add("event_bus", "Bus")
+    for source, target in [("Flow", "Publisher"), ("Bus", "Flow"), ("Bus", "Jobs"), ("Api", "Api2Fn"), ("Api2Fn", "Orders"), ("Orders", "Fn"), ("Fn", "Db"), ("Fn", "Cache"),
                            ("Fn", "Settings"), ("Fn", "Key"), ("Tick", "Api2Fn"), ("News", "Jobs"), ("Jobs", "Api2Fn"),
                            ("Clicks", "Api2Fn"), ("Cdn", "Files"), ("Lb", "Service"), ("Service", "Cluster"),
                            ("Api2Fn", "Files"), ("Publisher", "News")]:

@@ -18,11 +18,16 @@ FILES = sorted(p for p in CORPUS.glob("*") if p.suffix in (".yaml", ".yml")) if 
 # Floors: what main achieved when this test was written (issue 16's targets in brackets). Raise
 # them as the importer improves; a change that lowers a figure is a regression to explain.
 MIN_IMPORTED = 211                 # [all 211]
-MIN_NODE_SHARE = 0.20              # resources that became nodes or were absorbed into one [>= 0.99]
-MIN_CURATED_SHARE = 0.20           # ... that became curated kinds [>= 0.60]
+MIN_NODE_SHARE = 0.99              # resources that became nodes or were absorbed into one [>= 0.99]
+MIN_CURATED_SHARE = 0.30           # ... that became curated kinds [>= 0.60]
 MIN_COMPARED = 206                 # templates compiled back and compared (5 originals the SAM transform refuses)
-MIN_SAME_MEANING = 98              # templates whose compiled form means the same [all compared]
-MAX_DIFF_ROWS = 527                # changes in meaning over the whole corpus [0]
+# Lowered from 98/527 by the state machine, event bus and HTTP API kinds and the absorbed
+# queue/topic/bucket policies (curated share 21.6% -> 30.6%): 10 templates whose buckets, topics
+# and state machines became curated nodes now differ by what those nodes add or drop (the kit's
+# encryption and public-access defaults on buckets and topics, an absorbed role's RoleName or
+# Path, exact IAM actions of a wire), which "imported values win" (issue 16 item 5) takes back.
+MIN_SAME_MEANING = 88              # templates whose compiled form means the same [all compared]
+MAX_DIFF_ROWS = 588                # changes in meaning over the whole corpus [0]
 # Duplicate keys: CloudFormation deploys these templates (the last key counts), so they import
 # with a note in the report instead of failing.
 DUPLICATES = {

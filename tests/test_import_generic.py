@@ -39,20 +39,21 @@ Conditions:
   IsProd: !Equals [!Ref Env, prod]
 Resources:
   Flow:
-    Type: AWS::StepFunctions::StateMachine
+    Type: AWS::Pipes::Pipe
     DependsOn: FlowRole
     DeletionPolicy: Retain
     Properties:
       RoleArn: !GetAtt FlowRole.Arn
-      Definition: {StartAt: Done, States: {Done: {Type: Succeed}}}
-      StateMachineName: !Sub "flow-${Env}"
+      Source: arn:aws:sqs:us-east-1:123456789012:in
+      Target: arn:aws:sqs:us-east-1:123456789012:out
+      Name: !Sub "flow-${Env}"
   FlowRole:
     Type: AWS::IAM::Role
     Condition: IsProd
     Properties:
       AssumeRolePolicyDocument:
         Version: '2012-10-17'
-        Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]
+        Statement: [{Effect: Allow, Principal: {Service: pipes.amazonaws.com}, Action: sts:AssumeRole}]
   Layer:
     Type: AWS::Serverless::LayerVersion
     Properties: {ContentUri: layer/, CompatibleRuntimes: [python3.12]}
@@ -60,11 +61,11 @@ Outputs:
   FlowArn: {Value: !Ref Flow}
 """)
     flow = stack.node("Flow")
-    assert flow.kind == "resource" and flow.get("type") == "AWS::StepFunctions::StateMachine"
+    assert flow.kind == "resource" and flow.get("type") == "AWS::Pipes::Pipe"
     assert flow.get("attributes") == {"DependsOn": "FlowRole", "DeletionPolicy": "Retain"}
     assert stack.node("Layer").get("type") == "AWS::Serverless::LayerVersion"
     assert row(report, "Flow").outcome == "node" and row(report, "Flow").kind == "resource"
-    assert "no node kind for AWS::StepFunctions::StateMachine" in row(report, "Flow").reason
+    assert "no node kind for AWS::Pipes::Pipe" in row(report, "Flow").reason
     assert "Resources" not in stack.raw and set(stack.raw) <= SECTIONS
     assert set(stack.raw["Parameters"]) == {"Env"} and set(stack.raw["Conditions"]) == {"IsProd"}
     assert stack.problems() == []
@@ -72,7 +73,7 @@ Outputs:
     assert data["Transform"] == "AWS::Serverless-2016-10-31"  # a SAM type remains
     assert data["Outputs"]["FlowArn"] == {"Value": {"Ref": "Flow"}}
     assert data["Resources"]["FlowRole"]["Condition"] == "IsProd"
-    assert data["Resources"]["Flow"]["Properties"]["StateMachineName"] == {"Fn::Sub": "flow-${Env}"}
+    assert data["Resources"]["Flow"]["Properties"]["Name"] == {"Fn::Sub": "flow-${Env}"}
 
 
 def test_a_curated_node_keeps_the_properties_its_kind_does_not_model():
@@ -104,7 +105,7 @@ Resources:
     # SAM properties are kept in their CloudFormation form (catalog/sam_properties.yaml)
     assert stack.node("Table").kind == "table"
     assert stack.node("Table").get("properties") == {"TableName": "orders", "Tags": [{"Key": "team", "Value": "a"}]}
-    assert list(stack.raw["Parameters"]) == ["Key"]  # what kept properties use stays a parameter
+    assert list(stack.raw["Parameters"]) == ["Key", "Unused"]  # parameters stay parameters, used or not
     data = compiled(stack, report)
     queue = data["Resources"]["Jobs"]
     assert queue["DeletionPolicy"] == "Retain" and queue["Properties"]["DelaySeconds"] == 5
@@ -124,7 +125,7 @@ Resources:
       EventInvokeConfig: {MaximumRetryAttempts: 0}
 """)
     assert stack.node("Fn").kind == "resource" and stack.node("Fn").get("type") == "AWS::Serverless::Function"
-    assert "EventInvokeConfig cannot be carried" in row(report, "Fn").reason
+    assert "EventInvokeConfig makes SAM generate resources" in row(report, "Fn").reason
     assert stack.node("Fn").get("properties")["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
 
 
@@ -172,4 +173,40 @@ def test_the_corpus_leaves_nothing_raw_but_sections_and_resource_nodes_compile_b
             else:  # only a reference to a renamed id may differ
                 assert back, (path.name, node.id)
     assert raw <= 10
-    assert generic > 800 and generic - identical <= 2
+    # (over 600: most of what no curated kind takes; the rest are curated or absorbed)
+    assert generic > 600 and generic - identical <= 2
+
+
+def test_kept_indexes_keep_their_attributes_and_depends_on_a_node_without_its_own_resource_goes():
+    from cfnlint.api import lint
+    from cfnlint.config import ManualArgs
+    stack, report = import_text(SAM + """
+Resources:
+  Songs:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}, {AttributeName: artist, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      GlobalSecondaryIndexes:
+        - IndexName: byArtist
+          KeySchema: [{AttributeName: artist, KeyType: HASH}]
+          Projection: {ProjectionType: ALL}
+  Setting:
+    Type: AWS::SSM::Parameter
+    Properties: {Type: String, Value: x}
+  Fn:
+    Type: AWS::Lambda::Function
+    DependsOn: [Setting, Songs]
+    Properties:
+      Handler: a.h
+      Runtime: python3.12
+      Code: {ZipFile: "def h(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/x
+""")
+    assert stack.node("Songs").kind == "table" and "GlobalSecondaryIndexes" in stack.node("Songs").get("properties")
+    data = compiled(stack, report)
+    assert len(data["Resources"]["Songs"]["Properties"]["AttributeDefinitions"]) == 2
+    assert "Setting" not in str(data["Resources"]["Fn"].get("DependsOn"))  # a config store has no resource Setting
+    errors = [m.rule.id for m in lint(json.dumps(data), config=ManualArgs(regions=["us-east-1"])) if m.rule.id.startswith("E")]
+    assert errors == []

@@ -63,11 +63,11 @@ Resources:
     worker = stack.node("Worker")
     assert dict(worker.settings) == {"runtime": "python3.12", "handler": "app.handler", "code": "src/worker/",
                                      "memory": 512, "timeout": 20, "architecture": "arm64",
-                                     "environment": {"LOG_LEVEL": "info", "MODE": "fast"}}
+                                     "environment": {"LOG_LEVEL": "info", "MODE": "fast"},
+                                     "properties": {"FunctionName": "my-worker"}}  # the physical name is kept
     quick = stack.node("Quick")
     assert quick.get("memory") == 1024  # the resource's own value wins over Globals
     assert quick.get("timeout") == 3  # SAM's default, not the catalogue's 30
-    assert "left out: FunctionName" in row(report, "Worker").notes
     assert set(report.outcome) == {"node"}
     assert stack.problems() == []
 
@@ -94,12 +94,12 @@ def test_what_a_function_node_cannot_carry_stays_raw_untouched():
 Resources:
   Layered:
     Type: AWS::Serverless::Function
-    Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12, Layers: [arn:aws:lambda:us-east-1:123456789012:layer:x:1]}
+    Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12, Unheard: [x]}
     Metadata: {Owner: me}
 """)
     assert not any(curated(stack, n.id) for n in stack.nodes)
-    assert "Layers cannot be carried" in row(report, "Layered").reason
-    assert kept(stack, "Layered")["Properties"]["Layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]
+    assert "Unheard cannot be carried" in row(report, "Layered").reason
+    assert kept(stack, "Layered")["Properties"]["Unheard"] == ["x"]
     assert kept(stack, "Layered")["Metadata"] == {"Owner": "me"}
 
 
@@ -173,7 +173,8 @@ Resources:
 def test_event_options_a_wire_cannot_express_keep_the_function_raw():
     stack, report = imported("""
 Resources:
-  Jobs: {Type: AWS::SQS::Queue}
+  Jobs: {Type: AWS::Kinesis::Stream, Properties: {ShardCount: 1}}
+  Failed: {Type: AWS::SQS::Queue}
   Worker:
     Type: AWS::Serverless::Function
     Properties:
@@ -181,12 +182,17 @@ Resources:
       CodeUri: a/
       Runtime: python3.12
       Events:
-        FromQueue: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, FunctionResponseTypes: [ReportBatchItemFailures]}}
+        FromStream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Jobs.Arn
+            StartingPosition: LATEST
+            DestinationConfig: {OnFailure: {Type: SQS, Destination: !GetAtt Failed.Arn}}
 """)
     assert not curated(stack, "Worker") and "Jobs" in stack
-    assert "FunctionResponseTypes cannot be carried" in row(report, "Worker").reason
-    # the raw function still points at the queue node, whose compiled resource keeps the id
-    assert kept(stack, "Worker")["Properties"]["Events"]["FromQueue"]["Properties"]["Queue"] == {
+    assert "DestinationConfig cannot be carried" in row(report, "Worker").reason
+    # the function kept as written still points at the stream node, whose compiled resource keeps the id
+    assert kept(stack, "Worker")["Properties"]["Events"]["FromStream"]["Properties"]["Stream"] == {
         "Fn::GetAtt": ["Jobs", "Arn"]}
 
 
@@ -238,18 +244,38 @@ Resources:
 def test_api_events_become_routes_explicit_and_implicit():
     stack, report = imported(API)
     api = stack.node("Api")
-    assert (api.get("stage"), api.get("cors"), api.get("routes")) == ("v1", True, {"ListOrders": "/orders/*"})  # /orders/{id} needs the greedy form
+    assert (api.get("stage"), api.get("cors"), api.get("routes")) == (
+        "v1", True, {"ListOrders": "GET /orders, GET /orders/{id}"})  # exactly the events' methods and paths
     implicit = stack.node("ServerlessRestApi")
     assert (implicit.get("stage"), implicit.get("routes")) == ("Prod", {"Health": "/health"})
     assert set(wires(stack)) == {("Api", "ListOrders"), ("ServerlessRestApi", "Health")}
-    assert "became route /orders/* (any method, greedy path)" in row(report, "ListOrders").notes
-    # Compiled back, /orders/{id} is still served: the greedy route keeps its {proxy+} companion.
-    parts = {r["Properties"].get("PathPart") for r in stack.compile("dev").to_dict()["Resources"].values()
-             if r["Type"] == "AWS::ApiGateway::Resource"}
-    assert {"orders", "{proxy+}"} <= parts
+    # Compiled back: GET on /orders and /orders/{id}, no ANY and no {proxy+}
+    resources = stack.compile("dev").to_dict()["Resources"].values()
+    parts = {r["Properties"].get("PathPart") for r in resources if r["Type"] == "AWS::ApiGateway::Resource"}
+    assert parts == {"orders", "{id}", "health"}
+    methods = sorted(r["Properties"]["HttpMethod"] for r in resources if r["Type"] == "AWS::ApiGateway::Method"
+                     and r["Properties"]["HttpMethod"] != "OPTIONS")
+    assert methods == ["ANY", "GET", "GET"]
 
 
-def test_overlapping_routes_keep_the_api_and_its_functions_raw():
+def test_two_functions_on_one_method_and_path_keep_the_api_raw():
+    body = API.replace("Path: \"/orders/{id}\", Method: get}}", "Path: /other, Method: get}}") + """
+  CreateOrder:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      CodeUri: a/
+      Runtime: python3.12
+      Events:
+        Create: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: get}}
+"""
+    stack, report = imported(body)
+    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes if curated(stack, n.id)})
+    assert "both answer GET /orders" in row(report, "Api").reason
+    assert "Health" in stack  # on another API: unaffected
+
+
+def test_functions_on_other_methods_of_one_path_share_the_api():
     body = API.replace("Path: \"/orders/{id}\", Method: get}}", "Path: /other, Method: get}}") + """
   CreateOrder:
     Type: AWS::Serverless::Function
@@ -261,9 +287,12 @@ def test_overlapping_routes_keep_the_api_and_its_functions_raw():
         Create: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /orders, Method: post}}
 """
     stack, report = imported(body)
-    assert {"Api", "ListOrders", "CreateOrder"}.isdisjoint({n.id for n in stack.nodes if curated(stack, n.id)})
-    assert "overlap" in row(report, "Api").reason
-    assert "Health" in stack  # on another API: unaffected
+    assert stack.node("Api").get("routes") == {"CreateOrder": "POST /orders", "ListOrders": "GET /orders, GET /other"}
+    methods = {(r["Properties"]["HttpMethod"], r["Properties"]["Integration"]["Uri"]["Fn::Sub"].split("${")[-1])
+               for r in stack.compile("dev").to_dict()["Resources"].values()
+               if r["Type"] == "AWS::ApiGateway::Method" and r["Properties"]["HttpMethod"] != "OPTIONS"
+               and r["Properties"]["RestApiId"] == {"Ref": "Api"}}
+    assert methods == {("GET", "ListOrders.Arn}/invocations"), ("POST", "CreateOrder.Arn}/invocations")}
 
 
 def test_http_api_payload_format_2_keeps_the_function_raw():
@@ -322,16 +351,17 @@ Parameters:
 def test_policies_become_wires_with_access_levels_and_the_rest_stays_a_raw_policy():
     stack, report = imported(POLICIES)
     assert wires(stack) == {("Fn", "Orders"): "read", ("Fn", "Files"): None, ("Fn", "Jobs"): None}
-    residual = kept(stack, "FnImportedPolicy")
-    assert residual["Properties"]["Roles"] == [{"Ref": "FnRole"}]
-    statements = residual["Properties"]["PolicyDocument"]["Statement"]
+    statements = stack.node("Fn").get("policies")["Statement"]  # kept on the function node
     actions = [a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
     assert "ses:SendEmail" in actions  # no wire for it: kept as written
     assert "s3:PutObjectAcl" in actions  # S3CrudPolicy grants more than an object_store wire
     assert "dynamodb:GetItem" not in actions and "sqs:SendMessage" not in actions  # the wires cover them
     fn = row(report, "Fn")
     assert "environment variable TOPIC refers to Unused, but the template grants no access" in fn.notes
-    assert stack.node("Fn").get("environment") == {"STAGE": "${Stage}"}
+    # STAGE stays a reference to the parameter: the template's Environment is kept as written
+    assert stack.node("Fn").get("environment") == {}
+    assert stack.node("Fn").get("properties")["Environment"]["Variables"]["STAGE"] == {"Ref": "Stage"}
+    assert stack.raw["Parameters"] == {"Stage": {"Type": "String"}}
     assert ("Fn", "Unused") not in wires(stack)
 
 
@@ -393,7 +423,8 @@ Resources:
         - Statement: [{Effect: Allow, Action: s3:GetObject, Resource: !Sub "arn:aws:s3:::${AWS::StackName}-files/*"}]
 """)
     assert wires(stack) == {("Fn", "Files"): "read"}
-    assert "environment variable BUCKET (from Files) is given by the wire" in row(report, "Fn").notes
+    assert "environment variable BUCKET (name of Files) is given by the wire" in row(report, "Fn").notes
+    assert next(iter(stack.wires)).settings["env"] == {"BUCKET": "name"}
 
 
 def test_a_permission_wire_that_would_close_a_loop_stays_a_raw_statement():
@@ -412,7 +443,7 @@ Resources:
 """)
     assert wires(stack) == {("Uploads", "Thumbs"): None}
     assert stack.problems() == []
-    assert "s3:GetObject" in str(kept(stack, "ThumbsImportedPolicy"))
+    assert "s3:GetObject" in str(stack.node("Thumbs").get("policies")["Statement"])
     assert "would close a loop" in row(report, "Thumbs").notes
 
 
@@ -473,7 +504,7 @@ Resources:
     assert wires(stack) == {("Fn", "Orders"): "read", ("Other", "Orders"): None}
     assert row(report, "Link").outcome == "absorbed"
     # SAM's connector also grants PartiQL actions, which the wire does not: kept as raw statements
-    assert "dynamodb:PartiQLSelect" in str(kept(stack, "FnImportedPolicy"))
+    assert "dynamodb:PartiQLSelect" in str(stack.node("Fn").get("policies")["Statement"])
 
 
 def test_references_to_what_sam_generates_for_a_node_keep_it_raw():
@@ -481,7 +512,7 @@ def test_references_to_what_sam_generates_for_a_node_keep_it_raw():
 Resources:
   Fn:
     Type: AWS::Serverless::Function
-    Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12, AutoPublishAlias: live}
+    Properties: {Handler: a.h, CodeUri: a/, Runtime: python3.12}
   Perm:
     Type: AWS::Lambda::Permission
     Properties: {Action: lambda:InvokeFunction, FunctionName: !Ref FnAliaslive, Principal: s3.amazonaws.com}
@@ -489,7 +520,7 @@ Resources:
     assert not curated(stack, "Fn") and "FnAliaslive, which SAM generates" in row(report, "Fn").reason
 
 
-def test_parameters_conditions_and_outputs_follow_what_stays_raw():
+def test_parameters_and_conditions_stay_and_outputs_follow_what_stays_raw():
     stack, report = imported("""
 Parameters:
   Email: {Type: String}
@@ -512,7 +543,7 @@ Outputs:
   Nowhere: {Value: !Ref Missing}
 """)
     assert set(stack.raw) == {"Parameters", "Conditions", "Outputs"}  # resources are nodes now
-    assert list(stack.raw["Parameters"]) == ["Email"]
+    assert list(stack.raw["Parameters"]) == ["Email", "Unused"]  # parameters stay parameters, used or not
     assert stack.raw["Outputs"]["JobsUrl"] == {"Value": {"Ref": "Jobs"}}
     assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["MainDeadLetter", "Arn"]}}
     assert [o for o, _ in report.attrs["dropped_outputs"]] == ["Nowhere"]
@@ -524,7 +555,7 @@ def test_report_has_a_row_per_resource_with_line_and_reason():
     assert list(report.resource[:5]) == ["Orders", "Files", "Jobs", "Unused", "Fn"]
     assert row(report, "Orders").line == 5
     assert set(report.outcome) <= {"node", "raw", "absorbed"}
-    assert row(report, "FnImportedPolicy").reason.startswith("made by the import")
+    assert "kept in its policies setting" in row(report, "Fn").notes
 
 
 def test_node_ids_and_stack_names():

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["compile_stack", "compile_report", "compile_parts", "permissions_table", "placement_table", "split_stack", "CompileResult",
            "GovernanceWarning", "Rule", "governance", "MAX_RESOURCES", "PERMISSION_COLUMNS"]
 
-TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Transform", "Description", "Metadata", "Parameters", "Mappings",
-                     "Conditions", "Resources", "Outputs")
+TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Transform", "Description", "Metadata", "Parameters", "Rules",
+                     "Mappings", "Conditions", "Resources", "Outputs")
 PERMISSION_COLUMNS = ["wire", "principal", "actions", "resources", "effect", "kind", "node", "holder",
                       "purpose", "condition"]
 
@@ -91,7 +91,7 @@ class CompileResult:
         else:
             sections = {"AWSTemplateFormatVersion": template.version, "Transform": template.transform,
                         "Description": template.description, "Metadata": template.metadata,
-                        "Parameters": template.parameters, "Mappings": template.mappings,
+                        "Parameters": template.parameters, "Rules": template.rules, "Mappings": template.mappings,
                         "Conditions": template.conditions, "Outputs": template.outputs}
             data = encode_to_dict({k: v for k, v in sections.items() if v})
             data["Resources"] = resources
@@ -132,8 +132,8 @@ def compile_report(stack, environment, *, check: bool = True, rules: Iterable = 
 def _report(ctx, stack, environment, *, check=True, rules=(), metadata=None, warn=True) -> CompileResult:
     """Assemble a built compilation and run governance on it."""
     template, data = assemble(ctx)
-    if metadata is not None:
-        template.set_metadata(metadata)
+    if metadata is not None:  # over the imported template's own Metadata (kept in the raw section)
+        template.set_metadata({**template.metadata, **metadata})
     problems = governance.run(data, stack, environment, ctx.owners, extra=rules) if check else []
     governance.report(problems, environment, warn=warn)
     return CompileResult(template, stack, environment, problems, ctx.statements, dict(ctx.owners), data=data)
@@ -184,6 +184,7 @@ class PartOfBuild:
         self.stack, self.environment, self.stack_name, self.env_name = part, ctx.environment, part.name, ctx.env_name
         self.resources, self.statements = resources, statements
         self.owners = {lid: ctx.owners[lid] for lid in resources}
+        self.nodes = {nid: node for nid, node in ctx.nodes.items() if nid in set(self.owners.values())}
         self.outputs = {k: o for k, o in ctx.outputs.items() if references(o.to_dict()) & resources.keys()}
         used: set[str] = set()
         if ctx.parameters:  # rare (packaged code, parameter-backed settings): find the ones this part uses

@@ -3,6 +3,11 @@
 Each takes ``(ctx, wire, source, target)`` (the two ends' Parts) and returns an
 :class:`Invocation` when an AWS service will call into the target (the wire's
 ``resource_policy`` then lets exactly that service, from exactly that source, in), or None.
+
+A wire's ``event`` setting (CloudFormation properties: BatchSize, StartingPosition,
+FilterCriteria, FilterPolicy, Input, Filter...) is written over what the emitter generates for
+that wire: the event source mapping, the subscription, the rule target or the bucket's
+notification (``Events`` there lists the notification's events, one configuration each).
 """
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Ref, awslambda, ecs, elasticloadbalancingv2 as elb, events, s3, sns
 
+from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts
-from stackerynb.compile.emitters.api import invoke_pattern, route_path
+from stackerynb.compile.emitters.api import entry_text, invoke_source, route_entries, route_path
 from stackerynb.compile.emitters.common import name
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import arn, text_value, value
 from stackerynb.model.elements import Wire
 
@@ -27,21 +34,47 @@ class Invocation:
 
     ``dependents`` are resources that AWS validates against the permission at creation, so
     they must wait for it; ``source_account`` adds the account condition when the source ARN
-    does not carry one (S3 bucket ARNs).
+    does not carry one (S3 bucket ARNs); ``more_sources`` are further source ARNs the same
+    service calls from (an API's further routes to one function).
     """
 
     service: str
     source_arn: str
     source_account: bool = False
     dependents: list = field(default_factory=list)
+    more_sources: list = field(default_factory=list)  # further sources, each a permission of its own
+
+
+def event_settings(wire: Wire) -> dict:
+    """The wire's ``event`` setting (CloudFormation properties), empty when unset."""
+    return dict(wire.settings.get("event") or {})
+
+
+def _add_with_event(ctx: Compilation, resource, owner: str, wire: Wire):
+    """Add ``resource``, the wire's ``event`` properties written over its own."""
+    ctx.add(resource, owner)
+    event = event_settings(wire)
+    if event:
+        body = resource.to_dict()
+        body["Properties"] = {**(body.get("Properties") or {}), **event}
+        ctx.resources[resource.title] = RawObject(resource.title, body)
+    return ctx.resources[resource.title]
+
+
+def _verbatim(prop, body: dict):
+    """``prop`` (a troposphere property object, so lists of its type accept it) written as
+    ``body``: settings may hold intrinsics troposphere's own types would refuse."""
+    object.__setattr__(prop, "to_dict", lambda: dict(body))
+    return prop
 
 
 def api_route(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    route = route_path(ctx, source.node, target.node.id)
-    source.handles["routes"].append((target.node.id, route))
-    # any stage, any method (the routes answer ANY), exactly the paths the route serves
-    return Invocation("apigateway.amazonaws.com",
-                      arn("execute-api", f"${{{source.node.id}}}/*/*{invoke_pattern(route)}"))
+    entries = route_entries(route_path(ctx, source.node, target.node.id))
+    for method, route in entries:
+        source.handles["routes"].append((target.node.id, entry_text(method, route)))
+    # any stage; exactly the method and paths each route answers (ANY: any method)
+    sources = [invoke_source(source.node.id, method, route) for method, route in entries]
+    return Invocation("apigateway.amazonaws.com", sources[0], more_sources=sources[1:])
 
 
 def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
@@ -51,7 +84,11 @@ def schedule_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) 
         props["Input"] = text_value(payload)
     if target.node.kind == "queue" and target.node.get("fifo"):
         props["SqsParameters"] = events.SqsParameters(MessageGroupId=source.node.id)
-    source.handles["targets"].append(events.Target(**props))
+    rule_target = events.Target(**props)
+    extra = event_settings(wire)
+    if extra:
+        rule_target = _verbatim(rule_target, {**rule_target.to_dict(), **extra})
+    source.handles["targets"].append(rule_target)
     return Invocation("events.amazonaws.com", source.attribute("arn"))
 
 
@@ -77,7 +114,8 @@ def event_source_mapping(ctx: Compilation, wire: Wire, source: Parts, target: Pa
     else:  # stream
         props.update(EventSourceArn=value(source.attribute("arn")), BatchSize=source.node.get("batch_size"),
                      StartingPosition=source.node.get("starting_position"))
-    ctx.add(awslambda.EventSourceMapping(f"{wire.source}To{wire.target}Mapping", **props), wire.source)
+    _add_with_event(ctx, awslambda.EventSourceMapping(f"{wire.source}To{wire.target}Mapping", **props),
+                    wire.source, wire)
     return None
 
 
@@ -95,15 +133,31 @@ def subscription(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> 
             ctx.problem(topic.id, "fifo", f"{wire}: a FIFO topic delivers only to FIFO queues, "
                         "not to functions; put a FIFO queue between them")
         props["Protocol"] = "lambda"
-    ctx.add(sns.SubscriptionResource(f"{wire.source}To{wire.target}Subscription", **props), wire.source)
+    _add_with_event(ctx, sns.SubscriptionResource(f"{wire.source}To{wire.target}Subscription", **props),
+                    wire.source, wire)
     return Invocation("sns.amazonaws.com", source.attribute("arn"))
 
 
 def bucket_notification(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation:
-    source.handles["notifications"].append(s3.LambdaConfigurations(
-        Event="s3:ObjectCreated:*", Function=GetAtt(target.node.id, "Arn")))
-    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True,
-                      dependents=[source.handles["bucket"]])
+    # the wire's event setting names the events (SAM's Events list, or one Event) and a key
+    # filter, in S3's words
+    event = event_settings(wire)
+    names = event.pop("Events", None) or event.pop("Event", None) or ["s3:ObjectCreated:*"]
+    unknown = sorted(set(event) - {"Filter"})
+    if unknown:
+        ctx.problem(wire.source, "event", f"wire {wire.source} -> {wire.target}: {', '.join(unknown)} is not "
+                    "an S3 notification setting (Events, Event, Filter)")
+    bucket = source.handles["bucket"]
+    configs = [{"Event": name, **({"Filter": event["Filter"]} if "Filter" in event else {})}
+               for name in (names if isinstance(names, list) else [names])]
+    if target.node.kind == "queue":
+        # S3 checks it may send when the notification is set: the queue policy comes first
+        source.handles["queue_notifications"].extend({**c, "Queue": GetAtt(target.node.id, "Arn")} for c in configs)
+        waits = getattr(bucket, "DependsOn", [])
+        bucket.DependsOn = ([waits] if isinstance(waits, str) else list(waits)) + [f"{target.node.id}Policy"]
+        return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True)
+    source.handles["notifications"].extend({**c, "Function": GetAtt(target.node.id, "Arn")} for c in configs)
+    return Invocation("s3.amazonaws.com", source.attribute("arn"), source_account=True, dependents=[bucket])
 
 
 def load_balancer_target(ctx: Compilation, wire: Wire, source: Parts, target: Parts) -> Invocation | None:
@@ -149,3 +203,4 @@ EVENTS = {
     "cdn_origin": cdn_origin,
     "runs_on": runs_on,
 }
+EVENTS.update(event_targets.EVENTS)  # EventBridge rules of event buses

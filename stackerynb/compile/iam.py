@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 
 import awacs.aws as aws
-from troposphere import iam
+from troposphere import Ref, iam
 
 from stackerynb.catalog._data import load_table
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
@@ -44,6 +44,20 @@ def grant_baseline(ctx: Compilation, parts: Parts, name: str, **placeholders: st
             condition = {op: {key: text.format(**placeholders) for key, text in values.items()}
                          for op, values in condition.items()}
         ctx.grant(parts, raw["actions"], resources, purpose=name, condition=condition)
+
+
+def keep_policies(ctx: Compilation, owner: str, role: iam.Role, policies: dict | None) -> None:
+    """A node's ``policies`` setting on its role: managed policy ARNs attached as they are, and
+    statements kept as written in a policy of their own, ``<owner>ImportedPolicy`` (a resource
+    apart from the role, as SAM's statements on resources that refer back to the function
+    would otherwise make the role, and so the function, wait for them: a circle)."""
+    policies = policies or {}
+    if policies.get("ManagedPolicyArns"):
+        role.ManagedPolicyArns = list(policies["ManagedPolicyArns"])
+    if policies.get("Statement"):
+        ctx.add(iam.PolicyType(f"{owner}ImportedPolicy", PolicyName="imported-permissions", Roles=[Ref(role.title)],
+                               PolicyDocument={"Version": POLICY_VERSION, "Statement": list(policies["Statement"])}),
+                owner)
 
 
 def _fill(template: str, placeholders: dict) -> list[str]:

@@ -1,14 +1,17 @@
 """The stack's raw template fragment (``stack.raw``), added to the compiled template verbatim.
 
 An import keeps every resource it could not map to a node kind, untouched, in ``stack.raw``
-(a fragment with Parameters, Mappings, Conditions, Resources and Outputs sections). They
+(a fragment with Parameters, Rules, Mappings, Conditions, Resources, Outputs and Metadata
+sections: an import keeps every parameter, condition, mapping, rule and template metadata entry
+of the original, used by raw resources or not, so parameters stay parameters). They
 compile back as they were: their Refs to nodes point at the resources the nodes compile to
 (a node's main resource keeps the node id as its logical id). Raw SAM resources bring the SAM
 transform with them.
 
 Call :func:`add_raw` at the end of ``compiler.assemble``; it raises StackError, naming the
 raw entry, when the fragment clashes with what the nodes compiled to or refers to something
-the template does not have.
+the template does not have. A raw output named like one the compiler makes (``<api>Url``)
+replaces the compiler's: it is the imported template's own, which callers read by that name.
 """
 from __future__ import annotations
 
@@ -43,8 +46,9 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     ctx.raw_added = True  # idempotent: callers may add it before the compiler does
     resources = raw.get("Resources") or {}
     problems = []
-    for section, existing in (("Parameters", template.parameters), ("Resources", template.resources),
-                              ("Outputs", template.outputs)):
+    for section, existing in (("Parameters", template.parameters), ("Rules", template.rules),
+                              ("Mappings", template.mappings), ("Conditions", template.conditions),
+                              ("Resources", template.resources)):
         for name in raw.get(section) or {}:
             if name in existing:
                 owner = ctx.owners.get(name, "the compiler")
@@ -62,11 +66,12 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     sam += [n.id for n in ctx.nodes.values() if n.kind == "resource"  # SAM types kept as resource nodes
             and str(n.settings.get("type", "")).startswith("AWS::Serverless::")]
     missing = []
-    for section in ("Resources", "Outputs", "Conditions"):
+    for section in ("Resources", "Outputs", "Conditions", "Rules"):
         for name, body in (raw.get(section) or {}).items():
             needed = referenced_ids(body) | set(_depends_on(body))
             # SAM resources make more resources (MyApiProdStage, MyFunctionRole...) at deploy time
-            for ref in sorted(r for r in needed - known if not any(r.startswith(s) for s in sam)):
+            for ref in sorted(r for r in needed - known if not any(r.startswith(s) for s in sam)
+                              and not (sam and r in _implicit_apis())):
                 missing.append(Problem(None, None, f"raw {section[:-1].lower() if section != 'Conditions' else 'condition'} "
                                        f"{name} refers to {ref}, which the template does not have", code="raw-ref"))
     if missing:
@@ -75,6 +80,10 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
 
     for name, body in (raw.get("Parameters") or {}).items():
         template.parameters[name] = RawObject(name, body)
+    for name, body in (raw.get("Rules") or {}).items():
+        template.rules[name] = copy.deepcopy(body)
+    for name, body in (raw.get("Metadata") or {}).items():
+        template.metadata.setdefault(name, copy.deepcopy(body))
     for name, body in (raw.get("Mappings") or {}).items():
         template.mappings[name] = copy.deepcopy(body)
     for name, body in (raw.get("Conditions") or {}).items():
@@ -83,6 +92,8 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
         template.add_resource(RawObject(lid, resources[lid]))
         ctx.owners.setdefault(lid, RAW_OWNER)
     for name, body in (raw.get("Outputs") or {}).items():
+        # the template's own output wins over the one the compiler names alike (``<api>Url``):
+        # callers of the imported stack read it by that name
         template.outputs[name] = RawObject(name, body)
     if any(str(r.get("Type", "")).startswith("AWS::Serverless::") for r in resources.values()):
         _add_transform(template)
@@ -90,6 +101,12 @@ def add_raw(ctx, template, data: dict, *, limit: int | None = 500) -> None:
     data.setdefault("Parameters", {}).update(copy.deepcopy(raw.get("Parameters") or {}))
     data.setdefault("Resources", {}).update(copy.deepcopy(resources))
     data.setdefault("Outputs", {}).update(copy.deepcopy(raw.get("Outputs") or {}))
+
+
+def _implicit_apis() -> set[str]:
+    """The APIs SAM makes for raw functions' events without an API of their own."""
+    from stackerynb.catalog._data import load_table
+    return set(load_table("import_map.yaml")["implicit_apis"].values())
 
 
 def _depends_on(body) -> list[str]:

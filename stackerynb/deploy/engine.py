@@ -501,6 +501,7 @@ def _read_outputs(cloud: Cloud, plan: Plan, deployment: Deployment) -> None:
         return
     outputs = {o["OutputKey"]: plan.redact(o.get("OutputValue", "")) for o in (stacks[0].get("Outputs") or [])}
     deployment.outputs = outputs
+    deployment.record["outputs"] = outputs  # kept with the record: the studio shows past outputs too
     if not outputs and plan.has_outputs and cloud.is_local:
         deployment.message = "the local emulator does not report stack outputs after a change set"
 

@@ -106,8 +106,26 @@ def status(stack, environment) -> StackStatus:
 
 def deployments(stack, environment):
     """Current and previous deployments as a DataFrame (newest first)."""
+    found = history_records(stack, environment)
+    return history.frame(found.records, found.current_id)
+
+
+@dataclass
+class History:
+    """A stack's deployment records in one environment (oldest first, settled from
+    CloudFormation), the id of the deployment running now, and the stack's outputs now."""
+
+    records: list
+    current_id: str | None
+    outputs: dict = field(default_factory=dict)
+
+
+def history_records(stack, environment) -> History:
+    """The records behind ``deployments()``, with the outputs CloudFormation reports now (what
+    the studio's Deployments tab shows: commit, branch, time, status, outputs, design)."""
     cloud, cf_stack, artifacts = _open(stack, environment)
-    cf_status = watch.stack_status(cloud, cf_stack)
+    described = watch.describe_stack(cloud, cf_stack)
+    cf_status = described["StackStatus"] if described else None
     current = _current(cloud, cf_stack, cf_status)
     current_id = current.get("id") if current else None
     records = history.load(artifacts, cf_stack)  # an absent bucket lists nothing
@@ -119,7 +137,8 @@ def deployments(stack, environment):
                         "dirty": current.get("dirty"), "user": current.get("user"), "started": current.get("started"),
                         "reason": "from the deployed template (no record kept)"})
         records.sort(key=lambda r: r["id"])
-    return history.frame(records, current_id)
+    outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in (described or {}).get("Outputs") or []}
+    return History(records, current_id, outputs)
 
 
 def deployed(stack, environment, deployment: str | None = None):

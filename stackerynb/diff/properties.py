@@ -233,7 +233,7 @@ def _property_rows(lid, rtype, path, old, new, had, has, depth=0) -> list[DiffRo
     return [setting_row("property", lid, path, old, new, f"{rtype.split('::')[-1]} {lid}'s {path}", had, has)]
 
 
-_PACKAGED = ("Code", "Content")  # where packaged artifacts go (Lambda functions and layers)
+_PACKAGED = ("Code", "Content", "DefinitionS3Location")  # where packaged artifacts go (functions, layers, state machines)
 
 
 def packaging_parameters(data: dict) -> set[str]:

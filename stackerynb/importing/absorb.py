@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
+from stackerynb.importing import event_rules, http_apis, resource_policies
 from stackerynb.importing.iam import statements_of
 from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
 
@@ -20,11 +21,13 @@ if TYPE_CHECKING:
 
 # Service principal that invokes a function for each event source kind.
 INVOKER = {"rest_api": "apigateway.amazonaws.com", "object_store": "s3.amazonaws.com",
-           "topic": "sns.amazonaws.com", "timer": "events.amazonaws.com"}
+           "topic": "sns.amazonaws.com", "timer": "events.amazonaws.com", "http_api": "apigateway.amazonaws.com",
+           "event_bus": "events.amazonaws.com"}
 # The CloudFormation type a node of each kind compiles to (for SAM connector profiles).
 COMPILED_TYPE = {"function": "AWS::Lambda::Function", "table": "AWS::DynamoDB::Table",
                  "object_store": "AWS::S3::Bucket", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
-                 "rest_api": "AWS::ApiGateway::RestApi", "timer": "AWS::Events::Rule"}
+                 "rest_api": "AWS::ApiGateway::RestApi", "timer": "AWS::Events::Rule",
+                 "state_machine": "AWS::StepFunctions::StateMachine", "event_bus": "AWS::Events::EventBus"}
 
 
 def _single(value, ids) -> str | None:
@@ -45,7 +48,7 @@ def absorb_all(rnd: "Round") -> None:
     except SHAPE_ERRORS:
         pass  # roles of a shape it cannot read are decided one by one below, and stay raw
     # Resources that make wires first, then those that only make sense for an existing wire.
-    for phase in (_WIRE_MAKERS, _WIRE_FOLLOWERS):
+    for phase in (_WIRE_MAKERS, _WIRE_FOLLOWERS, _LAST):
         for lid, resource in rnd.resources.items():
             if lid in rnd.raw or lid in rnd.nodes or lid in rnd.absorbed:
                 continue
@@ -153,11 +156,35 @@ def _permission(rnd: "Round", lid: str, props: dict) -> str | None:
         owner = _single(props.get("FunctionName"), rnd.resources)
         return f"it lets {props.get('Principal')} invoke {owner or 'a function outside the template'}, which stays raw"
     source = _single(props.get("SourceArn"), rnd.resources) or _single(props.get("SourceArn"), rnd.nodes)
+    if props.get("Action") == "lambda:InvokeFunction" and source is None:
+        # unscoped, or scoped wider than one node: the wire from the one source this service
+        # invokes the function for carries that scope exactly
+        wired = [w for (src, dst), w in rnd.wires.items() if dst == fid and rnd.kind_of(src) != "rest_api"
+                 and INVOKER.get(rnd.kind_of(src)) == props.get("Principal")]
+        if len(wired) == 1 and set(props) <= {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"}:
+            wired[0].settings["permission"] = {"SourceArn": props.get("SourceArn"),
+                                               "SourceAccount": props.get("SourceAccount")}
+            rnd.absorbed[lid] = f"the wire {wired[0].source} -> {fid} (with this permission's scope)"
+            rnd.absorbed_into[lid] = (wired[0].source, fid)
+            return None
     if props.get("Action") != "lambda:InvokeFunction" or source is None:
         return f"it lets {props.get('Principal')} invoke {fid} from outside the stack's wires"
+    if rnd.rule_wires.get(source, (None, None))[1] == fid and props.get("Principal") == "events.amazonaws.com":
+        rnd.absorbed[lid] = f"the wire {rnd.rule_wires[source][0]} -> {fid}"  # a bus rule's permission
+        rnd.absorbed_into[lid] = (rnd.rule_wires[source][0], fid)
+        return None
     kind = rnd.kind_of(source)
     if (source, fid) not in rnd.wires or INVOKER.get(kind) != props.get("Principal"):
         return f"it lets {props.get('Principal')} invoke {fid} for {source}, which is not wired to it"
+    if kind == "rest_api":
+        # the routes make their own permissions, each scoped to its method and path: this one
+        # (often the whole API, /*) keeps its own scope beside them
+        return f"it lets {source} invoke {fid} with its own scope, beside the routes' permissions"
+    if set(props) - {"Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"}:
+        return f"it lets {props.get('Principal')} invoke {fid} under conditions a wire does not carry"
+    # the wire's permission keeps this one's scope exactly (its SourceAccount too, or none)
+    rnd.wires[(source, fid)].settings["permission"] = {
+        "SourceArn": props["SourceArn"], "SourceAccount": props.get("SourceAccount")}
     rnd.absorbed[lid] = f"the wire {source} -> {fid}"
     rnd.absorbed_into[lid] = (source, fid)
     return None
@@ -211,36 +238,27 @@ def _subscription(rnd: "Round", lid: str, props: dict) -> str | None:
     return None
 
 
-def _queue_policy(rnd: "Round", lid: str, props: dict) -> str | None:
-    queues = [q for q in referenced_ids(props.get("Queues")) if q in rnd.resources]
-    if not queues or any(rnd.kind_of(q) != "queue" for q in queues):
-        return "a queue policy for queues that are not all nodes"
-    for statement in statements_of(props.get("PolicyDocument")):
-        principal = statement.get("Principal")
-        service = principal.get("Service") if isinstance(principal, dict) else None
-        source = _single(statement.get("Condition"), rnd.nodes)
-        actions = {a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)}
-        if (statement.get("Effect") != "Allow" or service not in ("sns.amazonaws.com", "events.amazonaws.com")
-                or source is None or not actions <= {"sqs:sendmessage"}
-                or not all((source, q) in rnd.wires for q in queues)):
-            return "a queue policy letting in more than a wired topic or timer"
-    rnd.absorbed[lid] = f"the resource policies of wires into {', '.join(queues)}"
-    rnd.absorbed_into[lid] = tuple(queues)
-    return None
-
-
 _WIRE_MAKERS = {
+    "AWS::Events::Rule": event_rules.rule,
+    "AWS::ApiGatewayV2::Route": http_apis.route,
     "AWS::Lambda::EventSourceMapping": _event_source_mapping,
     "AWS::SNS::Subscription": _subscription,
 }
 _WIRE_FOLLOWERS = {
     "AWS::Logs::LogGroup": _log_group,
     "AWS::Lambda::Permission": _permission,
-    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::SQS::QueuePolicy": resource_policies.policy,
+    "AWS::SNS::TopicPolicy": resource_policies.policy,
+    "AWS::S3::BucketPolicy": resource_policies.policy,
+    "AWS::ApiGatewayV2::Integration": http_apis.integration,
+    "AWS::ApiGatewayV2::Deployment": http_apis.deployment,
     "AWS::IAM::Role": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM role"),
     "AWS::IAM::Policy": lambda rnd, lid, props: _used_by(rnd, lid, "an IAM policy", props.get("Roles")),
     "AWS::IAM::ManagedPolicy": lambda rnd, lid, props: _used_by(rnd, lid, "a managed policy", props.get("Roles")),
 }
+
+# Resources that build on followers (a stage on its deployment).
+_LAST = {"AWS::ApiGatewayV2::Stage": http_apis.stage}
 
 
 def _used_by(rnd: "Round", lid: str, what: str, attached=None) -> str:

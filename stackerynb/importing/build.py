@@ -11,18 +11,20 @@ from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES, document_problem
 from stackerynb.cfn.schemas import is_node_type, property_problems
 from stackerynb.model.rules import id_problem, value_problem
 from stackerynb.errors import StackError
-from stackerynb.importing.compiled_names import has_main_resource, is_derived, output_clashes, replacement
+from stackerynb.importing.compiled_names import has_main_resource, is_derived, replacement
+from stackerynb.importing.convert import import_map
 from stackerynb.importing.ids import node_id_for
 from stackerynb.importing.importer import Round
 from stackerynb.cfn.intrinsics import (
-    PSEUDO_PARAMETERS, condition_names, mapping_names, referenced_ids, rename_references,
+    PSEUDO_PARAMETERS, referenced_ids, rename_references,
 )
 
-RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+RAW_SECTIONS = ("Parameters", "Rules", "Mappings", "Conditions", "Resources", "Outputs", "Metadata")
 # Canvas columns: what starts work on the left, functions in the middle, data on the right.
 COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, "queue": 1, "stream": 1,
            "function": 2, "docker_service": 2, "docker_cluster": 3, "table": 3, "object_store": 3,
-           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4}
+           "database": 3, "cache_cluster": 3, "secret": 4, "config_store": 4, "virtual_network": 4, "bastion": 4,
+           "event_bus": 1, "state_machine": 2, "http_api": 0}
 
 
 def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | None):
@@ -88,6 +90,10 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
             stack.add(plan.kind, node_ids[lid], **settings)
         except StackError as exc:  # a planning bug: say which resource, keep the message
             raise StackError(f"{rnd.template.filename}: cannot import {lid}: {exc}") from None
+    # what nodes may refer to, until the fragment is made: parameters and resources kept raw
+    stack.raw = {"Parameters": data.get("Parameters") or {},
+                 "Resources": {raw_renames.get(rid, rid): bodies[rid] for rid in bodies if rid not in generic}}
+    _demote_dangling(stack, generic, rnd)
     for (source, target), wire in rnd.wires.items():
         if source not in node_ids or target not in node_ids:
             continue
@@ -96,7 +102,8 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         if wire.levels is not None:
             levels = [lvl for lvl in profile.access if lvl in wire.levels]
             access = None if tuple(levels) == profile.default_access else ",".join(levels)
-        stack.connect(node_ids[source], node_ids[target], access=access)
+        stack.connect(node_ids[source], node_ids[target], access=access,
+                      **{**wire.settings, **_wire_settings(wire, profile, rnd.nodes[source].kind)})
     _layout(stack)
 
     kept = {n.id: {"Properties": n.settings.get("properties") or {}, **(n.settings.get("attributes") or {})}
@@ -108,6 +115,18 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
               "generic": generic,
               "id_map": {k: v for k, v in id_map.items() if k != v}}
     return stack, extras
+
+
+def _wire_settings(wire, profile, source_kind: str) -> dict:
+    """What a planned wire keeps of the template: the variable names its code reads (none when
+    it read none), and exact actions/resources where the access levels would grant more."""
+    settings = dict(wire.exact or {})
+    if profile.env and source_kind == "function":
+        if wire.env:
+            settings["env"] = dict(wire.env)
+        else:
+            settings["default_env"] = False
+    return settings
 
 
 def _relative_code(code: str, code_base: Path, stack_folder: Path | None) -> str:
@@ -143,7 +162,8 @@ def _follow_renames(rnd: Round, body: dict, rename) -> dict:
     depends = resource.get("DependsOn")
     if depends is not None:
         deps = [depends] if isinstance(depends, str) else list(depends)
-        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)]
+        kept = [rename(d) for d in deps if not (d in rnd.absorbed and d not in rnd.replacements)
+                and not (d in rnd.nodes and not has_main_resource(rnd.nodes[d].kind))]  # no resource of that id
         if kept:
             resource["DependsOn"] = kept[0] if isinstance(depends, str) and len(kept) == 1 else kept
         else:
@@ -188,6 +208,28 @@ def generic_problem(node_id: str, body: dict) -> str | None:
     return None
 
 
+def _demote_dangling(stack, generic: dict[str, str], rnd: Round) -> None:
+    """A resource node referring to what the template does not have (a broken template) is no
+    node: it goes back to ``stack.raw`` as it was, where compiling names the missing reference,
+    rather than leaving a stack with problems. Repeated, as one demotion can strand another."""
+    from stackerynb.model.rules import kept_references
+
+    by_node = {nid: rid for rid, nid in generic.items()}
+    while True:
+        broken = {}
+        for problem in kept_references(stack):
+            if problem.node in by_node and problem.node in stack:
+                broken.setdefault(problem.node, problem.message.split(":")[0])
+        if not broken:
+            return
+        for nid, why in broken.items():
+            stack.remove(nid)
+            rid = by_node.pop(nid)
+            del generic[rid]
+            rnd.generic.pop(rid, None)
+            rnd.raw[rid] = f"{rnd.raw[rid]}; it {why}" if rid in rnd.raw else f"it {why}"
+
+
 def _add_generic(stack, node_id: str, body: dict, filename: str, lid: str) -> None:
     settings = {"type": body["Type"]}
     if body.get("Properties"):
@@ -212,62 +254,32 @@ def _raw_fragment(rnd: Round, data: dict, bodies: dict, generic: dict, rename, r
     known |= {replacement(what, node_ids.get(owner, owner)) for what, owner in rnd.replacements.values()}
     raw_sam = [rid for rid, r in {**resources, **generic_bodies}.items() if str(r.get("Type")).startswith("AWS::Serverless::")]
     parameters = data.get("Parameters") or {}
-    conditions = data.get("Conditions") or {}
+    implicit_apis = set(import_map()["implicit_apis"].values())  # SAM makes them for raw functions' events
     outputs = {}
     dropped = []
     for oid, output in (data.get("Outputs") or {}).items():
         refs = referenced_ids(output) - set(parameters)
         missing = sorted(r for r in refs if rename(r) not in known and r not in PSEUDO_PARAMETERS
                          and not any(is_derived(nid, rnd.nodes[lid].kind, rename(r)) for lid, nid in node_ids.items())
-                         and not any(r.startswith(s) for s in raw_sam))
+                         and not any(r.startswith(s) for s in raw_sam)
+                         and not (raw_sam and r in implicit_apis))
         if missing:
             dropped.append((oid, f"refers to {', '.join(missing)}, which the stack no longer has"))
             continue
-        name = oid
-        if output_clashes({nid: rnd.nodes[lid].kind for lid, nid in node_ids.items()}, oid):
-            name = f"{oid}Kept"
-            dropped.append((oid, f"kept as {name}: the compiler names one of its own outputs {oid}"))
-        outputs[name] = rename_references(copy.deepcopy(output), rename)
+        # an output named like one the compiler makes (``<api>Url``) keeps its name: the raw
+        # output replaces the compiler's when the template is assembled (compile/raw.py)
+        outputs[oid] = rename_references(copy.deepcopy(output), rename)
 
-    # what generic nodes use (parameters, conditions, mappings) is kept like what raw resources use
-    body = {"Resources": {**resources, **generic_bodies, **(kept or {})}, "Outputs": outputs}
-    used_conditions = _closure(condition_names(body) | _resource_conditions(body), conditions)
-    kept_conditions = {c: copy.deepcopy(conditions[c]) for c in conditions if c in used_conditions}
-    scope = {**body, "Conditions": kept_conditions}
-    used_parameters = referenced_ids(scope) & set(parameters)
-    mappings = data.get("Mappings") or {}
-    used_mappings = mapping_names(scope) & set(mappings)
-
+    # every parameter, condition, mapping and rule of the original stays: a deployed stack's
+    # parameters keep their values and callers' overrides, whatever the nodes made of them
     fragment: dict = {}
-    if used_parameters:
-        fragment["Parameters"] = {p: copy.deepcopy(parameters[p]) for p in parameters if p in used_parameters}
-    if used_mappings:
-        fragment["Mappings"] = {m: copy.deepcopy(mappings[m]) for m in mappings if m in used_mappings}
-    if kept_conditions:
-        fragment["Conditions"] = kept_conditions
+    for section in ("Parameters", "Rules", "Mappings", "Conditions"):
+        if data.get(section):
+            fragment[section] = copy.deepcopy(data[section])
     if resources:
         fragment["Resources"] = resources
     if outputs:
         fragment["Outputs"] = outputs
+    if isinstance(data.get("Metadata"), dict) and data["Metadata"]:
+        fragment["Metadata"] = copy.deepcopy(data["Metadata"])
     return fragment, dropped
-
-
-def _resource_conditions(body: dict) -> set[str]:
-    names = set()
-    for section in body.values():
-        for item in section.values():
-            if isinstance(item, dict) and isinstance(item.get("Condition"), str):
-                names.add(item["Condition"])
-    return names
-
-
-def _closure(names: set[str], conditions: dict) -> set[str]:
-    seen: set[str] = set()
-    todo = [n for n in names if n in conditions]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(c for c in condition_names(conditions[name]) if c in conditions and c not in seen)
-    return seen

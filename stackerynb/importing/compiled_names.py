@@ -22,6 +22,8 @@ COMPILED_TYPE = {
     "docker_service": "AWS::ECS::Service", "load_balancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
     "timer": "AWS::Events::Rule", "cache_cluster": "AWS::ElastiCache::ReplicationGroup", "config_store": None,
     "secret": "AWS::SecretsManager::Secret", "queue": "AWS::SQS::Queue", "topic": "AWS::SNS::Topic",
+    "stream": "AWS::Kinesis::Stream", "state_machine": "AWS::StepFunctions::StateMachine",
+    "event_bus": "AWS::Events::EventBus", "http_api": "AWS::ApiGatewayV2::Api",
     "stream": "AWS::Kinesis::Stream",
     # a resource node's main resource has the node's own type (never a curated import's target)
     "resource": None,

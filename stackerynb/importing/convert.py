@@ -359,7 +359,31 @@ def convert_settings(logical_id: str, spec: dict, props: dict, parameters: dict,
             continue
         result.notes.extend(ctx.notes)
         result.settings[name] = value  # explicit even when equal to today's catalogue default
+    _pass_through(spec, props, result)
     return result
+
+
+def _pass_through(spec: dict, props: dict, result: Conversion) -> None:
+    """Properties the table's ``pass_through`` sends, in CloudFormation form, to a document
+    setting (``properties.Name``: the node's main resource; ``stage_properties.TracingEnabled``:
+    its stage...), verbatim: intrinsics and parameters stay as written."""
+    import copy
+    for prop, target in (spec.get("pass_through") or {}).items():
+        if prop in props:
+            how = target if isinstance(target, dict) else {"to": target}
+            setting, _, key = how["to"].partition(".")
+            value = copy.deepcopy(props[prop])
+            if how.get("convert"):
+                value = PASS_THROUGH_CONVERTERS[how["convert"]](value)
+            result.settings.setdefault(setting, {})[key] = value
+
+
+def _sam_media_types(value):
+    """SAM writes ``/`` in binary media types as ``~1`` (an OpenAPI key); CloudFormation as ``/``."""
+    return [v.replace("~1", "/") if isinstance(v, str) else v for v in value] if isinstance(value, list) else value
+
+
+PASS_THROUGH_CONVERTERS = {"sam_media_types": _sam_media_types}
 
 
 # Converters that compute a value from other properties, so run even when ``from`` is absent.
@@ -375,7 +399,7 @@ def leftover_properties(spec: dict, props: dict) -> tuple[list[str], list[str]]:
         sources = how.get("from") or []
         for source in [sources] if isinstance(sources, str) else sources:
             known.add(source.split(".")[0])
-    known |= set(spec.get("carried") or ())
+    known |= set(spec.get("carried") or ()) | set(spec.get("pass_through") or ())
     dropped_names = set(spec.get("dropped") or ())
     dropped = [p for p in props if p in dropped_names and p not in known]
     unsupported = [p for p in props if p not in known and p not in dropped_names]

@@ -2,8 +2,10 @@
 
 Each event of an ``AWS::Serverless::Function`` becomes one of:
   * a wire from the event source node into the function (API route, queue, stream, table
-    stream, bucket notification, topic subscription), with the source's settings the event
-    carried (batch size, starting position, API route);
+    stream, bucket notification, topic subscription); the event's settings (batch size,
+    starting position, filters, retries...) go in the wire's ``event`` setting as the
+    CloudFormation properties SAM would write (``import_map.yaml`` ``event_wires``), the API
+    route (method and path) in the API's ``routes``;
   * a new timer node and its wire (``Schedule`` / ``ScheduleV2`` events);
   * raw resources that do what SAM would have generated (``EventBridgeRule`` with a pattern:
     an ``AWS::Events::Rule`` and its ``AWS::Lambda::Permission``), pointing at the function node;
@@ -29,6 +31,8 @@ class EventWire:
     source_kind: str
     function: str
     source_settings: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # the wire's ``event`` setting (CloudFormation words)
+    permission: dict = field(default_factory=dict)  # the wire's ``permission`` setting
     route: tuple[str, str] | None = None  # (method, path) for API events
     api_type: str | None = None  # Api | HttpApi
     implicit_api: bool = False
@@ -73,20 +77,25 @@ def _plain(value, parameters, default=None):
 _ALLOWED = {
     "Api": {"Path", "Method", "RestApiId"},
     "HttpApi": {"Path", "Method", "ApiId", "PayloadFormatVersion", "TimeoutInMillis"},
-    "SQS": {"Queue", "BatchSize", "Enabled"},
-    "Kinesis": {"Stream", "BatchSize", "StartingPosition", "Enabled"},
-    "DynamoDB": {"Stream", "StartingPosition", "BatchSize", "Enabled"},
-    "S3": {"Bucket", "Events"},
-    "SNS": {"Topic"},
     "Schedule": {"Schedule", "Enabled", "Description", "Name", "Input", "State"},
-    "ScheduleV2": {"ScheduleExpression", "Description", "Name", "Input", "State", "ScheduleExpressionTimezone"},
+    "ScheduleV2": {"ScheduleExpression", "Description", "Name", "Input", "State", "ScheduleExpressionTimezone",
+                   "FlexibleTimeWindow", "StartDate", "EndDate", "GroupName", "KmsKeyArn", "RetryPolicy",
+                   "RoleArn", "OmitName"},
     "EventBridgeRule": {"Pattern", "EventBusName", "Input", "InputPath", "State", "RuleName"},
     "CloudWatchEvent": {"Pattern", "EventBusName", "Input", "InputPath", "State"},
 }
-_SOURCE = {  # event type -> (property naming the source, source kind)
-    "SQS": ("Queue", "queue"), "Kinesis": ("Stream", "stream"), "DynamoDB": ("Stream", "table"),
-    "S3": ("Bucket", "object_store"), "SNS": ("Topic", "topic"),
-}
+
+
+def _event_wires() -> dict:
+    from stackerynb.importing.convert import import_map
+    return import_map()["event_wires"]
+
+
+def _allowed(etype: str) -> set | None:
+    wired = _event_wires().get(etype)
+    if wired is not None:
+        return {wired["source"], *wired["carried"]}
+    return _ALLOWED.get(etype)
 
 
 def plan_events(function_id: str, props: dict, resources: dict, parameters: dict,
@@ -107,7 +116,7 @@ def plan_events(function_id: str, props: dict, resources: dict, parameters: dict
         if not isinstance(eprops, dict):
             plan.raw_reasons.append(f"event {name}: Properties is not a mapping")
             continue
-        allowed = _ALLOWED.get(etype)
+        allowed = _allowed(etype)
         if allowed is None:
             plan.raw_reasons.append(f"event {name}: a {etype} event source has no node kind")
             continue
@@ -116,7 +125,7 @@ def plan_events(function_id: str, props: dict, resources: dict, parameters: dict
             plan.raw_reasons.append(f"event {name} ({etype}): {', '.join(extra)} cannot be carried by a wire")
             continue
         if eprops.get("Enabled") in (False, "false") or eprops.get("State") == "DISABLED":
-            if etype not in ("Schedule", "ScheduleV2"):
+            if etype not in ("Schedule", "ScheduleV2") and etype not in _event_wires():
                 plan.raw_reasons.append(f"event {name} ({etype}) is disabled; a wire is always on")
                 continue
         handler = _HANDLERS[etype]
@@ -128,7 +137,7 @@ def _api(plan, fid, name, etype, eprops, resources, resource_ids, parameters, im
     path = _plain(eprops.get("Path"), parameters)
     method = _plain(eprops.get("Method"), parameters)
     if etype == "HttpApi" and path is None and method is None:
-        path, method = "/", "ANY"  # an HttpApi event without path/method is the $default route
+        path, method = "/*", "ANY"  # an HttpApi event without path/method is the $default route: every path
     if not isinstance(path, str) or not isinstance(method, str):
         plan.raw_reasons.append(f"event {name}: Path and Method must be plain text")
         return
@@ -158,12 +167,16 @@ def _positive(value, parameters):
 
 
 def _stream_source(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
-    prop, kind = _SOURCE[etype]
+    spec = _event_wires()[etype]
+    prop, kind = spec["source"], spec["kind"]
     source = _source_id(eprops.get(prop), resource_ids)
     if source is None:
         plan.raw_reasons.append(f"event {name} ({etype}): its {prop} is not a resource of this template")
         return
     wire = EventWire(name, source, kind, fid)
+    # the wire carries the event's settings exactly as SAM writes them (parameters stay Refs)
+    wire.settings = {key: eprops[key] for key in spec["carried"] if key in eprops}
+    wire.permission = dict(spec.get("permission") or {})
     if etype == "SQS" and "BatchSize" in eprops:
         wire.source_settings["batch_size"] = _positive(eprops["BatchSize"], parameters)
     if etype == "Kinesis":
@@ -172,24 +185,19 @@ def _stream_source(plan, fid, name, etype, eprops, resources, resource_ids, para
         position = _plain(eprops.get("StartingPosition"), parameters)
         if position is not None:
             wire.source_settings["starting_position"] = position
-    if etype == "DynamoDB":
-        if eprops.get("BatchSize") not in (None, 100, "100"):
-            wire.notes.append(f"event {name}: batch size {eprops['BatchSize']} not carried (the table wire reads "
-                              "batches of the compiler's size)")
-        if "StartingPosition" in eprops:
-            wire.notes.append(f"event {name}: starting position {eprops['StartingPosition']} is the compiler's choice")
     if etype == "S3":
-        events = _plain(eprops.get("Events"), parameters)
+        events = eprops.get("Events")
         events = events if isinstance(events, list) else [events]
-        if not events or not all(isinstance(e, str) and e.startswith("s3:ObjectCreated:") for e in events):
-            plan.raw_reasons.append(f"event {name}: S3 events {events} are not all object-created events")
+        if not events or not all(isinstance(e, str) and e.startswith("s3:") for e in events):
+            plan.raw_reasons.append(f"event {name}: S3 events {events} are not plain s3: event names")
             return
-        if events != ["s3:ObjectCreated:*"]:
-            wire.notes.append(f"event {name}: {', '.join(events)} became every object-created event")
+        wire.settings["Events"] = events
     plan.wires.append(wire)
 
 
 def _schedule(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
+    if etype == "ScheduleV2":
+        return _scheduler(plan, fid, name, eprops)
     expression = _plain(eprops.get("Schedule" if etype == "Schedule" else "ScheduleExpression"), parameters)
     settings: dict[str, Any] = {"schedule": expression}
     spec = catalog_kind("timer").settings
@@ -205,15 +213,37 @@ def _schedule(plan, fid, name, etype, eprops, resources, resource_ids, parameter
             plan.raw_reasons.append(f"event {name}: Input is not plain JSON text")
             return
         settings["payload"] = payload
-    notes = []
-    if etype == "ScheduleV2":
-        notes.append(f"event {name}: an EventBridge Scheduler schedule became a timer (an EventBridge rule)")
-        if eprops.get("ScheduleExpressionTimezone") not in (None, "UTC", "Etc/UTC"):
-            plan.raw_reasons.append(f"event {name}: time zone {eprops['ScheduleExpressionTimezone']} has no timer setting")
-            return
+    notes: list[str] = []
     node_id = _node_id(f"{fid}{name}")
     plan.new_nodes.append(NewNode(node_id, "timer", settings, f"{fid}.Events.{name}", notes))
     plan.wires.append(EventWire(name, node_id, "timer", fid))
+
+
+_SCHEDULE_PROPERTIES = ("ScheduleExpression", "FlexibleTimeWindow", "Name", "Description", "State",
+                        "ScheduleExpressionTimezone", "StartDate", "EndDate", "GroupName", "KmsKeyArn")
+
+
+def _scheduler(plan, fid, name, eprops):
+    """An EventBridge Scheduler schedule has no kind (a timer is an EventBridge rule, another
+    service): emit what SAM would, the schedule and the role it invokes the function with."""
+    sid = _node_id(f"{fid}{name}")
+    props: dict[str, Any] = {"FlexibleTimeWindow": {"Mode": "OFF"}}
+    if not eprops.get("OmitName"):
+        props["Name"] = sid
+    props.update({k: eprops[k] for k in _SCHEDULE_PROPERTIES if k in eprops})
+    target: dict[str, Any] = {"Arn": {"Fn::GetAtt": [fid, "Arn"]},
+                              "RoleArn": eprops.get("RoleArn", {"Fn::GetAtt": [f"{sid}Role", "Arn"]})}
+    target.update({k: eprops[k] for k in ("Input", "RetryPolicy") if k in eprops})
+    props["Target"] = target
+    plan.raw_resources[sid] = {"Type": "AWS::Scheduler::Schedule", "Properties": props}
+    if "RoleArn" not in eprops:
+        plan.raw_resources[f"{sid}Role"] = {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Action": ["sts:AssumeRole"], "Effect": "Allow",
+                "Principal": {"Service": ["scheduler.amazonaws.com"]}}]},
+            "Policies": [{"PolicyName": f"{sid}LambdaPolicy", "PolicyDocument": {"Statement": [{
+                "Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Fn::GetAtt": [fid, "Arn"]}}]}}]}}
+    plan.notes.append(f"event {name} (ScheduleV2) has no node kind: kept as raw schedule {sid} and its role")
 
 
 def _rule(plan, fid, name, etype, eprops, resources, resource_ids, parameters, implicit_ids):
@@ -250,21 +280,42 @@ def _node_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text)[:64] or "Event"
 
 
-def route_prefix(paths: list[str]) -> str:
-    """The static path all of ``paths`` share, up to the first path parameter: the route a
-    greedy ``{proxy+}`` resource needs to serve every one of them."""
-    split = []
-    for path in paths:
-        parts = [p for p in path.strip("/").split("/") if p]
-        static = []
-        for part in parts:
-            if "{" in part:
-                break
-            static.append(part)
-        split.append(static)
-    common = []
-    for parts in zip(*split):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return "/" + "/".join(common)
+def route_path(path: str) -> str:
+    """A route's path as API Gateway serves it: no trailing slash except the root's."""
+    path = "/" + path.strip().lstrip("/")
+    return path.rstrip("/") or "/"
+
+
+def route_texts(by_function: dict[str, list[tuple[str, str]]]) -> tuple[dict[str, str], list[str]]:
+    """``(routes, conflicts)``: each function's ``(METHOD, path)`` pairs as the rest_api
+    ``routes`` text (``"GET /a, POST /a/{id}"``; ``ANY`` left implicit), and the reasons one API
+    cannot serve them all (two functions on one method and path, or two path variables of
+    different names side by side, which API Gateway refuses)."""
+    routes: dict[str, str] = {}
+    owners: dict[tuple[str, str], str] = {}
+    variables: dict[str, dict[str, str]] = {}
+    conflicts = []
+    for fid, pairs in by_function.items():
+        entries = []
+        for method, path in pairs:
+            method, path = method.upper(), route_path(path)
+            if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+                method = "ANY"
+            key = (method, path)
+            if key in owners:
+                if owners[key] != fid:
+                    conflicts.append(f"{owners[key]} and {fid} both answer {method} {path}")
+                continue
+            owners[key] = fid
+            entries.append(path if method == "ANY" else f"{method} {path}")
+            prefix = ""
+            for segment in [s for s in path.split("/") if s]:
+                if segment.startswith("{"):
+                    names = variables.setdefault(prefix, {})
+                    names.setdefault(segment, fid)
+                    if len(names) == 2 and segment in names and names[segment] == fid:
+                        conflicts.append(f"path variables {', '.join(sorted(names))} side by side under "
+                                         f"{prefix or '/'} ({', '.join(sorted(set(names.values())))})")
+                prefix = f"{prefix}/{segment}"
+        routes[fid] = ", ".join(entries)
+    return routes, conflicts

@@ -115,6 +115,7 @@ class Split:
     residual: list[dict] = field(default_factory=list)
     granted: dict[str, frozenset] = field(default_factory=dict)  # target -> expanded actions
     notes: list[str] = field(default_factory=list)
+    exact: dict[str, dict] = field(default_factory=dict)  # target -> wire settings (actions, resources)
 
 
 def level_actions(profile, level: str) -> frozenset[str]:
@@ -163,6 +164,7 @@ def split_statements(statements: list[dict], function_kind: str, node_kinds: dic
         result.levels[target] = levels
         covered[target] = frozenset().union(*(level_actions(profile, lvl) for lvl in levels))
 
+    result.exact = _exact_settings(simple, covered, node_kinds, function_kind, result.levels)
     for statement, targets, actions in simple:
         remaining = [r for r, target in targets
                      if target not in covered or not all(a in covered[target] for a in actions)]
@@ -172,3 +174,42 @@ def split_statements(statements: list[dict], function_kind: str, node_kinds: dic
         kept["Resource"] = remaining if isinstance(statement["Resource"], list) or len(remaining) > 1 else remaining[0]
         result.residual.append(kept)
     return result
+
+
+def _sub_text(resource) -> str:
+    """A statement's Resource entry as text, references as ``${X}``/``${X.Arn}`` (for suffixes)."""
+    if isinstance(resource, dict) and len(resource) == 1:
+        (key, arg), = resource.items()
+        if key == "Fn::Sub":
+            return arg if isinstance(arg, str) else str(arg[0]) if isinstance(arg, list) and arg else ""
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            return str(arg[0]).join(p if isinstance(p, str) else "${ref}" for p in arg[1])
+    return resource if isinstance(resource, str) else "${ref}"
+
+
+def _exact_settings(simple, covered, node_kinds, function_kind, levels) -> dict[str, dict]:
+    """Per wired target, the wire settings that keep its access exactly as granted: ``actions``
+    (the levels' actions the template granted on it, or on ``*``) when the levels would grant
+    more, and ``resources`` when the profile's would reach further (a table's
+    ``{arn}/index/*`` the template never named)."""
+    out: dict[str, dict] = {}
+    star = frozenset().union(*(actions for _, targets, actions in simple if any(t == STAR for _, t in targets)))
+    for target in covered:
+        profile = wire_profile(function_kind, node_kinds[target])
+        granted = frozenset().union(*(actions for _, targets, actions in simple
+                                      if any(t == target for _, t in targets))) | star
+        chosen = [st for lvl in levels.get(target, ()) for st in profile.access.get(lvl, ())]
+        offered = list(dict.fromkeys(a for st in chosen for a in st.actions))
+        kept = [a for a in offered if action_covered(a.lower(), granted)]
+        settings: dict = {}
+        if kept and len(kept) < len(offered):
+            settings["actions"] = kept
+        texts = [_sub_text(r) for _, targets, _ in simple for r, t in targets if t == target]
+        placeholders = list(dict.fromkeys(r for st in chosen for r in st.resources))
+        # a placeholder with a suffix ({arn}/index/*) is kept only when the template names that suffix
+        narrowed = [p for p in placeholders if not p.split("}", 1)[-1] or any(t.endswith(p.split("}", 1)[1]) for t in texts)]
+        if narrowed and narrowed != placeholders:
+            settings["resources"] = narrowed
+        if settings:
+            out[target] = settings
+    return out

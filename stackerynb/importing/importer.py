@@ -15,20 +15,23 @@ from typing import Any
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 from stackerynb.errors import StackError
-from stackerynb.importing import absorb
+from stackerynb.importing import absorb, bucket_notifications, event_rules, http_apis, state_machines
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
-from stackerynb.importing.events import EventPlan, plan_events, route_prefix
+from stackerynb.importing.function_properties import FunctionProperties, function_properties
+from stackerynb.importing.events import EventPlan, plan_events, route_texts
 from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
-from stackerynb.importing.iam import Split, split_statements, STAR
-from stackerynb.cfn.intrinsics import references, referenced_ids
+from stackerynb.importing.iam import STAR, Split, action_covered, level_actions, split_statements
+from stackerynb.importing.wire_env import attribute_of
+from stackerynb.cfn.intrinsics import PSEUDO_PARAMETERS, is_intrinsic, references, referenced_ids
 from stackerynb.importing.permissions import (
-    Grants, managed_name, role_grants, sam_function_grants, sam_policy_table,
+    Grants, managed_arn, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
 from stackerynb.importing.sam_properties import pass_through
 from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
+from stackerynb.cfn.schemas import is_resource_type, property_problems
 from stackerynb.importing.template_reader import Template
 
 MAX_ROUNDS = 100
@@ -56,6 +59,9 @@ class WirePlan:
     target: str
     levels: list[str] | None = None  # None: the profile's default
     why: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # wire settings (catalog wire_settings), e.g. event
+    exact: dict | None = None  # wire settings (actions, resources) when the levels grant more
+    env: dict = field(default_factory=dict)  # variable name -> target attribute (wire setting env)
 
 
 @dataclass
@@ -81,7 +87,9 @@ class Round:
     grants: dict[str, Grants] = field(default_factory=dict)
     replacements: dict[str, tuple] = field(default_factory=dict)  # absorbed id -> (what, node it went to)
     connector_grants: dict[str, list] = field(default_factory=dict)  # function -> connector statements
+    implied: dict[str, FunctionProperties] = field(default_factory=dict)  # function -> kept properties
     source_origins: dict[tuple, str] = field(default_factory=dict)  # (node, setting) -> who set it
+    rule_wires: dict[str, tuple] = field(default_factory=dict)  # absorbed rule -> (bus, target) wire
 
     # ------------------------------------------------------------ helpers
     @property
@@ -136,6 +144,7 @@ class Round:
         if self.demote:
             return self
         self.plan_functions()
+        self.plan_state_machines()
         if self.demote:
             return self
         self.plan_events()
@@ -159,6 +168,8 @@ class Round:
                 self.raw[lid] = self.forced_raw[lid]
                 continue
             spec = table["types"].get(rtype)
+            if spec is not None and any(p in props for p in spec.get("absorbed_if", ())):
+                continue  # decided by absorb.absorb_all (a rule with an event pattern: wires)
             if spec is None:
                 if rtype in table["absorbed"]:
                     continue  # decided by absorb.absorb_all
@@ -171,9 +182,14 @@ class Round:
                 reasons.append(f"a {spec['kind']} must sit in a virtual network node, and importing "
                                "networks (subnets, routes) is not supported, so it stays raw")
             conversion = convert_settings(lid, spec, props, self.parameters, frozenset(self.resources))
+            function = function_properties(lid, rtype, props) if rtype in FUNCTION_TYPES else None
+            if function is not None:  # functions first: SAM's extra role grants come with them
+                reasons.extend(function.raw_reasons)
+                props = {k: v for k, v in props.items() if k not in function.handled}
             dropped, unsupported = leftover_properties(spec, props)
             # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
-            kept, untranslated = pass_through(rtype, props, unsupported + dropped)
+            also = [p for p in spec.get("also_kept") or () if p in props and p not in unsupported + dropped]
+            kept, untranslated = pass_through(rtype, props, unsupported + dropped + also)
             missing = [p for p in unsupported if p in untranslated]
             if not has_main_resource(spec["kind"]):  # nothing to write kept properties on
                 kept, untranslated, missing = {}, unsupported + dropped, unsupported
@@ -181,6 +197,7 @@ class Round:
                     reasons.append(f"a {spec['kind']} node has no resource of its own to keep its attributes on")
             if missing:
                 reasons.append(f"{', '.join(missing)} cannot be carried by a {spec['kind']} node")
+            reasons.extend(self._kept_reasons(rtype, props, kept))
             reasons.extend(conversion.raw_reasons)
             if reasons:
                 self.raw[lid] = "; ".join(reasons)
@@ -197,7 +214,29 @@ class Round:
             attributes = {a: resource[a] for a in RESOURCE_ATTRIBUTES if a in resource}
             if attributes:
                 settings["attributes"] = attributes
+            if function is not None:
+                translated = function.settings(resource).get("properties") or {}
+                if isinstance(props.get("Runtime"), str) and settings.get("runtime") != props["Runtime"]:
+                    # the nearest offered runtime is the setting; the function keeps its own
+                    translated["Runtime"] = props["Runtime"]
+                if translated:
+                    settings["properties"] = {**settings.get("properties", {}), **translated}
+                self.implied[lid] = function
             self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
+
+    def _kept_reasons(self, rtype: str, props: dict, kept: dict) -> list[str]:
+        """Why properties kept verbatim on a curated node would not compile to what the template
+        means: a reference to something the template does not have, or properties its type's
+        schema refuses (the resource then stays verbatim, where the same is reported)."""
+        missing = sorted(referenced_ids(kept) - set(self.resources) - set(self.parameters))
+        if missing:
+            return [f"its {', '.join(sorted(kept))} refer{'s' if len(kept) == 1 else ''} to "
+                    f"{', '.join(missing)}, which the template does not have"]
+        if kept and not rtype.startswith("AWS::Serverless::") and is_resource_type(rtype):
+            problems = property_problems(rtype, props)
+            if problems:
+                return [f"its properties do not follow the {rtype} schema ({problems[0]})"]
+        return []
 
     @staticmethod
     def _attribute_reasons(resource: dict) -> list[str]:
@@ -205,16 +244,11 @@ class Round:
         if "Condition" in resource:
             # what the kit generates for a node (role, log group, wires) is unconditional
             reasons.append(f"it exists only under condition {resource['Condition']}")
-        metadata = resource.get("Metadata")
-        if isinstance(metadata, dict) and ("BuildMethod" in metadata or "Dockerfile" in metadata):
-            how = metadata.get("BuildMethod") or "a Dockerfile"
-            reasons.append(f"it is built by sam build ({how}); a function node deploys its code folder as it is")
         return reasons
 
     def plan_functions(self) -> None:
         """Events and permissions of function candidates; demote those that cannot be nodes."""
         implicit = import_map()["implicit_apis"]
-        baseline = sam_policy_table()["baseline_managed_policies"]
         for lid, plan in list(self.nodes.items()):
             if plan.kind != "function":
                 continue
@@ -230,15 +264,21 @@ class Round:
                 self.demote_node(lid, unexpected_shape(exc))
                 continue
             reasons = list(events.raw_reasons) + list(grants.problems)
-            others = [m for m in grants.managed if managed_name(m) not in baseline]
-            if others:
-                reasons.append(f"managed polic{'ies' if len(others) > 1 else 'y'} "
-                               f"{', '.join(managed_name(m) for m in others)} cannot be attached to a function node")
+            implied = self.implied.get(lid)
+            if implied is not None and plan.type == "AWS::Serverless::Function" and "Role" not in props:
+                grants.statements.extend(implied.statements)  # what SAM adds to the role it makes
+                grants.managed.extend(implied.managed)
             if reasons:
                 self.demote_node(lid, "; ".join(reasons))
                 continue
             self.events[lid] = events
             self.grants[lid] = grants
+
+    def plan_state_machines(self) -> None:
+        """Kept properties and permissions of state machine candidates (state_machines.py)."""
+        for lid, plan in list(self.nodes.items()):
+            if plan.kind == "state_machine" and lid in self.resources:
+                state_machines.plan(self, lid, plan, self.resources[lid].get("Properties") or {})
 
     def plan_events(self) -> None:
         """Event wires, new timer nodes, implicit APIs and API routes."""
@@ -251,8 +291,14 @@ class Round:
                 for event in events.values() if isinstance(events, dict) else ():
                     if isinstance(event, dict) and event.get("Type") in implicit:
                         props = event.get("Properties") or {}
-                        if ("RestApiId" if event["Type"] == "Api" else "ApiId") not in props:
+                        key = "RestApiId" if event["Type"] == "Api" else "ApiId"
+                        if key not in props:
                             raw_implicit.add(event["Type"])
+                        # SAM adds a raw function's routes to its SAM API: that API must stay SAM
+                        for api in referenced_ids(props.get(key)) & set(self.nodes):
+                            if self.resources.get(api, {}).get("Type", "").startswith("AWS::Serverless::"):
+                                self.demote_node(api, f"raw SAM function {lid} adds its event {key} routes to it, "
+                                                 "which only SAM does")
         routes: dict[str, dict[str, list]] = {}
         for fid, events in self.events.items():
             self.extra_raw.update(events.raw_resources)
@@ -287,7 +333,15 @@ class Round:
                     continue
                 for name, value in wire.source_settings.items():
                     self.set_source_setting(wire.source, name, value, f"{fid} event {wire.event}")
-                self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                planned = self.add_wire(wire.source, fid, f"{fid} event {wire.event}")
+                if wire.settings:
+                    if planned.settings.get("event") not in (None, wire.settings):
+                        self.demote_node(fid, f"event {wire.event}: {wire.source} feeds it twice with other "
+                                         "settings, and one wire carries one set")
+                        continue
+                    planned.settings["event"] = dict(wire.settings)
+                if wire.permission:
+                    planned.settings["permission"] = dict(wire.permission)
         for api, by_function in routes.items():
             self._routes(api, by_function)
 
@@ -314,26 +368,11 @@ class Round:
                                       origin=f"implicit {api_type}")
 
     def _routes(self, api: str, by_function: dict[str, list]) -> None:
-        chosen: dict[str, str] = {}
-        for fid, pairs in by_function.items():
-            route = route_prefix([path for _, path in pairs])
-            exact = all(method == "ANY" and path.rstrip("/") == route.rstrip("/") for method, path in pairs)
-            # Routes compile exact unless they end in /*; paths below the prefix need the greedy form.
-            chosen[fid] = route if exact else route.rstrip("/") + "/*"
-            if not exact:
-                shown = ", ".join(f"{m} {p}" for m, p in pairs)
-                self.note(fid, f"{shown} became route {chosen[fid]} (any method, greedy path)")
-        conflicts = []
-        items = sorted(chosen.items(), key=lambda kv: kv[1])
-        for i, (fa, ra) in enumerate(items):
-            for fb, rb in items[i + 1:]:
-                ra, rb = ra.removesuffix("/*") or "/", rb.removesuffix("/*") or "/"
-                a_parts, b_parts = ra.strip("/").split("/"), rb.strip("/").split("/")
-                if ra == "/" or rb == "/" or b_parts[:len(a_parts)] == a_parts or a_parts[:len(b_parts)] == b_parts:
-                    conflicts.append(f"{fa} ({ra}) and {fb} ({rb})")
+        """Each function's routes exactly as its events state them (method and path)."""
+        chosen, conflicts = route_texts(by_function)
         if conflicts:
             shown = "; ".join(conflicts[:3]) + (f"; and {len(conflicts) - 3} more" if len(conflicts) > 3 else "")
-            reason = "a rest_api node gives each function one greedy route, and these overlap: " + shown
+            reason = "its routes cannot all be served by one rest_api node: " + shown
             if api in self.resources:
                 self.demote_node(api, reason)
             for fid in by_function:
@@ -365,6 +404,12 @@ class Round:
                     self.demote_node(lid, f"its {protocol} subscription to {sub.get('Endpoint')!r} cannot be a wire")
                     break
                 self.add_wire(lid, target, f"{lid} Subscription ({protocol})")
+        elif plan.type == "AWS::S3::Bucket":
+            bucket_notifications.plan(self, lid, plan, props)
+        elif plan.type == "AWS::ApiGatewayV2::Api":
+            http_apis.api_properties(self, lid, plan, props)
+        elif plan.type == "AWS::Events::EventBus":
+            event_rules.bus_properties(self, lid, plan, props)
         elif plan.type == "AWS::Events::Rule":
             absorb.timer_targets(self, lid, props)
         elif plan.type == "AWS::SecretsManager::Secret":
@@ -417,58 +462,123 @@ class Round:
         # a function's access to itself (and blocked wires) stays a raw statement: no wire for it
         kinds = {lid: kind for lid, kind in node_kinds.items() if (fid, lid) not in blocked and lid != fid}
         statements = list(grants.statements) + absorb.connector_statements(self, fid)
+        baseline = sam_policy_table()["baseline_managed_policies"]
+        kept_arns = []
         for managed in grants.managed:
-            statements.extend(copy.deepcopy(residual_extra.get(managed_name(managed), [])))
-        split = split_statements(statements, "function", kinds, resource_ids, grants.fixed_levels)
+            if managed_name(managed) in baseline:
+                statements.extend(copy.deepcopy(residual_extra.get(managed_name(managed), [])))
+            elif managed_arn(managed) not in kept_arns:
+                kept_arns.append(managed_arn(managed))
+        split = split_statements(statements, self.nodes[fid].kind, kinds, resource_ids, grants.fixed_levels)
         for target, levels in split.levels.items():
-            self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
+            wire = self.add_wire(fid, target, "permissions: " + ", ".join(grants.sources or ["connector"]), levels)
+            wire.exact = split.exact.get(target)
+        self._event_wires_granted_by(fid, kept_arns)
+        policies = {}
         if split.residual:
-            policy_id = f"{fid}ImportedPolicy"
-            self.extra_raw[policy_id] = {"Type": "AWS::IAM::Policy", "Properties": {
-                "PolicyName": "imported-permissions",
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": split.residual},
-                "Roles": [{"Ref": f"{fid}Role"}],
-            }}
-            self.replacements[f"{fid}Role"] = ("role", fid)
-            self.extra_origin[policy_id] = f"{fid} permissions"
-            self.note(fid, f"{len(split.residual)} statement(s) no wire covers are kept in raw policy {policy_id}")
+            policies["Statement"] = split.residual
+            self.note(fid, f"{len(split.residual)} statement(s) no wire covers are kept in its policies setting")
+        if kept_arns:
+            policies["ManagedPolicyArns"] = kept_arns
+            self.note(fid, f"managed polic{'ies' if len(kept_arns) > 1 else 'y'} kept in its policies setting: "
+                      + ", ".join(managed_name(m) if isinstance(m, str) else "(computed)" for m in kept_arns))
+        if policies:
+            self.nodes[fid].settings["policies"] = policies
+        else:
+            self.nodes[fid].settings.pop("policies", None)
         self._environment_wires(fid, split, blocked)
 
+    def _event_wires_granted_by(self, fid: str, kept_arns: list) -> None:
+        """Event wires into ``fid`` whose source's actions the function's kept managed policies
+        grant (SAM attaches an execution role policy per pull event source) grant nothing
+        themselves: the compiled role is then the template's, not that plus the wire's."""
+        managed_actions = sam_policy_table().get("managed_policy_actions") or {}
+        granted = frozenset(a.lower() for arn in kept_arns for a in managed_actions.get(managed_name(arn), ()))
+        for (source, target), wire in self.wires.items():
+            kind = self.kind_of(source)
+            profile = wire_profile(kind, "function") if target == fid and kind else None
+            if profile is None or profile.principal != "target" or not profile.event:
+                continue
+            actions = [a for st in profile.statements(None) for a in st.actions]
+            if actions and any(action_covered(a.lower(), granted) for a in actions):
+                # the template's role had the source's execution policy: what it lacks, it lacked
+                wire.exact = {**(wire.exact or {}), "grants": False}
+
     def _environment_wires(self, fid: str, split: Split, blocked=frozenset()) -> None:
+        """Variables that name a wired node's attribute become the wire's ``env``; the others
+        keep their values: plain ones in the ``environment`` setting and, when any value is
+        computed (a parameter, ``AWS::Region``, a ``Sub`` text, a raw resource), the template's
+        whole ``Environment`` in ``properties``, verbatim (parameters stay parameters)."""
         props = self.resources.get(fid, {}).get("Properties") or {}
         variables = (props.get("Environment") or {}).get("Variables") if isinstance(props.get("Environment"), dict) else None
         if not isinstance(variables, dict):
             return
+        written = ((self.pristine.get(fid, {}).get("Properties") or {}).get("Environment") or {})
+        written_variables = written.get("Variables") if isinstance(written, dict) else None
+        verbatim, unknown = [], []
         for name, raw in variables.items():
+            missing = referenced_ids(raw) - set(self.resources) - set(self.parameters) - set(PSEUDO_PARAMETERS)
+            if missing:  # the template refers to what it does not have: nothing to keep
+                self.note(fid, f"environment variable {name} refers to {', '.join(sorted(missing))}, which the "
+                          "template does not have: not carried")
+                unknown.append(name)
+                continue
             targets = {t for t, _ in references(raw) if t in self.resources}
+            if isinstance(written_variables, dict) and written_variables.get(name) != raw and (
+                    len(targets) != 1 or (fid, next(iter(targets))) in blocked):
+                # a physical name read as a reference, which no wire gives: kept as written
+                verbatim.append(name)
+                continue
             if len(targets) != 1:
-                if targets:
-                    self.note(fid, f"environment variable {name} refers to {', '.join(sorted(targets))}: not carried")
+                if targets or is_intrinsic(raw):
+                    verbatim.append(name)
                 continue
             target = targets.pop()
-            if (fid, target) in blocked:
-                self.note(fid, f"environment variable {name} (from {target}) not carried: its wire would close a loop")
-                continue
             kind = self.kind_of(target)
-            if (fid, target) in self.wires:
-                self.note(fid, f"environment variable {name} (from {target}) is given by the wire to {target}")
+            attribute = attribute_of(kind, target, raw) if kind else None
+            if attribute is None or (fid, target) in blocked:
+                verbatim.append(name)
                 continue
-            profile = wire_profile("function", kind) if kind else None
-            if profile is None or profile.event or profile.principal != "source":
-                self.note(fid, f"environment variable {name} refers to {target}, which is not a node a function "
-                          "can be wired to: not carried")
-                continue
-            granted = split.granted.get(target, frozenset()) | split.granted.get(STAR, frozenset())
-            from stackerynb.importing.iam import action_covered, level_actions
-            levels = [lvl for lvl in profile.access
-                      if any(action_covered(a, granted) for a in level_actions(profile, lvl))]
-            free = [lvl for lvl in profile.access if not level_actions(profile, lvl)]
-            if levels or free:
-                self.add_wire(fid, target, f"environment variable {name}", levels or free)
-                self.note(fid, f"environment variable {name} (from {target}) is given by the wire to {target}")
+            if (fid, target) not in self.wires:
+                profile = wire_profile("function", kind)
+                if profile is None or profile.event or profile.principal != "source":
+                    verbatim.append(name)
+                    continue
+                granted = split.granted.get(target, frozenset()) | split.granted.get(STAR, frozenset())
+                levels = [lvl for lvl in profile.access
+                          if any(action_covered(a, granted) for a in level_actions(profile, lvl))]
+                free = [lvl for lvl in profile.access if not level_actions(profile, lvl)]
+                if not (levels or free):
+                    self.note(fid, f"environment variable {name} refers to {target}, but the template grants no "
+                              "access to it; kept as a value (a wire would grant access the original did not)")
+                    verbatim.append(name)
+                    continue
+                wire = self.add_wire(fid, target, f"environment variable {name}", levels or free)
+                if levels:
+                    wire.exact = _exact_for(profile, levels, granted)
+            self.wires[(fid, target)].env[name] = attribute
+            self.note(fid, f"environment variable {name} ({attribute} of {target}) is given by the wire to {target}")
+        if verbatim:
+            settings = self.nodes[fid].settings
+            # as the template wrote it (physical names stay names, parameters stay parameters)
+            environment = copy.deepcopy(written if isinstance(written_variables, dict) else props["Environment"])
+            environment["Variables"] = {k: v for k, v in environment["Variables"].items() if k not in unknown}
+            table = import_map()["types"]
+            for ref in sorted(referenced_ids(environment)):
+                plan = self.nodes.get(ref)
+                if plan is not None and ref in self.resources and (
+                        not has_main_resource(plan.kind) or (table.get(plan.type) or {}).get("ref_compatible") is False):
+                    self.demote_node(ref, f"the environment of {fid} refers to it, and the {plan.kind} node "
+                                     "compiles to another resource type")
+            settings["properties"] = {**(settings.get("properties") or {}), "Environment": environment}
+            plain = {k: v for k, v in (settings.get("environment") or {}).items()
+                     if k not in verbatim and not (isinstance(v, str) and v.startswith("${"))}
+            if plain:
+                settings["environment"] = plain
             else:
-                self.note(fid, f"environment variable {name} refers to {target}, but the template grants no access "
-                          f"to it; not wired (a wire would grant access the original did not)")
+                settings.pop("environment", None)
+            self.note(fid, f"environment variable{'s' if len(verbatim) > 1 else ''} {', '.join(verbatim)} "
+                      "computed by the template: its Environment is kept as written (properties)")
 
     def check_raw_references(self) -> None:
         """Nodes that raw resources need as they were are demoted; so are absorbed resources
@@ -591,3 +701,11 @@ def plan_import(template: Template) -> Round:
             return current
         forced.update(current.demote)
     raise StackError(f"{template.filename}: the import did not settle after {MAX_ROUNDS} rounds")  # pragma: no cover
+
+
+def _exact_for(profile, levels: list[str], granted: frozenset) -> dict | None:
+    """Wire ``actions`` for a wire made for an environment variable: only the levels' actions
+    the template granted, when that is less than the levels grant."""
+    offered = list(dict.fromkeys(a for lvl in levels for st in profile.access.get(lvl, ()) for a in st.actions))
+    kept = [a for a in offered if action_covered(a.lower(), granted)]
+    return {"actions": kept} if kept and len(kept) < len(offered) else None

@@ -55,9 +55,22 @@ def expand_policy_template(name: str, parameters) -> list[dict] | None:
     return statements_of(Template.from_dict(name, templates[name]).to_statement(parameters))
 
 
-def managed_name(policy: str) -> str:
-    """``AWSLambdaBasicExecutionRole`` from a name or an ``arn:...:policy/service-role/X`` ARN."""
-    return policy.rsplit("/", 1)[-1]
+def managed_name(policy) -> str:
+    """``AWSLambdaBasicExecutionRole`` from a name or an ``arn:...:policy/service-role/X`` ARN
+    (empty for an ARN computed at deploy time)."""
+    return policy.rsplit("/", 1)[-1] if isinstance(policy, str) else ""
+
+
+def managed_arn(policy):
+    """The ARN CloudFormation needs for a managed policy given as SAM allows it: an ARN or an
+    intrinsic stays as written; a bare AWS managed policy name (which SAM looks up at deploy
+    time) becomes its ARN, with the path AWS gives it (``service-role/...``), read from the
+    managed policy documents moto ships."""
+    if not isinstance(policy, str) or policy.startswith("arn:"):
+        return policy
+    from stackerynb.compile.governance.aws_managed import documents
+    path = next((key for key in documents() if key.endswith("/" + policy)), policy)
+    return f"arn:aws:iam::aws:policy/{path}"
 
 
 def sam_function_grants(function_id: str, props: dict, resources: dict) -> Grants:
@@ -75,7 +88,7 @@ def sam_function_grants(function_id: str, props: dict, resources: dict) -> Grant
         return grants
     table = sam_policy_table()["templates"]
     for policy in policies:
-        if isinstance(policy, str):
+        if isinstance(policy, str) or (is_intrinsic(policy) and "Fn::If" not in policy):
             grants.managed.append(policy)
             grants.sources.append(f"managed policy {managed_name(policy)}")
         elif isinstance(policy, dict) and "Statement" in policy:
@@ -138,6 +151,8 @@ def role_grants(function_id: str, role, resources: dict) -> Grants:
         elif (isinstance(arn, dict) and set(arn) == {"Ref"} and arn["Ref"] in resources
               and resources[arn["Ref"]].get("Type") == "AWS::IAM::ManagedPolicy"):
             continue  # a template managed policy: its statements are collected below
+        elif is_intrinsic(arn) and "Fn::If" not in arn:
+            grants.managed.append(arn)  # an ARN computed at deploy time: attached as written
         else:
             grants.problems.append(f"its role {role_id} attaches a managed policy computed at deploy time")
     for pid, resource in resources.items():

@@ -24,7 +24,7 @@ HEADER = ("# stackerynb stack file: edit it here or on the canvas (StackEditor).
 TOP_KEYS = ("format", "name", "nodes", "wires", "raw", "layout")
 # The raw section is a CloudFormation template fragment kept verbatim (resources an import could
 # not map to node kinds, and what they need); the compiler adds it to the template as it is.
-RAW_SECTIONS = ("Parameters", "Mappings", "Conditions", "Resources", "Outputs")
+RAW_SECTIONS = ("Parameters", "Rules", "Mappings", "Conditions", "Resources", "Outputs", "Metadata")
 NODE_KEYS = ("kind", "network", "settings")
 WIRE_KEYS = ("from", "to", "access", "settings")
 

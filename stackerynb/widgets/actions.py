@@ -13,22 +13,15 @@ import logging
 from ipywidgets import Button, Dropdown, HBox, HTML, Layout, VBox
 
 from stackerynb.errors import StackError
-from stackerynb.model.environments import load_environments
 from stackerynb.tables import table_html
 from stackerynb.widgets.gestures import Gestures
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENVIRONMENTS = ("dev", "test", "prod")
-
-
 def environment_names(stack) -> list[str]:
-    """Environments defined beside the stack file, else the usual three (all local)."""
-    try:
-        defined = load_environments(stack.folder)
-    except StackError:
-        defined = None
-    return list(defined) if defined else list(DEFAULT_ENVIRONMENTS)
+    """Environments defined beside the stack file, else the local default (never a made-up one)."""
+    from stackerynb.widgets.environment_list import environment_choices
+    return environment_choices(stack)
 
 
 def error_html(exc: Exception) -> str:

@@ -26,6 +26,7 @@ class ConfirmPanel(widgets.VBox):
     def __init__(self, deployment=None, danger: bool = False, **kwargs):
         self.deployment = None
         self.danger = danger
+        self.finished: list = []  # callbacks(deployment) after a confirmed execution ends
         self.header = widgets.HTML(value="")
         self.preview = widgets.HTML(value="")
         self.confirm_button = widgets.Button(description="Deploy", button_style="primary", icon="cloud-upload",
@@ -95,6 +96,8 @@ class ConfirmPanel(widgets.VBox):
 
     def _done(self, deployment) -> None:
         self.header.value = self._summary_html()
+        for callback in list(self.finished):
+            callback(deployment)
         if deployment.error is not None:
             self.error.value = (f"<span style='{ERROR_STYLE}'>{html.escape(type(deployment.error).__name__)}: "
                                 f"{html.escape(str(deployment.error))}</span>")

@@ -20,6 +20,7 @@ class DeployPanel(VBox):
     def __init__(self, stack, **kwargs):
         self.stack = stack
         self.deployment = None
+        self.finished: list = []  # callbacks(deployment) when a deployment confirmed here ends
         self.confirm: ConfirmPanel | None = None
         self.title = HTML()
         super().__init__([self.title], **kwargs)
@@ -38,6 +39,7 @@ class DeployPanel(VBox):
             self.confirm.fail(exc)
             return None
         self.confirm = ConfirmPanel(danger=environment.production)
+        self.confirm.finished.append(lambda done: [callback(done) for callback in list(self.finished)])
         self.children = [self.title, self.confirm]
         try:
             from stackerynb.deploy import prepare

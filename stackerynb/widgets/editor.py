@@ -84,6 +84,56 @@ class StackEditor(VBox):
         parts = [self.theme, top, middle, self.problems, self.actions]
         super().__init__(parts + ([self.git_bar] if self.git_bar is not None else []), **kwargs)
         self.add_class(EDITOR_CLASS)
+        self._add_template_and_deployments()
+
+    def _add_template_and_deployments(self) -> None:
+        """The Template and Deployments panels beside Settings (``template_pane``,
+        ``deployments_tab``); each works only while it is shown (compiling, reading history)."""
+        from ipywidgets import Tab
+
+        from stackerynb.widgets.deployments_tab import DeploymentsTab
+        from stackerynb.widgets.template_pane import TemplatePane
+        self.template_pane = TemplatePane(self.stack, environment=lambda: self.actions.environment.value,
+                                          active=False)
+        self.deployments_tab = DeploymentsTab(self.stack)
+        self.actions.environment.observe(lambda _c: self.template_pane.active and self.template_pane.refresh(),
+                                         "value")
+        self.actions.deploy_button.on_click(lambda _b: self._follow_deploy())
+        if hasattr(self, "add_panel"):  # the studio's side panel
+            self.add_panel("Template", self.template_pane)
+            self.add_panel("Deployments", self.deployments_tab)
+            side = self.side
+        else:
+            side = Tab(children=[self.form, self.template_pane, self.deployments_tab],
+                       layout=Layout(width="440px", flex="0 0 auto"))
+            for i, title in enumerate(("Settings", "Template", "Deployments")):
+                side.set_title(i, title)
+            side.add_class("stackerynb-side")
+            middle = self.children[1]
+            middle.children = [side if child is self.form else child for child in middle.children]
+            self.side = side
+
+        def shown(_change=None):
+            selected = side.children[side.selected_index] if side.selected_index is not None else None
+            self.template_pane.active = selected is self.template_pane
+            if selected is self.deployments_tab and not self.deployments_tab.loaded:
+                self.deployments_tab.refresh()
+        side.observe(shown, "selected_index")
+
+    def _follow_deploy(self) -> None:
+        """A deploy prepared from the action bar: the Deployments tab keeps its events and lists
+        it once it ends (if the tab was read already)."""
+        panel = self.actions.deploy_panel
+        if panel is None:
+            return
+        self.deployments_tab.remember(panel.deployment)
+        if self._refresh_deployments not in panel.finished:
+            panel.finished.append(self._refresh_deployments)
+
+    def _refresh_deployments(self, deployment) -> None:
+        self.deployments_tab.remember(deployment)
+        if self.deployments_tab.loaded:
+            self.deployments_tab.refresh()
 
     def add_panel(self, title: str, widget) -> None:
         """Add a tab to the side panel (beside Settings)."""

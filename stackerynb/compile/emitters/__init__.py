@@ -6,7 +6,8 @@ catalogue. Virtual networks are emitted first (others sit inside them); the rest
 from __future__ import annotations
 
 from stackerynb.compile.emitters import (
-    api, config, containers, databases, edge, function, generic, messaging, network, storage,
+    api, config, containers, databases, edge, event_bus, function, generic, http_api, messaging, network,
+    state_machine, storage,
 )
 
 EMITTERS = {
@@ -28,6 +29,9 @@ EMITTERS = {
     "stream": messaging.emit_stream,
     "config_store": config.emit_config_store,
     "secret": config.emit_secret,
+    "state_machine": state_machine.emit,
+    "event_bus": event_bus.emit,
+    "http_api": http_api.emit,
     "resource": generic.emit,
 }
 

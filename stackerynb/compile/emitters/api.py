@@ -1,11 +1,14 @@
-"""rest_api -> API Gateway REST API; each wired function gets a Lambda proxy route.
+"""rest_api -> API Gateway REST API; each wired function gets Lambda proxy routes.
 
 A route at ``/orders`` answers ``ANY /orders`` only: one Resource and one Method, integrated
 with the function (AWS_PROXY). A greedy route, written ``/orders/*``, also answers every path
 below (``ANY /orders/{proxy+}``, a second Resource and Method); ``/*`` is the root and all
-below it. Only greedy routes get the ``{proxy+}`` companion, so a design of plain routes emits
-two resources per route, not four. The deployment's logical id carries a hash of the routes,
-so CloudFormation redeploys the stage exactly when the routes change.
+below it. A route may name its method (``GET /orders/{id}``), and a function may have several
+routes, separated by commas (``GET /orders, POST /orders``): each is exactly one Method, and
+the function's invoke permission answers exactly that method and path (as SAM scopes it). Only
+greedy routes get the ``{proxy+}`` companion, so a design of plain routes emits two resources
+per route, not four. The deployment's logical id carries a hash of the routes, so
+CloudFormation redeploys the stage exactly when the routes change.
 """
 from __future__ import annotations
 
@@ -19,9 +22,11 @@ from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.iam import document
 from stackerynb.compile.emitters.common import name
 from stackerynb.compile.names import camel, logical_id
-from stackerynb.compile.refs import att, ref
+from stackerynb.compile.raw import RawObject
+from stackerynb.compile.refs import arn, att, ref
 
-SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_]+\}")
+SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_.-]+\+?\}")
+METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 DOT_SEGMENTS = (".", "..")
 GREEDY = "/*"  # a route ending so also answers every path below it, through {proxy+}
 CORS_HEADERS = {
@@ -53,12 +58,42 @@ def emit(ctx: Compilation, node) -> Parts:
 
 
 def route_path(ctx: Compilation, api_node, function_id: str) -> str:
-    """The route the API serves ``function_id`` at: the ``routes`` setting or ``/<id>``
-    (a trailing ``/*`` kept: it marks a greedy route, see :func:`split_route`)."""
-    path = str(api_node.get("routes").get(function_id, f"/{function_id}"))
+    """The route text the API serves ``function_id`` at: the ``routes`` setting or ``/<id>``
+    (a single path's trailing ``/*`` kept: it marks a greedy route, see :func:`split_route`)."""
+    text = str(api_node.get("routes").get(function_id, f"/{function_id}"))
+    if "," in text or " " in text.strip():
+        return text
+    path = text
     greedy = path.endswith(GREEDY)
     base = (path[: -len(GREEDY)] if greedy else path).rstrip("/")
     return base + GREEDY if greedy else (base or "/")
+
+
+def route_entries(route_text: str) -> list[tuple[str, str]]:
+    """``(METHOD, route)`` for each comma-separated entry of a route text; an entry without a
+    method answers ``ANY``. ``"GET /a, POST /a/{id}"`` -> ``[("GET", "/a"), ("POST", "/a/{id}")]``."""
+    entries = []
+    for entry in str(route_text).split(","):
+        entry = entry.strip()
+        method, _, path = entry.rpartition(" ")
+        method = method.strip().upper() or "ANY"
+        greedy = path.endswith(GREEDY)
+        base = (path[: -len(GREEDY)] if greedy else path)
+        base = base.rstrip("/") if base != "/" else base
+        entries.append((method, base + GREEDY if greedy else (base or "/")))
+    return entries
+
+
+def entry_text(method: str, route: str) -> str:
+    """One route entry as written in the ``routes`` setting (``ANY`` left implicit)."""
+    return route if method == "ANY" else f"{method} {route}"
+
+
+def invoke_source(api_id: str, method: str, route: str) -> str:
+    """The execute-api ARN (Sub text) a route's invoke permission answers: any stage, the
+    route's method (any for ``ANY``), its path with path variables as one segment each."""
+    verb = "*" if method == "ANY" else method
+    return arn("execute-api", f"${{{api_id}}}/*/{verb}{invoke_pattern(route)}")
 
 
 def split_route(route: str) -> tuple[str, bool]:
@@ -70,7 +105,8 @@ def split_route(route: str) -> tuple[str, bool]:
 
 def invoke_pattern(route: str) -> str:
     """The part of an execute-api ARN after ``<api>/<stage>/<method>`` that the route answers:
-    path variables match one segment (``*``), a greedy route anything below its path too."""
+    path variables (and a written ``{proxy+}``) match as ``*``, as SAM writes them; a greedy
+    route anything below its path too."""
     path, greedy = split_route(route)
     segments = ["*" if s.startswith("{") else s for s in path.split("/")[1:] if s]
     exact = "/" + "/".join(segments)
@@ -97,22 +133,35 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     methods = []
     used: set[str] = set()
 
-    for fid, route in routes:
+    preflights: set[str] = set()
+    first: set[str] = set()
+    for fid, entry in routes:
+        (method, route), = route_entries(entry)
         path, greedy = split_route(route)
         base = "" if path == "/" else path
         targets = [(_resource(ctx, aid, resources, used, base) if base else resources[""], "")]
         if greedy:
             targets.append((_resource(ctx, aid, resources, used, f"{base}/{{proxy+}}"), "Proxy"))
+        # a function's first route keeps the short id designs had before routes named methods
+        route_label = "" if fid not in first else method.title() + (camel(path.replace("+", "")) or "Root")
+        first.add(fid)
         for target, label in targets:
+            logical = logical_id(aid, fid, route_label, label, "Method")
+            if logical in used:
+                logical = logical_id(aid, fid, route_label, label, hashlib.sha256(entry.encode()).hexdigest()[:6], "Method")
+            used.add(logical)
             methods.append(ctx.add(apigateway.Method(
-                f"{aid}{fid}{label}Method", RestApiId=Ref(aid), ResourceId=_id(target),
-                HttpMethod="ANY", **authorization,
+                logical, RestApiId=Ref(aid), ResourceId=_id(target),
+                HttpMethod=method, **authorization,
                 Integration=apigateway.Integration(
                     Type="AWS_PROXY", IntegrationHttpMethod="POST",
                     Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
                             f"2015-03-31/functions/${{{fid}.Arn}}/invocations"))), aid))
-            if node.get("cors"):
-                methods.append(ctx.add(_preflight(f"{aid}{fid}{label}Options", aid, _id(target)), aid))
+            resource_key = base + ("/{proxy+}" if label else "")
+            if node.get("cors") and resource_key not in preflights:
+                preflights.add(resource_key)
+                methods.append(ctx.add(_preflight(logical_id(aid, fid, route_label, label, "Options"), aid,
+                                                  _id(target)), aid))
 
     # auth joins the digest only when set, so APIs without it keep their deployment ids
     auth = [] if node.get("auth") == "none" else [node.get("auth"), node.get("user_pool_arn"), node.get("authorizer")]
@@ -122,8 +171,12 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     deployment = ctx.add(apigateway.Deployment(
         f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
         DependsOn=[m.title for m in methods]), aid)
-    ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
-                             DeploymentId=Ref(deployment.title)), aid)
+    stage = ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
+                                     DeploymentId=Ref(deployment.title)), aid)
+    extra = node.get("stage_properties")
+    if extra:  # what an import kept (tracing, method settings, access logs...), over the kit's
+        body = stage.to_dict()
+        ctx.resources[stage.title] = RawObject(stage.title, {**body, "Properties": {**body["Properties"], **extra}})
     ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
 
 
@@ -207,27 +260,37 @@ def _preflight(logical_id: str, aid: str, resource_id) -> apigateway.Method:
 
 def _check_paths(ctx: Compilation, node, routes) -> bool:
     ok = True
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     variables: dict[str, set[str]] = {}
-    for fid, route in routes:
+    for fid, entry in routes:
+        (method, route), = route_entries(entry)
         path, greedy = split_route(route)
         segments = [] if path == "/" else path.split("/")[1:]
-        if not path.startswith("/") or any(not SEGMENT.fullmatch(s) for s in segments):
-            ctx.problem(node.id, "routes", f"route {route!r} for {fid} must be / or /segment/... made of "
-                        "letters, digits, . _ - or {name} path variables, ending in /* to also answer "
-                        "every path below")
+        if method not in METHODS:
+            ctx.problem(node.id, "routes", f"route {entry!r} for {fid}: method {method} is not one of "
+                        f"{', '.join(METHODS)}")
+            ok = False
+            continue
+        if not path.startswith("/") or any(not SEGMENT.fullmatch(s) for s in segments) or any(
+                s.endswith("+}") for s in segments[:-1]) or (greedy and segments and segments[-1].endswith("+}")):
+            ctx.problem(node.id, "routes", f"route {entry!r} for {fid} must be [METHOD] / or /segment/... made of "
+                        "letters, digits, . _ - or {name} path variables ({name+} last), ending in /* to also "
+                        "answer every path below; several routes are separated by commas")
             ok = False
             continue
         if any(s in DOT_SEGMENTS for s in segments):
             # clients and proxies collapse /a/../b to /b, so such a route answers a path it does not show
-            ctx.problem(node.id, "routes", f"route {route!r} for {fid} has a . or .. segment; write the "
+            ctx.problem(node.id, "routes", f"route {entry!r} for {fid} has a . or .. segment; write the "
                         "path it stands for")
             ok = False
             continue
-        if path in seen:
-            ctx.problem(node.id, "routes", f"{seen[path]} and {fid} are both routed at {path}")
+        key = (method, path)
+        if key in seen:
+            where = path if method == "ANY" else f"{method} {path}"
+            ctx.problem(node.id, "routes", f"{seen[key]} and {fid} are both routed at {where}"
+                        if seen[key] != fid else f"{fid} has the route {where} twice")
             ok = False
-        seen[path] = fid
+        seen[key] = fid
         # each level may hold one path variable; a greedy route adds {proxy+} below itself
         prefix = ""
         for segment in segments + (["{proxy+}"] if greedy else []):

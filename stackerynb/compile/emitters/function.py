@@ -13,7 +13,7 @@ from troposphere import GetAtt, Parameter, Ref, awslambda, logs
 from stackerynb.compile import starter_code
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import private_subnets, security_group, group_id
-from stackerynb.compile.iam import grant_baseline, new_role
+from stackerynb.compile.iam import grant_baseline, keep_policies, new_role
 from stackerynb.compile.overrides import setting_text
 from stackerynb.compile.refs import arn, att, ref, text_value, value
 
@@ -40,6 +40,7 @@ def emit(ctx: Compilation, node) -> Parts:
         RetentionInDays=int(node.get("log_retention_days"))), fid)
     role = new_role(ctx, fid, parts.role, "function")
     grant_baseline(ctx, parts, "function_logs", log_group_arn=att(log_group.title, "Arn"))
+    keep_policies(ctx, fid, role, node.get("policies"))
 
     props = dict(
         Role=GetAtt(role.title, "Arn"), Runtime=node.get("runtime"), MemorySize=node.get("memory"),

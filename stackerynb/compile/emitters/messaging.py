@@ -41,9 +41,9 @@ def emit_topic(ctx: Compilation, node) -> Parts:
     if node.get("fifo"):
         props.update(FifoTopic=True, TopicName=name(ctx, tid, limit=256, suffix=".fifo"))
     # EventBridge cannot publish to a topic encrypted with the AWS managed key, whose policy
-    # it cannot be named in: a timer-fed topic gets a customer managed key (about 1 USD a month)
+    # it cannot be named in: a timer- or bus-fed topic gets a customer managed key (about 1 USD a month)
     # that lets EventBridge in; every other topic uses the AWS managed key.
-    timers = ctx.wires_to(tid, "timer")
+    timers = ctx.wires_to(tid, "timer") + ctx.wires_to(tid, "event_bus")
     props["KmsMasterKeyId"] = Ref(_topic_key(ctx, node, timers)) if timers else "alias/aws/sns"
     topic = ctx.add(sns.Topic(tid, **props), tid)
     return Parts(node, attributes={"arn": ref(tid), "name": att(tid, "TopicName")}, handles={"topic": topic})

@@ -109,7 +109,7 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
     if node.get("website"):
         props["WebsiteConfiguration"] = s3.WebsiteConfiguration(IndexDocument="index.html", ErrorDocument="error.html")
 
-    if ctx.wires_from(bid, "function"):
+    if ctx.wires_from(bid, "function") or ctx.wires_from(bid, "queue"):
         # The notification's Lambda permission must exist before the bucket, and must name the
         # bucket: a name known in advance breaks that circle (a GetAtt would close it).
         prefix = name(ctx, bid, limit=63 - 13, lower=True)
@@ -125,7 +125,7 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
 
     bucket = ctx.add(s3.Bucket(bid, **props), bid)
     keep_data(ctx, bucket)
-    parts = Parts(node, attributes=attributes, handles={"bucket": bucket, "notifications": []})
+    parts = Parts(node, attributes=attributes, handles={"bucket": bucket, "notifications": [], "queue_notifications": []})
     holder = f"{bid}Policy"
     ctx.allow_service(bid, "bucket_policy", "*", ["s3:*"], [attributes["arn"], attributes["objects_arn"]],
                       holder=holder, purpose="refuse requests not made over TLS", effect="Deny",
@@ -134,9 +134,11 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
         ctx.allow_service(bid, "bucket_policy", "*", ["s3:GetObject"], [attributes["objects_arn"]],
                           holder=holder, purpose="public_access: read lets anyone read objects")
 
-    def write_notifications():
-        if parts.handles["notifications"]:
-            bucket.NotificationConfiguration = s3.NotificationConfiguration(
-                LambdaConfigurations=parts.handles["notifications"])
+    def write_notifications():  # from plain data: a filter in the wire's event setting is in S3's words
+        configurations = {"LambdaConfigurations": parts.handles["notifications"],
+                          "QueueConfigurations": parts.handles["queue_notifications"]}
+        if any(configurations.values()):
+            bucket.NotificationConfiguration = s3.NotificationConfiguration.from_dict(
+                None, {k: v for k, v in configurations.items() if v})
     ctx.finalizers.append(write_notifications)
     return parts
