@@ -19,15 +19,14 @@ FILES = sorted(p for p in CORPUS.glob("*") if p.suffix in (".yaml", ".yml")) if 
 # them as the importer improves; a change that lowers a figure is a regression to explain.
 MIN_IMPORTED = 211                 # [all 211]
 MIN_NODE_SHARE = 0.99              # resources that became nodes or were absorbed into one [>= 0.99]
-MIN_CURATED_SHARE = 0.30           # ... that became curated kinds [>= 0.60]
-MIN_COMPARED = 206                 # templates compiled back and compared (5 originals the SAM transform refuses)
-# Lowered from 98/527 by the state machine, event bus and HTTP API kinds and the absorbed
-# queue/topic/bucket policies (curated share 21.6% -> 30.6%): 10 templates whose buckets, topics
-# and state machines became curated nodes now differ by what those nodes add or drop (the kit's
-# encryption and public-access defaults on buckets and topics, an absorbed role's RoleName or
-# Path, exact IAM actions of a wire), which "imported values win" (issue 16 item 5) takes back.
-MIN_SAME_MEANING = 88              # templates whose compiled form means the same [all compared]
-MAX_DIFF_ROWS = 588                # changes in meaning over the whole corpus [0]
+MIN_CURATED_SHARE = 0.36           # ... that became curated kinds [>= 0.60] (measured 36.9%, 406/1099)
+# 206 = every template but the 5 originals the SAM transform refuses. Main at 14:09 compares 205:
+# lambda-s3-async-lambda crashes the compiler (an !Sub key-filter value in a bucket notification,
+# troposphere TypeError; KNOWN_CAUSES "bucket-notification-filter-crash" in test_import_properties).
+# Kept at 206: that crash is a regression to fix, not a new floor.
+MIN_COMPARED = 206                 # templates compiled back and compared
+MIN_SAME_MEANING = 100             # templates whose compiled form means the same [all compared] (measured 100/205)
+MAX_DIFF_ROWS = 348                # changes in meaning over the whole corpus [0] (measured 348)
 # Duplicate keys: CloudFormation deploys these templates (the last key counts), so they import
 # with a note in the report instead of failing.
 DUPLICATES = {
