@@ -9,6 +9,8 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
 - the ``preset`` layout keeps the positions we send, and additions are batched into one list
   change per stack edit;
 - dragged positions come back only through the ``tapend`` event;
+- box selection (Shift + drag on the background) is cytoscape's own; the nodes it selects
+  report ``selected`` back one by one, as shift-clicked ones do;
 - there is no background event and the browser's zoom and pan are not reported: the canvas
   owns the view (``Viewport``). Cytoscape's own wheel zoom and drag pan are off; ``ipyevents``
   reports the wheel, presses on the background and keys, and every view change is sent as a
@@ -49,7 +51,11 @@ class StackCanvas:
         self.widget.add_class(CANVAS_CLASS)
         self.widget.min_zoom = self.view.min_zoom
         self.widget.max_zoom = self.view.max_zoom
-        self.widget.box_selection_enabled = False
+        # Shift (or Ctrl/Cmd) + drag on the background: cytoscape draws the selection box and
+        # selects what is inside it; each node's `selected` comes back like a shift-click's.
+        # A plain background drag still pans (cytoscape asks for the modifier while its user
+        # panning is on, which ipycytoscape never turns off at start: the option is not passed)
+        self.widget.box_selection_enabled = True
         self.widget.user_zooming_enabled = False  # the wheel comes through ipyevents
         self.widget.user_panning_enabled = False  # so do background drags
         self.widget.auto_unselectify = False  # click and shift-click select; `selected` syncs back
@@ -61,7 +67,7 @@ class StackCanvas:
         self._live: dict[str, ipycytoscape.Element] = {}
         self._gone = itertools.count(1)
         anchor = ipycytoscape.Node(data={"id": ANCHOR}, classes="gone", position={"x": 0, "y": 0},
-                                   grabbable=False)
+                                   grabbable=False, selectable=False)
         nodes, edges = [anchor], []
         for el in sync.ordered_elements():
             (nodes if el.group == "nodes" else edges).append(self._create(el))

@@ -1,7 +1,7 @@
 """The studio in JupyterLab in headless Chromium: room to work (full-width canvas, resizable,
 readable labels, zoom buttons, a gentle wheel, the theme followed, the form not cut off), direct
 manipulation (place where clicked, drop a node onto another to wire them, shift-click and move
-together, Delete, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z), undo of every kind of edit, and the studio
+together, Shift+drag box select, Delete, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z), undo of every kind of edit, and the studio
 in a tab of its own.
 
 One notebook for the module; themes and window sizes change between tests (each at least
@@ -273,6 +273,45 @@ def test_shift_click_selects_several_that_move_together_and_undo_in_one_step(stu
     wait_until(lambda: position(nb, "Api") == [0, 0] and position(nb, "Orders") == [440, 0],
                what="both moved back on the canvas")
     assert kernel.value("[stack.layout['Api'], stack.layout['Orders']]") == [[0, 0], [440, 0]]
+
+
+def test_shift_drag_on_the_background_box_selects_and_delete_and_undo_act_on_the_box(studio):
+    """Shift + drag draws a selection box: the three nodes inside it (of five) are selected in
+    Python, the view does not pan, Delete removes them in one step and Ctrl+Z brings them back."""
+    nb, kernel = studio
+    kernel.run("stack.add('topic', 'Extra', position=(660, 200)); stack.history.clear()")
+    nb.page.locator("button.stackerynb-fit").first.click()
+    wait_until(lambda: "Extra" in nodes(nb) and views_agree(nb, kernel), what="five nodes fitted")
+    inside = ["GetOrder", "Jobs", "Orders"]
+    for node_id in ["Api", "Extra", *inside]:
+        nb.node_point(node_id)  # each steadily in view
+    bb = nb.cy("const b = cy.collection(arg.map(i => cy.getElementById(i))).renderedBoundingBox();"
+               " return [b.x1, b.y1, b.x2, b.y2];", inside)
+    box = nb.page.locator(f".{CANVAS_CLASS}").first.bounding_box()
+    x1, y1, x2, y2 = box["x"] + bb[0] - 12, box["y"] + bb[1] - 12, box["x"] + bb[2] + 12, box["y"] + bb[3] + 12
+    assert box["x"] < x1 and x2 < box["x"] + box["width"] and box["y"] < y1 and y2 < box["y"] + box["height"]
+    pan = nb.cy("return cy.pan()")
+    nb.page.mouse.move(x1, y1)
+    nb.page.keyboard.down("Shift")
+    nb.page.mouse.down()
+    nb.page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
+    nb.page.mouse.move(x2, y2, steps=4)
+    nb.page.mouse.up()
+    nb.page.keyboard.up("Shift")
+    wait_until(lambda: kernel.value("sorted(i for i in editor.gestures.selection if i in stack)") == inside,
+               what=f"the three boxed nodes selected in Python (the canvas has {selected(nb)})")
+    assert sorted(n for n in selected(nb) if n in inside + ["Api", "Extra"]) == inside
+    assert nb.cy("return cy.pan()") == pan and views_agree(nb, kernel)  # a box, not a pan
+    press(nb, "Delete")
+    wait_until(lambda: nodes(nb) == {"Api", "Extra"}, what="the boxed nodes deleted")
+    assert edges(nb) == set() and kernel.value("sorted(n.id for n in stack.nodes)") == ["Api", "Extra"]
+    press(nb, "Control+z")
+    wait_until(lambda: nodes(nb) == {"Api", "Extra", *inside}
+               and edges(nb) == {"Api->GetOrder", "GetOrder->Orders"}, what="all three back with their wires")
+    assert kernel.value("[stack.layout[i] for i in ('GetOrder', 'Jobs', 'Orders')]") == [[220, 0], [220, 200], [440, 0]]
+    kernel.run("stack.remove('Extra'); stack.history.clear()")
+    nb.page.locator("button.stackerynb-fit").first.click()
+    wait_until(lambda: "Extra" not in nodes(nb) and views_agree(nb, kernel), what="the four nodes fitted")
 
 
 def test_delete_key_removes_the_selection_with_its_wires_and_undo_brings_it_back(studio):
