@@ -111,6 +111,22 @@ class StackCanvas:
         self.widget.layout.height = f"calc({height} + 0px)" if self.widget.layout.height == height else height
         self.widget.relayout()
 
+    def resize_to(self, height: str) -> None:
+        """Give the canvas ``height`` (a CSS length)."""
+        self._height = height
+        self.widget.layout.height = height
+
+    def forget_view(self) -> None:
+        """The canvas is about to be shown somewhere else (the studio tab, or back inline):
+        its size is unknown again, so the new view fits itself and the next pointer event
+        measures it, as when the canvas was first shown."""
+        self.view = Viewport()
+        self._press = None
+        if self.view.label_size() != self._label_size:
+            self._label_size = self.view.label_size()
+            self.widget.cytoscape_style = canvas_style(self._label_size)
+        self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": 40, "animate": False}
+
     def zoom_in(self) -> None:
         """Zoom in one step around the centre."""
         self._zoom(BUTTON_STEP)

@@ -367,7 +367,7 @@ def test_python_edits_are_undone_on_the_canvas_too(studio):
 def test_open_shows_the_studio_in_a_tab_of_its_own_that_follows_the_stack(studio):
     nb, kernel = studio
     started = time.monotonic()
-    kernel.run("studio = editor.open()")
+    kernel.run("studio = editor.open()")  # the editor moves into the tab
     tab_canvas = nb.page.locator(f".stackerynb-studio .{CANVAS_CLASS}")
     nb.page.wait_for_function(
         "(cls) => { const el = document.querySelector('.stackerynb-studio .' + cls);"
@@ -381,9 +381,17 @@ def test_open_shows_the_studio_in_a_tab_of_its_own_that_follows_the_stack(studio
     wait_until(lambda: nb.page.evaluate(
         "() => document.querySelector('.stackerynb-studio .stackerynb-canvas')._cyreg.cy"
         ".getElementById('Key').length") == 1, what="an edit from Python in the studio")
-    kernel.run("stack.undo(); studio.close()")
+    # the editor moved there (one canvas in the page); the notebook keeps a note with a way back
+    assert nb.page.locator(f".{CANVAS_CLASS}").count() == 1
+    assert kernel.value("studio.editor is editor")
+    kernel.run("stack.undo()")
     nb.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=NOTEBOOK).first.click()
+    nb.page.get_by_text("Show the editor here").click()
     nb.page.wait_for_selector(".stackerynb-studio", state="detached", timeout=20_000)
+    nb.wait_canvas(4)  # back inline, drawn, and clicks land again
+    enter_canvas(nb, kernel)
+    nb.click_node("Jobs")
+    wait_until(lambda: kernel.value("editor.sync.selected") == "Jobs", what="a click on the canvas back inline")
 
 
 def _offset(nb, source: str, target: str) -> tuple[float, float]:
