@@ -405,3 +405,17 @@ def test_a_studio_of_its_own_builds_an_editor_for_the_tab():
     assert opened.body.children == (opened.editor,) and opened.editor.stack is stack
     opened.close()
     assert opened.editor.comm is None
+
+
+def test_the_editor_starts_without_importing_pandas_and_ipycytoscape_still_takes_dataframes():
+    """ipycytoscape imports pandas for DataFrame graphs only (about a second of the editor's
+    start): the canvas keeps it out, and pandas loads if a DataFrame graph is used after all."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom stackerynb import Stack\nfrom stackerynb.widgets import StackEditor\n"
+            "s = Stack('x'); s.add('function', 'F', position=(0, 0)); StackEditor(s)\n"
+            "print('pandas' in sys.modules)\n"
+            "import ipycytoscape.cytoscape, pandas as pd\n"
+            "print(ipycytoscape.cytoscape.pd.DataFrame is pd.DataFrame)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split("\n")[:2] == ["False", "True"]

@@ -20,14 +20,48 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
 """
 from __future__ import annotations
 
+import importlib
 import itertools
 import logging
+import sys
 
-import ipycytoscape
-from ipyevents import Event
-from ipywidgets import Layout
 
-from stackerynb.widgets.gestures import Gestures
+class _OnDemand:
+    """Stands in for a module that loads when one of its names is first used."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+def _import_ipycytoscape():
+    """ipycytoscape, without importing pandas with it.
+
+    ipycytoscape imports pandas when it is imported (about a second of the editor's start on
+    this machine) only to accept DataFrame graphs, which the canvas never passes: pandas is
+    kept out while ipycytoscape loads and is imported only if a DataFrame graph is used."""
+    if "pandas" in sys.modules:
+        import ipycytoscape
+        return ipycytoscape
+    sys.modules["pandas"] = None  # `import pandas` fails: ipycytoscape then goes without it
+    try:
+        import ipycytoscape
+        import ipycytoscape.cytoscape as module
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+    if module.pd is None:
+        module.pd = _OnDemand("pandas")
+    return ipycytoscape
+
+
+ipycytoscape = _import_ipycytoscape()
+from ipyevents import Event  # noqa: E402
+from ipywidgets import Layout  # noqa: E402
+
+from stackerynb.widgets.gestures import Gestures  # noqa: E402
 from stackerynb.widgets.style import canvas_style
 from stackerynb.widgets.sync import Element, GraphSync, Op
 from stackerynb.widgets.viewport import BUTTON_STEP, Viewport, bounding_box
@@ -46,8 +80,10 @@ class StackCanvas:
         self.sync = sync
         self.gestures = gestures
         self.view = Viewport()
+        # an (empty) graph given as a dict: ipycytoscape then never asks pandas whether the
+        # graph is a DataFrame, which would load pandas
         self.widget = ipycytoscape.CytoscapeWidget(
-            layout=Layout(height=height, width="100%", min_width="300px"))
+            {"nodes": []}, layout=Layout(height=height, width="100%", min_width="300px"))
         self.widget.add_class(CANVAS_CLASS)
         self.widget.min_zoom = self.view.min_zoom
         self.widget.max_zoom = self.view.max_zoom
