@@ -276,8 +276,8 @@ def test_shift_click_selects_several_that_move_together_and_undo_in_one_step(stu
 
 
 def test_shift_drag_on_the_background_box_selects_and_delete_and_undo_act_on_the_box(studio):
-    """Shift + drag draws a selection box: the three nodes inside it (of five) are selected in
-    Python, the view does not pan, Delete removes them in one step and Ctrl+Z brings them back."""
+    """Shift + drag draws a selection box (adding to the selection, as Shift-click does): the
+    three nodes inside it (of five) are selected in Python, the view does not pan, Delete removes them in one step and Ctrl+Z brings them back."""
     nb, kernel = studio
     kernel.run("stack.add('topic', 'Extra', position=(660, 200)); stack.history.clear()")
     nb.page.locator("button.stackerynb-fit").first.click()
@@ -285,6 +285,9 @@ def test_shift_drag_on_the_background_box_selects_and_delete_and_undo_act_on_the
     inside = ["GetOrder", "Jobs", "Orders"]
     for node_id in ["Api", "Extra", *inside]:
         nb.node_point(node_id)  # each steadily in view
+    nb.page.mouse.click(*nb.model_point(100, 150))  # an empty spot: nothing selected (Shift adds)
+    wait_until(lambda: selected(nb) == [] and kernel.value("sorted(editor.gestures.selection)") == [],
+               what="an empty selection")
     bb = nb.cy("const b = cy.collection(arg.map(i => cy.getElementById(i))).renderedBoundingBox();"
                " return [b.x1, b.y1, b.x2, b.y2];", inside)
     box = nb.page.locator(f".{CANVAS_CLASS}").first.bounding_box()
