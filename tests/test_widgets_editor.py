@@ -370,16 +370,52 @@ def test_dropping_a_node_on_another_snaps_it_back_in_the_browser(editor):
     assert comm.sent and comm.sent[0]["state"]["position"]["x"] == pytest.approx(0, abs=0.01)
 
 
-def test_open_puts_a_studio_of_its_own_in_a_jupyterlab_tab(editor):
+def test_open_moves_the_editor_into_a_jupyterlab_tab_and_close_brings_it_back(editor):
     from stackerynb.widgets import studio
     sent = []
     app = studio.frontend()
     app.shell.send = lambda content, buffers=None: sent.append(content)
+    parts = list(editor.children)
+    widgets_before = len(editor.canvas.widget.graph.nodes) + len(editor.canvas.widget.graph.edges)
     opened = editor.open()
     assert sent[0]["func"] == "add" and sent[0]["payload"]["area"] == "main"
     assert sent[0]["payload"]["serializedWidget"] == "IPY_MODEL_" + opened.panel.model_id
     assert opened.panel.title.label == "Studio: orders"
-    assert opened.editor is not editor and opened.editor.stack is editor.stack
-    opened.editor.stack.move("Api", 5, 5)  # both editors follow the one stack
-    assert editor.sync.position("Api") == (5, 5)
+    # the same editor, moved: no second canvas built, the tab shows its parts, a note stays inline
+    assert opened.editor is editor and editor.studio is opened
+    assert list(opened.body.children) == parts and editor.children == (editor._placeholder,)
+    assert len(editor.canvas.widget.graph.nodes) + len(editor.canvas.widget.graph.edges) == widgets_before
+    assert editor.canvas.widget.layout.height == studio.STUDIO_HEIGHT and editor.side.layout.flex == "0 1 420px"
+    assert editor.canvas.view.known is False and editor.canvas.widget.cytoscape_layout["fit"] is True
+    editor.stack.move("Api", 5, 5)  # it still follows the stack
+    assert editor.canvas.live_widget("Api").position == {"x": 5.0, "y": 5.0}
+    editor._placeholder.children[1].click()  # "Show the editor here"
+    assert editor.studio is None and list(editor.children) == parts and opened.body.children == ()
+    assert editor.canvas.widget.layout.height == "560px" and editor.side.layout.flex == "1 1 100%"
+    assert opened.panel.comm is None  # the tab is closed
+    again = editor.open()  # opens again; closing the editor closes its tab too
+    editor.close()
+    assert again.panel.comm is None
+
+
+def test_a_studio_of_its_own_builds_an_editor_for_the_tab():
+    from stackerynb.widgets.studio import Studio
+    stack = orders_stack()
+    opened = Studio(stack)
+    assert opened.body.children == (opened.editor,) and opened.editor.stack is stack
     opened.close()
+    assert opened.editor.comm is None
+
+
+def test_the_editor_starts_without_importing_pandas_and_ipycytoscape_still_takes_dataframes():
+    """ipycytoscape imports pandas for DataFrame graphs only (about a second of the editor's
+    start): the canvas keeps it out, and pandas loads if a DataFrame graph is used after all."""
+    import subprocess
+    import sys
+    code = ("import sys\nfrom stackerynb import Stack\nfrom stackerynb.widgets import StackEditor\n"
+            "s = Stack('x'); s.add('function', 'F', position=(0, 0)); StackEditor(s)\n"
+            "print('pandas' in sys.modules)\n"
+            "import ipycytoscape.cytoscape, pandas as pd\n"
+            "print(ipycytoscape.cytoscape.pd.DataFrame is pd.DataFrame)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split("\n")[:2] == ["False", "True"]

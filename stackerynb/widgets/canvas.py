@@ -9,6 +9,8 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
 - the ``preset`` layout keeps the positions we send, and additions are batched into one list
   change per stack edit;
 - dragged positions come back only through the ``tapend`` event;
+- box selection (Shift + drag on the background) is cytoscape's own; the nodes it selects
+  report ``selected`` back one by one, as shift-clicked ones do;
 - there is no background event and the browser's zoom and pan are not reported: the canvas
   owns the view (``Viewport``). Cytoscape's own wheel zoom and drag pan are off; ``ipyevents``
   reports the wheel, presses on the background and keys, and every view change is sent as a
@@ -18,14 +20,48 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
 """
 from __future__ import annotations
 
+import importlib
 import itertools
 import logging
+import sys
 
-import ipycytoscape
-from ipyevents import Event
-from ipywidgets import Layout
 
-from stackerynb.widgets.gestures import Gestures
+class _OnDemand:
+    """Stands in for a module that loads when one of its names is first used."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+def _import_ipycytoscape():
+    """ipycytoscape, without importing pandas with it.
+
+    ipycytoscape imports pandas when it is imported (about a second of the editor's start on
+    this machine) only to accept DataFrame graphs, which the canvas never passes: pandas is
+    kept out while ipycytoscape loads and is imported only if a DataFrame graph is used."""
+    if "pandas" in sys.modules:
+        import ipycytoscape
+        return ipycytoscape
+    sys.modules["pandas"] = None  # `import pandas` fails: ipycytoscape then goes without it
+    try:
+        import ipycytoscape
+        import ipycytoscape.cytoscape as module
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+    if module.pd is None:
+        module.pd = _OnDemand("pandas")
+    return ipycytoscape
+
+
+ipycytoscape = _import_ipycytoscape()
+from ipyevents import Event  # noqa: E402
+from ipywidgets import Layout  # noqa: E402
+
+from stackerynb.widgets.gestures import Gestures  # noqa: E402
 from stackerynb.widgets.style import canvas_style
 from stackerynb.widgets.sync import Element, GraphSync, Op
 from stackerynb.widgets.viewport import BUTTON_STEP, Viewport, bounding_box
@@ -44,12 +80,18 @@ class StackCanvas:
         self.sync = sync
         self.gestures = gestures
         self.view = Viewport()
+        # an (empty) graph given as a dict: ipycytoscape then never asks pandas whether the
+        # graph is a DataFrame, which would load pandas
         self.widget = ipycytoscape.CytoscapeWidget(
-            layout=Layout(height=height, width="100%", min_width="300px"))
+            {"nodes": []}, layout=Layout(height=height, width="100%", min_width="300px"))
         self.widget.add_class(CANVAS_CLASS)
         self.widget.min_zoom = self.view.min_zoom
         self.widget.max_zoom = self.view.max_zoom
-        self.widget.box_selection_enabled = False
+        # Shift (or Ctrl/Cmd) + drag on the background: cytoscape draws the selection box and
+        # selects what is inside it; each node's `selected` comes back like a shift-click's.
+        # A plain background drag still pans (cytoscape asks for the modifier while its user
+        # panning is on, which ipycytoscape never turns off at start: the option is not passed)
+        self.widget.box_selection_enabled = True
         self.widget.user_zooming_enabled = False  # the wheel comes through ipyevents
         self.widget.user_panning_enabled = False  # so do background drags
         self.widget.auto_unselectify = False  # click and shift-click select; `selected` syncs back
@@ -61,7 +103,7 @@ class StackCanvas:
         self._live: dict[str, ipycytoscape.Element] = {}
         self._gone = itertools.count(1)
         anchor = ipycytoscape.Node(data={"id": ANCHOR}, classes="gone", position={"x": 0, "y": 0},
-                                   grabbable=False)
+                                   grabbable=False, selectable=False)
         nodes, edges = [anchor], []
         for el in sync.ordered_elements():
             (nodes if el.group == "nodes" else edges).append(self._create(el))
@@ -104,6 +146,22 @@ class StackCanvas:
         height = self._height
         self.widget.layout.height = f"calc({height} + 0px)" if self.widget.layout.height == height else height
         self.widget.relayout()
+
+    def resize_to(self, height: str) -> None:
+        """Give the canvas ``height`` (a CSS length)."""
+        self._height = height
+        self.widget.layout.height = height
+
+    def forget_view(self) -> None:
+        """The canvas is about to be shown somewhere else (the studio tab, or back inline):
+        its size is unknown again, so the new view fits itself and the next pointer event
+        measures it, as when the canvas was first shown."""
+        self.view = Viewport()
+        self._press = None
+        if self.view.label_size() != self._label_size:
+            self._label_size = self.view.label_size()
+            self.widget.cytoscape_style = canvas_style(self._label_size)
+        self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 
     def zoom_in(self) -> None:
         """Zoom in one step around the centre."""

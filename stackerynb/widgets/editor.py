@@ -2,7 +2,7 @@
 the canvas taking the rest of the width, the side panel (tabs: Settings, and whatever other
 panels are added with ``add_panel``) below it inline or beside it in the studio tab, problems
 and actions below; edits on the canvas change ``stack`` and edits of ``stack`` in other cells
-show up on the canvas. ``editor.open()`` opens the same stack in its own JupyterLab tab."""
+show up on the canvas. ``editor.open()`` moves the editor into its own JupyterLab tab."""
 from __future__ import annotations
 
 from ipywidgets import HTML, HBox, Layout, Tab, VBox
@@ -64,16 +64,14 @@ class StackEditor(VBox):
         if self.git_bar is not None:  # saving clears the bar's "unsaved edits" marker
             self.actions.save_button.on_click(lambda _b: self.git_bar.refresh())
         top = HBox([self.toolbar], layout=Layout(align_items="center", flex_flow="row wrap"))
-        self.palette.layout.max_height = height
         self.palette.layout.flex = "0 0 auto"
         self.canvas.widget.layout.width = "100%"
         self.messages.layout.margin = "4px 0 0 0"
         # the canvas with what it says below it (a message's height must not move the canvas)
         stage = VBox([self.canvas.widget, self.messages], layout=Layout(flex="1 1 360px", min_width="300px"))
         # The side panel: tabs, so other panels (template, deployments) join with add_panel.
-        self.side = Tab(children=[self.form], layout=Layout(
-            flex="1 1 100%" if side == "below" else "0 1 420px", min_width="300px",
-            max_height=None if side == "below" else height, overflow="auto"))
+        self._side_place = side
+        self.side = Tab(children=[self.form], layout=Layout(min_width="300px", overflow="auto"))
         self.side.set_title(0, "Settings")
         self.side.add_class("stackerynb-side")
         middle = HBox([self.palette, stage, self.side],
@@ -82,9 +80,20 @@ class StackEditor(VBox):
         # Everything whose height changes sits below the canvas: cytoscape caches where its
         # container is, so a canvas pushed down by a growing bar above would misplace clicks.
         parts = [self.theme, top, middle, self.problems, self.actions]
-        super().__init__(parts + ([self.git_bar] if self.git_bar is not None else []), **kwargs)
+        self._parts = parts + ([self.git_bar] if self.git_bar is not None else [])
+        self._arrange(height, side)
+        self.studio = None  # the Studio this editor is shown in, while it is open
+        self._placeholder = None
+        super().__init__(self._parts, **kwargs)
         self.add_class(EDITOR_CLASS)
         self._add_template_and_deployments()
+
+    def _arrange(self, height: str, side: str) -> None:
+        """Size the canvas and put the side panel below it (inline) or beside it (studio)."""
+        self.canvas.resize_to(height)
+        self.palette.layout.max_height = height
+        self.side.layout.flex = "1 1 100%" if side == "below" else "0 1 420px"
+        self.side.layout.max_height = None if side == "below" else height
 
     def _add_template_and_deployments(self) -> None:
         """The Template and Deployments panels beside Settings (``template_pane``,
@@ -141,20 +150,48 @@ class StackEditor(VBox):
         self.side.set_title(len(self.side.children) - 1, title)
 
     def open(self, title: str | None = None):
-        """Open the stack in a studio of its own: a JupyterLab main-area tab, full size (this
-        inline editor stays). Returns the :class:`~stackerynb.widgets.studio.Studio`."""
+        """Open the editor in a studio of its own: a JupyterLab main-area tab, full size. The
+        editor moves there (same canvas, selection and history; inline, a note with a button
+        brings it back) rather than being built a second time: with 500 nodes a second editor
+        is some 1,300 widgets and seconds of waiting. Returns the
+        :class:`~stackerynb.widgets.studio.Studio` (``close()`` brings the editor back)."""
         if self.comm is None:  # ipywidgets opens a widget's comm with open() while it is made
             return super().open()
         from stackerynb.widgets.studio import Studio
-        return Studio(self.stack, title=title, git=self.git_bar is not None).open()
+        if self.studio is not None:  # open already (its tab may have been closed by hand)
+            self.studio.close()
+        self.studio = Studio(self.stack, title=title, editor=self).open()
+        return self.studio
+
+    def _move_out(self, height: str) -> list:
+        """Hand the editor's parts over to the studio tab (sized for it); a note stays inline."""
+        from ipywidgets import Button
+        if self._placeholder is None:
+            back = Button(description="Show the editor here", icon="arrow-down")
+            back.on_click(lambda _b: self.studio is not None and self.studio.close())
+            self._placeholder = HBox([HTML(f"<i>{self.stack.name} is open in its studio tab.</i>"), back],
+                                     layout=Layout(align_items="center"))
+        self.children = [self._placeholder]  # first: the parts leave this view before showing there
+        self._arrange(height, "right")
+        self.canvas.forget_view()
+        return list(self._parts)
+
+    def _move_back(self) -> None:
+        """The studio closed: the parts come back inline."""
+        self.studio = None
+        self._arrange(self._height, self._side_place)
+        self.canvas.forget_view()
+        self.children = list(self._parts)
 
     def close(self) -> None:
-        """Stop following the stack and close every widget of the editor."""
+        """Stop following the stack and close every widget of the editor (and its studio)."""
+        if self.studio is not None:
+            self.studio.close()
         self.sync.close()
         if self.git_bar is not None:
             self.git_bar.close()  # stops its polling too
         self.canvas.close()
-        for child in self.children:
+        for child in [*self._parts, *([self._placeholder] if self._placeholder is not None else [])]:
             _close_tree(child)
         super().close()
 

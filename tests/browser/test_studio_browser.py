@@ -1,7 +1,7 @@
 """The studio in JupyterLab in headless Chromium: room to work (full-width canvas, resizable,
 readable labels, zoom buttons, a gentle wheel, the theme followed, the form not cut off), direct
 manipulation (place where clicked, drop a node onto another to wire them, shift-click and move
-together, Delete, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z), undo of every kind of edit, and the studio
+together, Shift+drag box select, Delete, Ctrl/Cmd+Z and Shift+Ctrl/Cmd+Z), undo of every kind of edit, and the studio
 in a tab of its own.
 
 One notebook for the module; themes and window sizes change between tests (each at least
@@ -275,6 +275,48 @@ def test_shift_click_selects_several_that_move_together_and_undo_in_one_step(stu
     assert kernel.value("[stack.layout['Api'], stack.layout['Orders']]") == [[0, 0], [440, 0]]
 
 
+def test_shift_drag_on_the_background_box_selects_and_delete_and_undo_act_on_the_box(studio):
+    """Shift + drag draws a selection box (adding to the selection, as Shift-click does): the
+    three nodes inside it (of five) are selected in Python, the view does not pan, Delete removes them in one step and Ctrl+Z brings them back."""
+    nb, kernel = studio
+    kernel.run("stack.add('topic', 'Extra', position=(660, 200)); stack.history.clear()")
+    nb.page.locator("button.stackerynb-fit").first.click()
+    wait_until(lambda: "Extra" in nodes(nb) and views_agree(nb, kernel), what="five nodes fitted")
+    inside = ["GetOrder", "Jobs", "Orders"]
+    for node_id in ["Api", "Extra", *inside]:
+        nb.node_point(node_id)  # each steadily in view
+    nb.page.mouse.click(*nb.model_point(100, 150))  # an empty spot: nothing selected (Shift adds)
+    wait_until(lambda: selected(nb) == [] and kernel.value("sorted(editor.gestures.selection)") == [],
+               what="an empty selection")
+    bb = nb.cy("const b = cy.collection(arg.map(i => cy.getElementById(i))).renderedBoundingBox();"
+               " return [b.x1, b.y1, b.x2, b.y2];", inside)
+    box = nb.page.locator(f".{CANVAS_CLASS}").first.bounding_box()
+    x1, y1, x2, y2 = box["x"] + bb[0] - 12, box["y"] + bb[1] - 12, box["x"] + bb[2] + 12, box["y"] + bb[3] + 12
+    assert box["x"] < x1 and x2 < box["x"] + box["width"] and box["y"] < y1 and y2 < box["y"] + box["height"]
+    pan = nb.cy("return cy.pan()")
+    nb.page.mouse.move(x1, y1)
+    nb.page.keyboard.down("Shift")
+    nb.page.mouse.down()
+    nb.page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
+    nb.page.mouse.move(x2, y2, steps=4)
+    nb.page.mouse.up()
+    nb.page.keyboard.up("Shift")
+    wait_until(lambda: kernel.value("sorted(i for i in editor.gestures.selection if i in stack)") == inside,
+               what=f"the three boxed nodes selected in Python (the canvas has {selected(nb)})")
+    assert sorted(n for n in selected(nb) if n in inside + ["Api", "Extra"]) == inside
+    assert nb.cy("return cy.pan()") == pan and views_agree(nb, kernel)  # a box, not a pan
+    press(nb, "Delete")
+    wait_until(lambda: nodes(nb) == {"Api", "Extra"}, what="the boxed nodes deleted")
+    assert edges(nb) == set() and kernel.value("sorted(n.id for n in stack.nodes)") == ["Api", "Extra"]
+    press(nb, "Control+z")
+    wait_until(lambda: nodes(nb) == {"Api", "Extra", *inside}
+               and edges(nb) == {"Api->GetOrder", "GetOrder->Orders"}, what="all three back with their wires")
+    assert kernel.value("[stack.layout[i] for i in ('GetOrder', 'Jobs', 'Orders')]") == [[220, 0], [220, 200], [440, 0]]
+    kernel.run("stack.remove('Extra'); stack.history.clear()")
+    nb.page.locator("button.stackerynb-fit").first.click()
+    wait_until(lambda: "Extra" not in nodes(nb) and views_agree(nb, kernel), what="the four nodes fitted")
+
+
 def test_delete_key_removes_the_selection_with_its_wires_and_undo_brings_it_back(studio):
     nb, kernel = studio
     nb.click_node("GetOrder")
@@ -328,7 +370,7 @@ def test_python_edits_are_undone_on_the_canvas_too(studio):
 def test_open_shows_the_studio_in_a_tab_of_its_own_that_follows_the_stack(studio):
     nb, kernel = studio
     started = time.monotonic()
-    kernel.run("studio = editor.open()")
+    kernel.run("studio = editor.open()")  # the editor moves into the tab
     tab_canvas = nb.page.locator(f".stackerynb-studio .{CANVAS_CLASS}")
     nb.page.wait_for_function(
         "(cls) => { const el = document.querySelector('.stackerynb-studio .' + cls);"
@@ -342,9 +384,17 @@ def test_open_shows_the_studio_in_a_tab_of_its_own_that_follows_the_stack(studio
     wait_until(lambda: nb.page.evaluate(
         "() => document.querySelector('.stackerynb-studio .stackerynb-canvas')._cyreg.cy"
         ".getElementById('Key').length") == 1, what="an edit from Python in the studio")
-    kernel.run("stack.undo(); studio.close()")
+    # the editor moved there (one canvas in the page); the notebook keeps a note with a way back
+    assert nb.page.locator(f".{CANVAS_CLASS}").count() == 1
+    assert kernel.value("studio.editor is editor")
+    kernel.run("stack.undo()")
     nb.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=NOTEBOOK).first.click()
+    nb.page.get_by_text("Show the editor here").click()
     nb.page.wait_for_selector(".stackerynb-studio", state="detached", timeout=20_000)
+    nb.wait_canvas(4)  # back inline, drawn, and clicks land again
+    enter_canvas(nb, kernel)
+    nb.click_node("Jobs")
+    wait_until(lambda: kernel.value("editor.sync.selected") == "Jobs", what="a click on the canvas back inline")
 
 
 def _offset(nb, source: str, target: str) -> tuple[float, float]:
