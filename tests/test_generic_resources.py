@@ -286,6 +286,7 @@ def test_a_wire_to_any_type_grants_the_levels_actions_from_aws_reference_on_its_
 def test_exact_actions_replace_the_levels_and_star_only_where_aws_defines_no_resource():
     data = compiled(_wired(actions=["states:StartExecution", "states:ListStateMachines"]))
     statements = _statements(data)
+    assert len(statements) == 2, "one statement per scope, none with an empty Resource"
     assert statements[0]["Action"] == ["states:StartExecution"]
     assert statements[0]["Resource"] == [{"Fn::GetAtt": ["Flow", "Arn"]}]
     assert statements[1]["Action"] == ["states:ListStateMachines"] and statements[1]["Resource"] == ["*"]

@@ -93,8 +93,11 @@ def _statements(profile, wire: Wire) -> list[tuple[tuple[str, ...], tuple[str, .
             out.append((mine, where(s.resources)))
             placed.update(mine)
     rest = tuple(a for a in actions if a not in placed)
-    if rest:  # others (wildcards, actions no level offers) on every resource the wire reaches
-        out.append((rest, resources or tuple(dict.fromkeys(r for s in statements for r in s.resources))))
+    reached = resources or tuple(dict.fromkeys(r for s in statements for r in s.resources))
+    # others (wildcards, actions no level offers) on every resource the wire reaches; a profile
+    # that reaches none (a generic resource target) leaves them to generic_iam, not to Resource: []
+    if rest and reached:
+        out.append((rest, reached))
     return out
 
 
