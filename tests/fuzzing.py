@@ -69,7 +69,9 @@ def setting_values(setting, hostile: bool = True):
     elif setting.type == "map":
         good = st.dictionaries(st.from_regex(r"[A-Z_]{1,8}", fullmatch=True), st.text(max_size=20), max_size=3)
     elif setting.type == "document":
-        if setting.keys:  # resource attributes
+        if setting.keys and setting.name != "attributes":  # other keyed documents (policies)
+            good = st.just({})
+        elif setting.keys:  # resource attributes
             good = st.fixed_dictionaries({}, optional={"DeletionPolicy": st.sampled_from(["Delete", "Retain"]),
                                                        "Metadata": st.dictionaries(st.text(max_size=4), st.text(max_size=5), max_size=2)})
         else:

@@ -19,8 +19,8 @@ Resources:
       Events:
         Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 3}}
   Machine:
-    Type: AWS::StepFunctions::StateMachine
-    Properties: {DefinitionString: "{}", RoleArn: arn:aws:iam::123456789012:role/x}
+    Type: AWS::Pipes::Pipe
+    Properties: {RoleArn: arn:aws:iam::123456789012:role/x, Source: arn:aws:sqs:us-east-1:123456789012:a, Target: arn:aws:sqs:us-east-1:123456789012:b}
 """
 
 
@@ -45,7 +45,7 @@ def test_import_writes_the_stack_and_prints_the_report(tmp_path):
     assert [str(w) for w in stack.wires] == ["Jobs -> Worker"]
     assert stack.node("Worker").get("code") == "../svc/src/worker/"
     assert stack.node("Machine").kind == "resource" and "Resources" not in stack.raw
-    assert stack.node("Machine").get("type") == "AWS::StepFunctions::StateMachine"
+    assert stack.node("Machine").get("type") == "AWS::Pipes::Pipe"
     assert "Machine" in (tmp_path / "r.csv").read_text()
     assert [p.name for p in output.parent.iterdir()] == ["orders.yaml"]  # no temporary file left
 

@@ -26,6 +26,8 @@ def setting_values(setting):
         return st.dictionaries(st.from_regex(r"[A-Z_]{1,8}", fullmatch=True),
                                st.text(string.printable, max_size=20), max_size=3)
     if setting.type == "document":  # template data: nested mappings and lists of scalars
+        if setting.keys and setting.name != "attributes":  # other keyed documents (policies): empty is valid
+            return st.just({})
         if setting.keys:  # resource attributes: values CloudFormation takes
             return st.fixed_dictionaries({}, optional={
                 "DeletionPolicy": st.sampled_from(["Delete", "Retain", "Snapshot"]),

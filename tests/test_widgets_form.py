@@ -9,7 +9,7 @@ import pytest
 from ipywidgets import Checkbox, Dropdown, Text, Textarea
 
 from stackerynb import Stack
-from stackerynb.catalog import kind, kinds
+from stackerynb.catalog import wire_settings, kind, kinds
 from stackerynb.widgets.fields import field_for, fields_for
 from stackerynb.widgets.messages import MessageArea
 from stackerynb.widgets.settings_form import SettingsForm, make_input
@@ -249,7 +249,7 @@ def test_the_wire_form_edits_access_env_names_actions_and_event_settings(setup):
     assert stack.wire("GetOrder", "Orders").access == "read"  # the boxes as they show now
     assert "access" not in form.errors()
     rows = form.rows
-    assert set(rows) == {"env", "default_env", "actions", "resources", "grants", "event"}
+    assert set(rows) == set(wire_settings())  # every wire setting the catalogue offers
     assert "name" in rows["env"].input.placeholder and "arn" in rows["env"].input.placeholder
     rows["env"].input.value = "ORDERS_TABLE = name"
     assert dict(stack.wire("GetOrder", "Orders").settings["env"]) == {"ORDERS_TABLE": "name"}

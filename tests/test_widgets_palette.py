@@ -32,7 +32,9 @@ def test_entries_are_curated_kinds_then_every_type_by_service():
 
 
 def test_search_matches_every_word_in_any_order_and_case():
-    found = [e.type for e in search("machine STATE")]
+    entries = search("machine STATE")
+    assert entries[0].kind == "state_machine" and entries[0].curated  # the curated kind ranks first
+    found = [e.type for e in entries[1:]]
     assert found[0] == "AWS::StepFunctions::StateMachine"
     assert all("statemachine" in t.lower() for t in found)
     queue = search("sqs")
