@@ -346,7 +346,12 @@ def test_keys_over_the_canvas_undo_redo_and_delete(editor):
     canvas._key_or_wheel({"type": "keydown", "key": "z", "metaKey": True, "shiftKey": True})
     assert stack.node("GetOrder").settings["memory"] == 1024
     canvas.live_widget("Orders").selected = True  # what the browser syncs back on a click
-    canvas._key_or_wheel({"type": "keydown", "key": "Delete"})
+    # keys typed into a field (the form) while the pointer rests on the canvas are the field's
+    for tag in ("INPUT", "TEXTAREA", "SELECT"):
+        canvas._key_or_wheel({"type": "keydown", "key": "Backspace", "target": {"tagName": tag}})
+    assert "Orders" in stack
+    assert not canvas.keys.prevent_default_action and canvas.wheel.prevent_default_action
+    canvas._key_or_wheel({"type": "keydown", "key": "Delete", "target": {"tagName": "DIV"}})
     assert "Orders" not in stack
     editor.toolbar.undo.click()
     assert "Orders" in stack and stack.wire("GetOrder", "Orders") is not None

@@ -26,6 +26,9 @@ import logging
 import sys
 
 
+TYPING_TARGETS = {"INPUT", "TEXTAREA", "SELECT"}
+
+
 class _OnDemand:
     """Stands in for a module that loads when one of its names is first used."""
 
@@ -129,8 +132,12 @@ class StackCanvas:
         self.drag = Event(source=self.widget, watched_events=["mousemove"],
                           throttle_or_debounce="throttle", wait=40)
         self.drag.on_dom_event(self._guarded(self._mouse_move))
-        self.keys = Event(source=self.widget, watched_events=["wheel", "keydown"],
-                          prevent_default_action=True)
+        # The wheel's default (scrolling the page) is prevented; keys' is not: ipyevents hears
+        # keys while the pointer is over the canvas, wherever the focus is, and a form field
+        # being typed into must keep its keys (Enter, Backspace, letters).
+        self.wheel = Event(source=self.widget, watched_events=["wheel"], prevent_default_action=True)
+        self.wheel.on_dom_event(self._guarded(self._key_or_wheel))
+        self.keys = Event(source=self.widget, watched_events=["keydown"])
         self.keys.on_dom_event(self._guarded(self._key_or_wheel))
         self._press: dict | None = None
 
@@ -263,6 +270,8 @@ class StackCanvas:
                             float(event.get("relativeX") or 0), float(event.get("relativeY") or 0))
             self._show_view()
             return
+        if str((event.get("target") or {}).get("tagName", "")).upper() in TYPING_TARGETS:
+            return  # typed into a field (the settings form, a cell): not a canvas gesture
         ctrl = bool(event.get("ctrlKey") or event.get("metaKey"))
         self.gestures.key(str(event.get("key", "")), ctrl=ctrl, shift=bool(event.get("shiftKey")))
 
@@ -289,7 +298,7 @@ class StackCanvas:
         self.sync.ops.disconnect(self.apply)
         self.gestures.snap_back.disconnect(self.snap_back)
         self.gestures.picking.disconnect(self._picking)
-        for event in (self.mouse, self.drag, self.keys):
+        for event in (self.mouse, self.drag, self.wheel, self.keys):
             event.close()
         graph = self.widget.graph
         for element in [*graph.nodes, *graph.edges]:

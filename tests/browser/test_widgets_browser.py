@@ -48,6 +48,8 @@ def session(jupyterlab, browser):
     kernel.close()
     page.close()
 
+from test_studio_browser import enter_canvas  # noqa: E402  (the studio's own view sync)
+
 
 def canvas_nodes(nb) -> set[str]:
     return set(nb.cy("return cy.nodes('.stack-node').map(n => n.id())"))
@@ -78,7 +80,11 @@ def test_clicking_a_palette_entry_adds_a_node_that_python_sees(session):
     nb, kernel = session
     nb.page.locator(".stackerynb-kind-queue").click()  # picks the kind; a canvas click places it
     wait_until(lambda: kernel.value("editor.gestures.picked_kind") == "queue", what="the pick")
-    nb.page.mouse.click(*nb.model_point(600, -150))
+    canvas = nb.page.locator(".stackerynb-canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    enter_canvas(nb, kernel)  # the first pointer event tells Python the canvas size
+    nb.page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + 0.9 * box["height"])  # an empty spot
     wait_until(lambda: "Queue1" in canvas_nodes(nb), what="Queue1 on the canvas")
     assert kernel.value("stack.node('Queue1').kind") == "queue"
     assert kernel.value("'Queue1' in stack.layout")  # placed where the canvas drew it
@@ -116,6 +122,7 @@ def test_settings_form_edit_changes_the_stack_and_the_canvas(session):
 
     memory.wait_for(timeout=10_000)
     assert memory.input_value() == "512"
+    memory.click()  # the pointer moves from the canvas to the field, as the user's does
     memory.fill("1024")
     memory.press("Enter")
     wait_until(lambda: kernel.value("stack.node('GetOrder').get('memory')") == 1024, what="memory in Python")
@@ -132,9 +139,11 @@ def test_renaming_and_placing_in_a_network_redraw_the_node_with_its_wires(sessio
     nb, kernel = session
     kernel.run("stack.add('function', 'Worker', position=(0, 160)); stack.connect('Worker', 'Orders')")
     wait_until(lambda: "Worker->Orders" in canvas_edges(nb), what="Worker's wire")
+    enter_canvas(nb, kernel)  # Python keeps the view: let it learn the canvas before a press
     nb.click_node("Worker")
     name = nb.page.locator(".stackerynb-node-id input")
     wait_until(lambda: name.input_value() == "Worker", what="the form on Worker")
+    name.click()  # the pointer moves from the canvas to the field, as the user's does
     name.fill("Packer")
     name.press("Enter")
     wait_until(lambda: "Packer->Orders" in canvas_edges(nb), what="the renamed node's wire")
@@ -169,6 +178,7 @@ def test_python_edits_and_problems_show_on_the_canvas(session):
 
 def test_dragging_a_node_records_its_position_in_the_stack(session):
     nb, kernel = session
+    enter_canvas(nb, kernel)
     before = kernel.value("stack.layout['Api']")
     zoom = nb.cy("return cy.zoom()")
     nb.drag_node("Api", 60, 40)
