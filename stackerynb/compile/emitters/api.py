@@ -20,7 +20,7 @@ from troposphere import GetAtt, Ref, Sub, apigateway, awslambda
 
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.iam import document
-from stackerynb.compile.emitters.common import name
+from stackerynb.compile.emitters.common import auth_settings_agree, name
 from stackerynb.compile.names import camel, logical_id
 from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import arn, att, ref
@@ -188,14 +188,7 @@ def _authorization(ctx: Compilation, node) -> dict | None:
     """The Method properties for the API's ``auth`` (making its authorizer), or None after
     recording a problem: a setting the chosen auth needs is empty, or one it ignores is set."""
     aid, auth = node.id, node.get("auth")
-    ok = True
-    for other, setting in AUTH_SETTINGS.items():
-        if other == auth and not node.get(setting):
-            ctx.problem(aid, setting, f"auth {auth} needs {setting}")
-            ok = False
-        elif other != auth and node.get(setting):
-            ctx.problem(aid, setting, f"is set but auth is {auth}, which does not use it; set auth to {other}")
-            ok = False
+    ok = auth_settings_agree(ctx, node, AUTH_SETTINGS)
     if auth == "lambda" and node.get("authorizer") and (
             node.get("authorizer") not in ctx.nodes or ctx.nodes[node.get("authorizer")].kind != "function"):
         ctx.problem(aid, "authorizer", f"{node.get('authorizer')!r} is not a function of this stack")

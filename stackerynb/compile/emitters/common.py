@@ -48,3 +48,18 @@ def name(ctx: Compilation, node_id: str, *, limit: int, suffix: str = "", lower:
 
 def group_id(logical_id: str) -> GetAtt:
     return GetAtt(logical_id, "GroupId")
+
+
+def auth_settings_agree(ctx, node, needs: dict) -> bool:
+    """Whether an API's ``auth`` and the settings each auth needs agree (``needs``: auth ->
+    setting); records a problem on the node for a needed setting left empty, or one set that
+    the chosen auth ignores."""
+    auth, ok = node.get("auth"), True
+    for other, setting in needs.items():
+        if other == auth and not node.get(setting):
+            ctx.problem(node.id, setting, f"auth {auth} needs {setting}")
+            ok = False
+        elif other != auth and node.get(setting):
+            ctx.problem(node.id, setting, f"is set but auth is {auth}, which does not use it; set auth to {other}")
+            ok = False
+    return ok

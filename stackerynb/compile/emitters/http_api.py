@@ -15,7 +15,7 @@ import re
 from troposphere import GetAtt, Ref, Sub, apigatewayv2 as v2, awslambda
 
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
-from stackerynb.compile.emitters.common import name
+from stackerynb.compile.emitters.common import auth_settings_agree, name
 from stackerynb.compile.refs import arn, ref
 
 HTTP_METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -141,14 +141,7 @@ AUTH_NEEDS = {"jwt": "jwt_issuer", "lambda": "authorizer"}
 
 def _authorization(ctx: Compilation, node) -> dict | None:
     aid, auth = node.id, node.get("auth")
-    ok = True
-    for other, setting in AUTH_NEEDS.items():
-        if other == auth and not node.get(setting):
-            ctx.problem(aid, setting, f"auth {auth} needs {setting}")
-            ok = False
-        elif other != auth and node.get(setting):
-            ctx.problem(aid, setting, f"is set but auth is {auth}, which does not use it; set auth to {other}")
-            ok = False
+    ok = auth_settings_agree(ctx, node, AUTH_NEEDS)
     if auth == "jwt" and node.get("protocol") == "WEBSOCKET":
         ctx.problem(aid, "auth", "a WebSocket API takes no JWT authorizer; use lambda or iam")
         ok = False
