@@ -484,11 +484,6 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("state-machine-iam-not-exact", "a state machine's IAM on the functions it invokes changes resources "
                "(ARN vs ARN*)", "3/5 (same IAM per principal)", "iam", types="AWS::StepFunctions::StateMachine",
                example=([('lambda-s3-sfn__template.yaml', ['SavePayloadAndStartStateMachineFunction'], '')], [])),
-    KnownCause("bucket-notification-filter-crash", "a bucket notification whose key filter value is an intrinsic "
-               "(!Sub) crashes the compiler (troposphere wants text) instead of compiling or naming the setting",
-               "3 (bucket notifications become wires) / bad input gets a StackError", "error",
-               key=r"TypeError: .*troposphere\.s3\.Rules.*",
-               example=([('lambda-s3-async-lambda__template.yaml', ['AsynchronousFunction', 'PayloadBucket', 'SendPayloadFunction'], '')], [])),
     KnownCause("queue-policy-added", "a topic -> queue wire adds the kit's own queue policy beside the template's",
                "3 (queue policies absorbed into their node)", "resource", types="", key="AWS::SQS::QueuePolicy",
                example=([('sns-sqs-lambda-rust-sam__template.yml', ['MySnsTopic'], '')], [])),

@@ -475,3 +475,18 @@ Resources:
 def read_template_text(text: str) -> dict:
     from stackerynb.importing import parse_template
     return parse_template(text, "<test>").data
+
+
+def test_a_bucket_notification_filter_may_hold_intrinsics():
+    """A key filter written with !Ref/!Sub (a parameter's prefix) compiles as written; it crashed
+    the compiler with troposphere's TypeError before (lambda-s3-async-lambda in the corpus)."""
+    s = Stack("shop")
+    s.add("object_store", "Uploads")
+    s.add("function", "Resize")
+    prefix = {"Fn::Sub": "${AWS::StackName}/in/"}
+    s.connect("Uploads", "Resize", event={"Event": "s3:ObjectCreated:*", "Filter": {
+        "S3Key": {"Rules": [{"Name": "prefix", "Value": prefix}]}}})
+    template = compile_report(s, DEV).template.to_dict()
+    (notification,) = template["Resources"]["Uploads"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Filter"]["S3Key"]["Rules"][0]["Value"] == prefix
+    assert notification["Function"] == {"Fn::GetAtt": ["Resize", "Arn"]}

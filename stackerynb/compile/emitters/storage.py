@@ -6,7 +6,7 @@ owner-enforced, reachable only over TLS, and block public access unless asked.
 """
 from __future__ import annotations
 
-from troposphere import Ref, Sub, applicationautoscaling as aas, dynamodb, s3
+from troposphere import encode_to_dict, Ref, Sub, applicationautoscaling as aas, dynamodb, s3
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import keep_data, name
@@ -138,7 +138,11 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
         configurations = {"LambdaConfigurations": parts.handles["notifications"],
                           "QueueConfigurations": parts.handles["queue_notifications"]}
         if any(configurations.values()):
-            bucket.NotificationConfiguration = s3.NotificationConfiguration.from_dict(
-                None, {k: v for k, v in configurations.items() if v})
+            # written as plain data: a key filter may hold intrinsics (!Sub) that troposphere's
+            # own types refuse
+            plain = {k: v for k, v in configurations.items() if v}
+            configuration = s3.NotificationConfiguration()
+            object.__setattr__(configuration, "to_dict", lambda: encode_to_dict(plain))
+            bucket.NotificationConfiguration = configuration
     ctx.finalizers.append(write_notifications)
     return parts
