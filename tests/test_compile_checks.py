@@ -180,6 +180,9 @@ def statements_outside_target(result) -> list[str]:
             ids = {m.group(1) for m in _SUB_VARIABLE.finditer(text) if "::" not in m.group(1)}
             foreign = sorted(i for i in ids if result.owners.get(i) != owner)
             anchored = bool(ids) or f"/{owner.lower()}" in text.lower() or f"-{owner.lower()}" in text.lower()
+            node = stack.node(owner)
+            if node.kind == "event_bus" and node.get("default_bus") and text.endswith(":event-bus/default"):
+                anchored = True  # the node stands for the account's default bus: that is its ARN
             if foreign or not anchored or text == "*":
                 bad.append(f"{record.wire}: {text}")
     return bad

@@ -551,7 +551,8 @@ Outputs:
 
 def test_report_has_a_row_per_resource_with_line_and_reason():
     stack, report = imported(POLICIES)
-    assert list(report.columns) == ["resource", "type", "line", "outcome", "kind", "node", "reason", "notes"]
+    assert list(report.columns) == ["resource", "type", "line", "outcome", "kind", "node", "absorbed_into",
+                                    "reason", "notes"]  # absorbed_into: the node(s) a resource went into
     assert list(report.resource[:5]) == ["Orders", "Files", "Jobs", "Unused", "Fn"]
     assert row(report, "Orders").line == 5
     assert set(report.outcome) <= {"node", "raw", "absorbed"}

@@ -490,3 +490,16 @@ def test_a_bucket_notification_filter_may_hold_intrinsics():
     (notification,) = template["Resources"]["Uploads"]["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
     assert notification["Filter"]["S3Key"]["Rules"][0]["Value"] == prefix
     assert notification["Function"] == {"Fn::GetAtt": ["Resize", "Arn"]}
+
+
+def test_a_function_and_a_state_machine_wired_both_ways_are_a_problem_named_at_once():
+    """Both directions make a dependency circle CloudFormation refuses: the model says so
+    (naming both nodes) instead of the compile failing later."""
+    s = Stack("shop")
+    s.add("function", "Work")
+    s.add("state_machine", "Flow")
+    s.connect("Flow", "Work")
+    assert s.problems() == []
+    s.connect("Work", "Flow")
+    (problem,) = [p for p in s.problems() if p.code == "mutual-wires"]
+    assert problem.node in ("Work", "Flow") and "Flow -> Work" in problem.message and "Work -> Flow" in problem.message

@@ -90,7 +90,17 @@ def assemble(ctx: Compilation, *, limit: int | None = MAX_RESOURCES) -> tuple[Te
     bodies = {}
     for lid, resource in ctx.resources.items():
         bodies[lid] = _guarded(ctx.owners[lid], resource.to_dict)
-    ordered = {lid: bodies[lid] for lid in dependency_order(bodies)}
+    try:
+        ordered = {lid: bodies[lid] for lid in dependency_order(bodies)}
+    except StackError as exc:
+        stuck = getattr(exc, "stuck", None)
+        if not stuck or exc.problems:
+            raise
+        nodes = list(dict.fromkeys(ctx.owners.get(lid, lid) for lid in stuck))
+        raise StackError(f"{exc} (wired nodes {', '.join(nodes)} wait for each other: remove one of their wires)",
+                         [Problem(node, None, "its resources and those of "
+                                  f"{', '.join(n for n in nodes if n != node)} depend on each other in a circle",
+                                  code="circle") for node in nodes]) from None
     template = Template()
     template.set_version("2010-09-09")
     template.set_description(f"{ctx.stack_name} for environment {ctx.env_name}, compiled by stackerynb")

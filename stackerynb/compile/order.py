@@ -91,6 +91,8 @@ def _ordered(resources: dict[str, dict], needs: dict[str, set[str]]) -> list[str
                 heapq.heappush(ready, (position[user], user))
     if len(order) != len(resources):
         stuck = sorted(lid for lid, count in waiting.items() if count > 0)
-        raise StackError("cannot compile: these resources depend on each other in a circle, which "
-                         f"CloudFormation refuses: {', '.join(stuck[:12])}")
+        error = StackError("cannot compile: these resources depend on each other in a circle, which "
+                           f"CloudFormation refuses: {', '.join(stuck[:12])}")
+        error.stuck = stuck  # the compiler names the nodes they belong to
+        raise error
     return order

@@ -397,6 +397,25 @@ def cycles(stack) -> Iterator[Problem]:
                 stack_iter.append(iter(graph.get(nxt, ())))
 
 
+# Kind pairs whose wires both ways make their resources wait for each other: a state machine's
+# definition names the functions it invokes, and a function's role names the machine it starts.
+# CloudFormation refuses the circle, so the design is told at once rather than at compile.
+MUTUAL_WIRE_KINDS = {frozenset({"function", "state_machine"}), frozenset({"docker_service", "state_machine"})}
+
+
+@rule
+def mutual_wires(stack) -> Iterator[Problem]:
+    """Two nodes wired both ways where that makes a dependency circle (MUTUAL_WIRE_KINDS)."""
+    pairs = {(w.source, w.target) for w in stack.wires}
+    for source, target in sorted(pairs):
+        if (target, source) not in pairs or source > target or source not in stack or target not in stack:
+            continue
+        if frozenset({stack.node(source).kind, stack.node(target).kind}) in MUTUAL_WIRE_KINDS:
+            yield Problem(source, None, f"wires {source} -> {target} and {target} -> {source} make their "
+                          "resources wait for each other, which CloudFormation refuses; keep one direction",
+                          code="mutual-wires")
+
+
 def run_rules(stack) -> list[Problem]:
     """Every problem every rule finds."""
     return [problem for check in RULES for problem in check(stack)]

@@ -206,7 +206,8 @@ def test_dragging_the_background_pans_the_view_python_keeps(studio):
     nb.page.mouse.up()
     wait_until(lambda: abs(nb.cy("return cy.pan().x") - (pan["x"] - 120)) < 1
                and abs(nb.cy("return cy.pan().y") - (pan["y"] - 70)) < 1, what="the view panned")
-    assert views_agree(nb, kernel)
+    # the browser pans as the pointer moves; Python's view follows when the release reaches it
+    wait_until(lambda: views_agree(nb, kernel), what="Python's view to follow the pan")
     assert kernel.value("[stack.layout['Api'], stack.layout['Jobs']]") == [[0, 0], [220, 200]]  # nothing moved
     nb.page.locator("button.stackerynb-fit").first.click()
     wait_until(lambda: views_agree(nb, kernel), what="the fitted view")
