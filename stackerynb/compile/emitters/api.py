@@ -189,10 +189,6 @@ def _authorization(ctx: Compilation, node) -> dict | None:
     recording a problem: a setting the chosen auth needs is empty, or one it ignores is set."""
     aid, auth = node.id, node.get("auth")
     ok = auth_settings_agree(ctx, node, AUTH_SETTINGS)
-    if auth == "lambda" and node.get("authorizer") and (
-            node.get("authorizer") not in ctx.nodes or ctx.nodes[node.get("authorizer")].kind != "function"):
-        ctx.problem(aid, "authorizer", f"{node.get('authorizer')!r} is not a function of this stack")
-        ok = False
     if not ok:
         return None
     if auth == "none":

@@ -52,8 +52,8 @@ def group_id(logical_id: str) -> GetAtt:
 
 def auth_settings_agree(ctx, node, needs: dict) -> bool:
     """Whether an API's ``auth`` and the settings each auth needs agree (``needs``: auth ->
-    setting); records a problem on the node for a needed setting left empty, or one set that
-    the chosen auth ignores."""
+    setting); records a problem on the node for a needed setting left empty, one set that the
+    chosen auth ignores, or a lambda authorizer that is not a function of the stack."""
     auth, ok = node.get("auth"), True
     for other, setting in needs.items():
         if other == auth and not node.get(setting):
@@ -62,4 +62,8 @@ def auth_settings_agree(ctx, node, needs: dict) -> bool:
         elif other != auth and node.get(setting):
             ctx.problem(node.id, setting, f"is set but auth is {auth}, which does not use it; set auth to {other}")
             ok = False
+    fid = node.get("authorizer")
+    if auth == "lambda" and fid and (fid not in ctx.nodes or ctx.nodes[fid].kind != "function"):
+        ctx.problem(node.id, "authorizer", f"{fid!r} is not a function of this stack")
+        ok = False
     return ok

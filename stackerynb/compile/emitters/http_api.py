@@ -145,12 +145,9 @@ def _authorization(ctx: Compilation, node) -> dict | None:
     if auth == "jwt" and node.get("protocol") == "WEBSOCKET":
         ctx.problem(aid, "auth", "a WebSocket API takes no JWT authorizer; use lambda or iam")
         ok = False
-    fid = node.get("authorizer")
-    if auth == "lambda" and fid and (fid not in ctx.nodes or ctx.nodes[fid].kind != "function"):
-        ctx.problem(aid, "authorizer", f"{fid!r} is not a function of this stack")
-        ok = False
     if not ok:
         return None
+    fid = node.get("authorizer")
     if auth == "none":
         return {"AuthorizationType": "NONE"}
     if auth == "iam":
