@@ -503,3 +503,17 @@ def test_a_function_and_a_state_machine_wired_both_ways_are_a_problem_named_at_o
     s.connect("Work", "Flow")
     (problem,) = [p for p in s.problems() if p.code == "mutual-wires"]
     assert problem.node in ("Work", "Flow") and "Flow -> Work" in problem.message and "Work -> Flow" in problem.message
+
+
+def test_a_longer_loop_through_a_state_machine_is_named_too():
+    s = Stack("shop")
+    s.add("function", "A")
+    s.add("function", "B")
+    s.add("state_machine", "Flow")
+    s.connect("A", "B")
+    s.connect("B", "A")
+    assert [p for p in s.problems() if p.code == "mutual-wires"] == []  # no machine: the cycles rule's
+    s.connect("B", "Flow")
+    s.connect("Flow", "A")
+    (problem,) = [p for p in s.problems() if p.code == "mutual-wires"]
+    assert problem.node == "Flow" and "Flow -> A" in problem.message and "B -> Flow" in problem.message

@@ -397,23 +397,47 @@ def cycles(stack) -> Iterator[Problem]:
                 stack_iter.append(iter(graph.get(nxt, ())))
 
 
-# Kind pairs whose wires both ways make their resources wait for each other: a state machine's
-# definition names the functions it invokes, and a function's role names the machine it starts.
-# CloudFormation refuses the circle, so the design is told at once rather than at compile.
-MUTUAL_WIRE_KINDS = {frozenset({"function", "state_machine"}), frozenset({"docker_service", "state_machine"})}
+# A state machine's definition names the functions (and services) it invokes, and their roles
+# name the machines they start: a loop of such wires through a state machine makes the
+# resources wait for each other, a circle CloudFormation refuses. The design is told at once
+# rather than at compile. (A loop of functions alone is an event loop: the cycles rule names it.)
+CIRCLE_KINDS = frozenset({"function", "docker_service", "state_machine"})
 
 
 @rule
 def mutual_wires(stack) -> Iterator[Problem]:
-    """Two nodes wired both ways where that makes a dependency circle (MUTUAL_WIRE_KINDS)."""
-    pairs = {(w.source, w.target) for w in stack.wires}
-    for source, target in sorted(pairs):
-        if (target, source) not in pairs or source > target or source not in stack or target not in stack:
+    """A loop of wires among CIRCLE_KINDS that passes through a state machine."""
+    graph: dict[str, list[str]] = {}
+    for w in stack.wires:
+        if w.source in stack and w.target in stack and \
+                {stack.node(w.source).kind, stack.node(w.target).kind} <= CIRCLE_KINDS:
+            graph.setdefault(w.source, []).append(w.target)
+    reported: set[frozenset] = set()
+    machines = sorted(n for n in graph if stack.node(n).kind == "state_machine")
+    for start in machines:  # breadth first from each machine back to itself: linear per machine
+        came_from: dict[str, str] = {}
+        queue, seen = [start], {start}
+        while queue and start not in came_from:
+            current = queue.pop(0)
+            for nxt in graph.get(current, ()):
+                if nxt == start:
+                    came_from[start] = current
+                    break
+                if nxt not in seen:
+                    seen.add(nxt)
+                    came_from[nxt] = current
+                    queue.append(nxt)
+        if start not in came_from:
             continue
-        if frozenset({stack.node(source).kind, stack.node(target).kind}) in MUTUAL_WIRE_KINDS:
-            yield Problem(source, None, f"wires {source} -> {target} and {target} -> {source} make their "
-                          "resources wait for each other, which CloudFormation refuses; keep one direction",
-                          code="mutual-wires")
+        loop, node = [start], came_from[start]
+        while node != start:
+            loop.insert(1, node)
+            node = came_from[node]
+        if frozenset(loop) not in reported:
+            reported.add(frozenset(loop))
+            wires = ", ".join(f"{a} -> {b}" for a, b in zip(loop, loop[1:] + loop[:1]))
+            yield Problem(start, None, f"wires {wires} make their resources wait for each other, "
+                          "which CloudFormation refuses; remove one of them", code="mutual-wires")
 
 
 def run_rules(stack) -> list[Problem]:
