@@ -711,11 +711,6 @@ KNOWN_EDIT_CAUSES: tuple[KnownEditCause, ...] = (
                    example=([("lambda-destinations-sam__template.yaml",
                               ["LambdaToQueuePolicy", "MainLambdaFunction", "OnFailureSqsQueue"], "")],
                             ("connect", "OnSuccessLambdaFunction", "MainLambdaFunction"))),
-    KnownEditCause("route-to-unwired-function", "disconnecting an API from a function leaves its routes setting naming "
-                   "the function; the model does not say so (the compile refuses)", "5 (routes) / model rule",
-                   "disconnect", error=r"routes: has a route for .* which is not a function wired from",
-                   example=([("apigw-cloudwatch__template.yaml", ["MyApi", "MyLambdaFunction"], "")],
-                            ("disconnect", "MyApi", "MyLambdaFunction"))),
 )
 
 

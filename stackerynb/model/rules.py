@@ -293,6 +293,26 @@ def wires(stack) -> Iterator[Problem]:
         yield from wire_setting_problems(wire)
 
 
+@rule
+def routed_functions(stack) -> Iterator[Problem]:
+    """An API's ``routes`` name only functions wired from it (the compiler refuses others)."""
+    for node in stack.nodes:
+        spec = catalog_kind(node.kind)
+        routes = node.settings.get("routes")
+        if spec is None or "routes" not in spec.settings or not isinstance(routes, dict):
+            continue
+        wired = {w.target for w in stack.wires if w.source == node.id}
+        for fid in routes:
+            if fid in wired:
+                continue
+            if fid in stack:
+                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a function wired from "
+                              f"{node.id}: wire {node.id} -> {fid}, or remove the route", code="bad-route")
+            else:
+                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a node of this stack"
+                              f"{suggest(str(fid), [n.id for n in stack.nodes])}", code="bad-route")
+
+
 def wire_setting_problems(wire) -> Iterator[Problem]:
     """Problems with a wire's settings: unknown names, bad values (named ``source->target.setting``)."""
     known = wire_settings()

@@ -200,7 +200,8 @@ class Stack:
             self._emit(Change("remove", node=node, before_position=position))
 
     def rename(self, old: str, new: str) -> Node:
-        """Rename a node, carrying its wires, placements and position over."""
+        """Rename a node, carrying its wires, placements, position and the references to it
+        (kept properties, routes keyed by its id) over."""
         node = self.node(old)
         if new == old:
             return node
@@ -239,6 +240,9 @@ class Stack:
             for key in ("properties", "attributes"):
                 if isinstance(values.get(key), dict) and values[key]:
                     values[key] = renamed_references(values[key], old, new)
+            for key in _wired_key_settings(node):
+                if isinstance(values.get(key), dict) and old in values[key]:
+                    values[key] = {(new if k == old else k): v for k, v in values[key].items()}
             if values != dict(node.settings):
                 self._nodes[nid] = dataclasses.replace(node, settings=values)
                 touched.append((nid, node))
@@ -301,8 +305,16 @@ class Stack:
         wire = self.wire(source, target)
         if wire is None:
             raise StackError(f"there is no wire {shown(source)} -> {shown(target)}")
-        self._wires.remove(wire)
-        self._emit(Change("disconnect", wire=wire))
+        with self.batch():  # one undo step: the wire with what the source keeps for it (its routes)
+            self._wires.remove(wire)
+            self._emit(Change("disconnect", wire=wire))
+            node = self._nodes[source]
+            values = {name: ({k: v for k, v in value.items() if k != target}
+                             if name in _wired_key_settings(node) and isinstance(value, dict) else value)
+                      for name, value in node.settings.items()}
+            if values != dict(node.settings):
+                self._nodes[source] = dataclasses.replace(node, settings=values)
+                self._emit(Change("set", node=self._nodes[source], before=node))
 
     def place(self, node_id: str, network_id: str | None) -> Node:
         """Put ``node_id`` inside the virtual network ``network_id`` (None takes it out)."""
@@ -522,6 +534,12 @@ def _position(position, node_id: str) -> tuple[float, float]:
     if x != x or y != y or abs(x) > 1e9 or abs(y) > 1e9:
         raise StackError(f"{node_id}: position {shown(position)} is not a finite canvas position")
     return (round(x), round(y))
+
+
+def _wired_key_settings(node: Node) -> list[str]:
+    """Names of ``node``'s settings keyed by the ids of the nodes it is wired to."""
+    spec = catalog_kind(node.kind)
+    return [name for name, setting in spec.settings.items() if setting.wired_keys] if spec else []
 
 
 def renamed_references(value, old: str, new: str):
