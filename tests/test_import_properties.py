@@ -704,13 +704,6 @@ KNOWN_EDIT_CAUSES: tuple[KnownEditCause, ...] = (
                    error="raw section refers to missing resources: .*raw output",
                    example=([("lambda-layer-ssm-parameters__function__template.yml", ["Function"], "")],
                             ("rename", "Function", "RnFunction"))),
-    KnownEditCause("wire-to-generic-without-resource-type", "a wire to a resource node whose type AWS's service "
-                   "authorization reference does not list is accepted by Stack.connect and the model, and refused "
-                   "only by the compile", "4 (wires to any type)", "connect",
-                   error="AWS's service authorization reference has no",
-                   example=([("lambda-destinations-sam__template.yaml",
-                              ["LambdaToQueuePolicy", "MainLambdaFunction", "OnFailureSqsQueue"], "")],
-                            ("connect", "OnSuccessLambdaFunction", "MainLambdaFunction"))),
 )
 
 

@@ -313,6 +313,49 @@ def routed_functions(stack) -> Iterator[Problem]:
                               f"{suggest(str(fid), [n.id for n in stack.nodes])}", code="bad-route")
 
 
+@rule
+def reference_wires(stack) -> Iterator[Problem]:
+    """A wire whose IAM comes from AWS's service authorization reference (to a ``resource``
+    node) can be granted: its exact actions are real actions, else the reference knows the
+    target's type, and the ARN the actions are scoped to is known (or given as ``resources``)."""
+    from stackerynb.cfn.iam_reference import known, wildcard_only
+    from stackerynb.cfn.iam_resources import level_actions, reference_of, resource_arn
+
+    for wire in stack.wires:
+        if wire.source not in stack or wire.target not in stack:
+            continue  # reported by wires
+        target = stack.node(wire.target)
+        profile = wire_profile(stack.node(wire.source).kind, target.kind)
+        rtype = target.settings.get("type")
+        if profile is None or profile.iam != "service_reference" or wire.settings.get("grants") is False \
+                or not isinstance(rtype, str) or not is_node_type(rtype):
+            continue
+        where = f"wire {wire.source} -> {wire.target}"
+        exact = [a for a in wire.settings.get("actions") or () if isinstance(a, str)]
+        if exact:
+            unknown = [a for a in exact if not known(a)]
+            if unknown:
+                yield Problem(wire.source, "actions", f"{where}: {', '.join(unknown)} "
+                              f"{'is not an action' if len(unknown) == 1 else 'are not actions'} of AWS's "
+                              "service authorization reference", code="bad-wire")
+                continue
+            actions = exact
+        elif reference_of(rtype) is None:
+            yield Problem(wire.source, "access", f"{where}: AWS's service authorization reference has no resource "
+                          f"type for {rtype}; name the actions with the wire's actions setting", code="bad-wire")
+            continue
+        else:
+            try:
+                levels = profile.resolve_access(wire.access)
+            except ValueError:
+                continue  # reported by wires
+            actions = [a for level in levels for a in level_actions(rtype, level)]
+        scoped = any(not wildcard_only(a) for a in actions)
+        if scoped and not wire.settings.get("resources") and resource_arn(target.id, rtype) is None:
+            yield Problem(wire.source, "resources", f"{where}: the ARN of a {rtype} is not known from its schema "
+                          "or AWS's reference; give it with the wire's resources setting", code="bad-wire")
+
+
 def wire_setting_problems(wire) -> Iterator[Problem]:
     """Problems with a wire's settings: unknown names, bad values (named ``source->target.setting``)."""
     known = wire_settings()
