@@ -173,38 +173,69 @@ SAM_IMPLICIT = ("ServerlessRestApi", "ServerlessHttpApi", "ServerlessDeploymentB
 
 @rule
 def kept_references(stack) -> Iterator[Problem]:
-    """What nodes keep verbatim (``properties``, ``attributes``) refers only to what the stack
-    has: a node (or a resource a node compiles to, named after it: ``FnRole``), a template
-    parameter or resource of ``stack.raw``. Removing a node others refer to is named here, at
-    the referring node and property, rather than found in a broken template."""
+    """What nodes keep verbatim (``properties``, ``attributes``) and the raw section (``stack.raw``
+    resources, outputs, conditions, rules) refer only to what the stack has: a node (or a
+    resource a node compiles to, named after it: ``FnRole``), a template parameter or resource
+    of ``stack.raw``. Removing a node others refer to is named here, at the referring node and
+    property (or raw entry), rather than found in a broken template."""
     from stackerynb.cfn.intrinsics import references
 
     raw = stack.raw or {}
     known = {n.id for n in stack.nodes} | set(raw.get("Parameters") or {}) | set(raw.get("Resources") or {})
     derived = _derived_names(stack)
+
+    def dangling(value) -> list[str]:
+        depends = value.get("DependsOn") if isinstance(value, dict) else None
+        named = [d for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str)]
+        return [name for name in dict.fromkeys([name for name, _ in references(value)] + named)
+                if not (name in known or derived(name) or name in SAM_IMPLICIT or "::" in name)]
+
     for node in stack.nodes:
         for key in ("properties", "attributes"):
             value = node.settings.get(key)
             if not isinstance(value, dict) or not value:
                 continue
-            depends = value.get("DependsOn") if key == "attributes" else None
-            named = [(d, None) for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str)]
-            for name in dict.fromkeys([name for name, _ in references(value)] + [d for d, _ in named]):
-                if name in known or derived(name) or name in SAM_IMPLICIT or "::" in name:
-                    continue
+            for name in dangling(value if key == "attributes" else {"Properties": value}):
                 yield Problem(node.id, key, f"refers to {name}, which the stack does not have"
                               f"{suggest(name, known)}: put it back, or change the reference",
                               code="dangling-reference")
+    for section, what in (("Resources", "raw resource"), ("Outputs", "raw output"), ("Conditions", "raw condition"),
+                          ("Rules", "raw rule")):
+        entries = raw.get(section)
+        for entry, body in (entries.items() if isinstance(entries, dict) else ()):
+            for name in dangling(body):
+                yield Problem(None, None, f"{what} {entry} refers to {name}, which the stack does not have"
+                              f"{suggest(name, known)}: put it back, or change the reference",
+                              code="dangling-reference")
+
+
+def derived_rest(node, node_id: str, name: str) -> str | None:
+    """What follows ``node_id`` in ``name`` when ``name`` is a logical id ``node`` (called
+    ``node_id``) compiles to beside its own (``Role`` of ``FnRole``), or SAM makes for the SAM
+    resource a ``resource`` node keeps (``Url`` of ``FnUrl``); else None."""
+    from stackerynb.catalog._data import load_table
+
+    if not name.startswith(node_id) or len(name) == len(node_id):
+        return None
+    rest = name[len(node_id):]
+    if node.kind == GENERIC_KIND:
+        sam = str(node.settings.get("type", "")).startswith("AWS::Serverless::")
+        return rest if sam and re.fullmatch(r"[A-Za-z0-9.]+", rest) else None
+    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"].get(node.kind)
+    return rest if suffixes and re.fullmatch("(?:" + "|".join(suffixes) + ")", rest) else None
 
 
 def _derived_names(stack) -> Callable[[str], bool]:
     """Whether a logical id is one the nodes compile to beside their own (a function's
     ``FnRole``, after ``import_map.yaml``'s ``compiled_names``), or one SAM makes for a SAM
-    resource kept by a ``resource`` node (``MyApiProdStage``, ``MyFunctionRole``)."""
+    resource kept by a ``resource`` node or in the raw section (``MyApiProdStage``, ``MyFunctionRole``)."""
     from stackerynb.catalog._data import load_table
 
     suffixes = load_table("import_map.yaml")["compiled_names"]["resources"]
-    patterns = []
+    raw_resources = (stack.raw or {}).get("Resources")
+    patterns = [re.escape(lid) + r"[A-Za-z0-9.]+" for lid, body in
+                (raw_resources.items() if isinstance(raw_resources, dict) else ())
+                if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")]
     for node in stack.nodes:
         if node.kind == GENERIC_KIND:
             if str(node.settings.get("type", "")).startswith("AWS::Serverless::"):
