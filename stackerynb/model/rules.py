@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_settings, wire_targets
@@ -213,39 +214,48 @@ def derived_rest(node, node_id: str, name: str) -> str | None:
     """What follows ``node_id`` in ``name`` when ``name`` is a logical id ``node`` (called
     ``node_id``) compiles to beside its own (``Role`` of ``FnRole``), or SAM makes for the SAM
     resource a ``resource`` node keeps (``Url`` of ``FnUrl``); else None."""
-    from stackerynb.catalog._data import load_table
-
     if not name.startswith(node_id) or len(name) == len(node_id):
         return None
     rest = name[len(node_id):]
     if node.kind == GENERIC_KIND:
         sam = str(node.settings.get("type", "")).startswith("AWS::Serverless::")
-        return rest if sam and re.fullmatch(r"[A-Za-z0-9.]+", rest) else None
-    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"].get(node.kind)
-    return rest if suffixes and re.fullmatch("(?:" + "|".join(suffixes) + ")", rest) else None
+        return rest if sam and _SAM_MADE.fullmatch(rest) else None
+    pattern = _compiled_suffixes(node.kind)
+    return rest if pattern is not None and pattern.fullmatch(rest) else None
 
 
 def _derived_names(stack) -> Callable[[str], bool]:
     """Whether a logical id is one the nodes compile to beside their own (a function's
     ``FnRole``, after ``import_map.yaml``'s ``compiled_names``), or one SAM makes for a SAM
-    resource kept by a ``resource`` node or in the raw section (``MyApiProdStage``, ``MyFunctionRole``)."""
+    resource kept by a ``resource`` node or in the raw section (``MyApiProdStage``, ``MyFunctionRole``).
+    Judged by the name's prefixes, so nothing is built per node: the editor runs this on every edit."""
+    nodes = {n.id: n for n in stack.nodes}
+    raw_resources = (stack.raw or {}).get("Resources")
+    raw_sam = {lid for lid, body in (raw_resources.items() if isinstance(raw_resources, dict) else ())
+               if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")}
+
+    def derived(name: str) -> bool:
+        for end in range(1, len(name)):
+            prefix = name[:end]
+            if prefix in raw_sam and _SAM_MADE.fullmatch(name, end):
+                return True
+            node = nodes.get(prefix)
+            if node is not None and derived_rest(node, prefix, name):
+                return True
+        return False
+    return derived
+
+
+_SAM_MADE = re.compile(r"[A-Za-z0-9.]+")
+
+
+@lru_cache(maxsize=None)
+def _compiled_suffixes(kind: str) -> re.Pattern | None:
+    """The names a node of ``kind`` compiles to after its own id, as one pattern (import_map.yaml)."""
     from stackerynb.catalog._data import load_table
 
-    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"]
-    raw_resources = (stack.raw or {}).get("Resources")
-    patterns = [re.escape(lid) + r"[A-Za-z0-9.]+" for lid, body in
-                (raw_resources.items() if isinstance(raw_resources, dict) else ())
-                if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")]
-    for node in stack.nodes:
-        if node.kind == GENERIC_KIND:
-            if str(node.settings.get("type", "")).startswith("AWS::Serverless::"):
-                patterns.append(re.escape(node.id) + r"[A-Za-z0-9.]+")
-        elif suffixes.get(node.kind):
-            patterns.append(re.escape(node.id) + "(?:" + "|".join(suffixes[node.kind]) + ")")
-    if not patterns:
-        return lambda name: False
-    pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
-    return lambda name: bool(pattern.fullmatch(name))
+    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"].get(kind)
+    return re.compile("(?:" + "|".join(suffixes) + ")") if suffixes else None
 
 
 @rule
