@@ -105,6 +105,15 @@ def test_every_layout_the_canvas_sends_moves_no_node(editor):
                                      for layout in layouts)
 
 
+def test_an_addition_before_the_view_is_known_does_not_refit_the_whole_graph(editor):
+    canvas, stack = editor.canvas, editor.stack
+    assert canvas.widget.cytoscape_layout["fit"] is True  # the first view fits itself
+    stack.add("queue", "Jobs", position=(600, 0))
+    assert canvas.widget.cytoscape_layout == {"name": "preset", "positions": {}, "animate": False, "fit": False}
+    canvas.fit()  # a fit asked for (a new view, the Fit button) still fits
+    assert canvas.widget.cytoscape_layout["fit"] is True
+
+
 def test_element_widgets_are_plain_and_report_selection_without_observers(editor):
     canvas = editor.canvas
     widget = canvas.live_widget("Orders")

@@ -215,7 +215,10 @@ class StackCanvas:
         # the same height make that happen without changing what the user sees.
         height = self._height
         self.widget.layout.height = f"calc({height} + 0px)" if self.widget.layout.height == height else height
-        self.widget.relayout()
+        if self.widget.cytoscape_layout != FIT_LAYOUT:
+            self.widget.cytoscape_layout = dict(FIT_LAYOUT)  # runs it on every view
+        else:
+            self.widget.relayout()
 
     def resize_to(self, height: str) -> None:
         """Give the canvas ``height`` (a CSS length)."""
@@ -435,6 +438,11 @@ class StackCanvas:
                 widget = self._live.get(el.id)
                 if widget is not None:
                     self._update(widget, op)
+        if (nodes or edges) and self.widget.cytoscape_layout.get("fit"):
+            # ipycytoscape runs the layout after every addition: a fitting one would re-fit
+            # the view around the whole graph for each node added (the first view fitted
+            # itself already; a new view is fitted by ``_views_changed``)
+            self.widget.cytoscape_layout = preset_layout(fit=False)
         if nodes:
             self.widget.graph.nodes.extend(nodes)
         if edges:
