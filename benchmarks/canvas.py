@@ -1,10 +1,12 @@
 """Canvas benchmark: a 500-node, 800-wire stack in JupyterLab, driven by headless Chromium.
 
 Reports
-- seconds from the cell that creates ``StackEditor(stack)`` starting to the canvas holding
-  every node and wire (target: under 2 s);
+- seconds from the cell that creates ``StackEditor(stack)`` starting to the frame that shows
+  every node and wire (target: under 2 s), split on stderr into the kernel's part (building the
+  editor, import included) and the browser's (creating a model per element and drawing);
 - milliseconds for one settings edit in the form to reach the canvas (browser -> kernel ->
-  stack -> canvas), and for one edit made in Python to reach the canvas (target: under 200 ms);
+  stack -> canvas; target: under 200 ms), and for one edit made in Python to reach the canvas
+  (target: under 100 ms);
 - milliseconds for one canvas event (a drag) to reach Python as a stack edit (target: under
   200 ms).
 
@@ -44,7 +46,7 @@ WIRES = int(os.environ.get("BENCH_WIRES", 800))
 REPEATS = 10
 BUDGET = float(os.environ.get("BENCH_BUDGET", 900))  # seconds for the whole run
 CELLS_TIMEOUT = 240  # seconds for the notebook's cells to run (builds 500 nodes, then the editor)
-DRAW_TIMEOUT = 120  # seconds for the canvas to show every element once the cells ran
+DRAW_TIMEOUT = float(os.environ.get("BENCH_DRAW_TIMEOUT", 120))  # seconds for the canvas to show every element once the cells ran
 STEP_TIMEOUT = 10  # seconds for one edit, undo or drag to arrive
 START = time.monotonic()
 
@@ -510,7 +512,8 @@ if __name__ == "__main__":
         print(__doc__)
         print("modes: (none) draw, form/Python edits and drags; --draw-only the drawing time alone; "
               "--studio edit, undo and studio-tab times; --drawing layout and export of a 300-resource "
-              "import.\nenvironment: BENCH_NODES, BENCH_WIRES, BENCH_BUDGET (seconds for the whole run).")
+              "import.\nenvironment: BENCH_NODES, BENCH_WIRES, BENCH_BUDGET (seconds for the whole run), "
+              "BENCH_DRAW_TIMEOUT (seconds for the canvas to show everything).")
         sys.exit(0)
     try:
         if "--studio" in sys.argv[1:]:
