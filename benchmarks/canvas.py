@@ -61,7 +61,7 @@ def progress(text: str) -> None:
 
 
 def machine_note() -> str:
-    """Load average and other JupyterLab servers or headless Chromiums running (their work
+    """Load average and the JupyterLab servers and headless Chromiums running (others' work
     slows the figures; a benchmark killed with SIGKILL leaves its own behind)."""
     labs = chromiums = 0
     me = str(os.getpid())
@@ -78,7 +78,8 @@ def machine_note() -> str:
         elif cmd and cmd[0].endswith(b"chromium") and b"--headless" in text:
             chromiums += 1
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"load average {load}; other JupyterLab servers: {labs}, headless Chromium browsers: {chromiums}"
+    return (f"load average {load}; JupyterLab servers running: {labs}, headless Chromium browsers: "
+            f"{chromiums} (this run's own counted once started)")
 
 
 def _stop_on_signal(signum, _frame):
