@@ -131,6 +131,33 @@ PAGE_STATE = """(cls) => {
 }"""
 
 
+def descendants_cpu(names: tuple[bytes, ...]) -> float:
+    """CPU seconds (user + system) used so far by this process's descendants whose command
+    starts with one of ``names`` (Chromium's processes): a figure the machine's load does not
+    inflate the way it inflates wall-clock times."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu, commands = {}, {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            commands[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        parents[int(pid)] = int(fields[1])
+        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+    me, total = os.getpid(), 0.0
+    for pid in cpu:
+        up, seen = parents.get(pid), 0
+        while up and up != me and seen < 50:
+            up, seen = parents.get(up), seen + 1
+        if up == me and commands.get(pid, b"").split(b"/")[-1].startswith(names):
+            total += cpu[pid]
+    return total
+
+
 def page_account(lab, nb) -> str:
     """What the page shows now: canvas element counts, kernel state, prompts, outputs,
     console errors, and the end of the server log."""
@@ -188,8 +215,8 @@ stack.observe(lambda change: changes.append((time.time(), change.op, change.node
 """
 
 # t0: the cell starts; t1: the kernel has built the editor (every element widget sent)
-EDITOR = ("t0 = time.time()\nfrom stackerynb.widgets import StackEditor\neditor = StackEditor(stack)\n"
-          "t1 = time.time()\neditor")
+EDITOR = ("t0, c0 = time.time(), time.process_time()\nfrom stackerynb.widgets import StackEditor\n"
+          "editor = StackEditor(stack)\nt1, c1 = time.time(), time.process_time()\neditor")
 
 # Sets window.__drawn to Date.now() in the frame that shows every node and wire (``scope``: a
 # CSS selector the canvas is inside, "" for anywhere).
@@ -224,14 +251,17 @@ def open_drawn(lab, browser, name: str):
     nb = NotebookPage(lab, page, name).open()
     page.evaluate(WATCH_DRAWN, [CANVAS_CLASS, NODES, WIRES, "", "__drawn"])
     progress(f"running the cells: {NODES} nodes, {WIRES} wires, then StackEditor")
+    browser_cpu = descendants_cpu((b"chromium", b"chrome"))  # includes the stack-building cell
     run_cells(lab, nb, 2)
     progress("cells ran; waiting for the canvas to show every element")
     drawn_at = wait_mark(page, "__drawn", DRAW_TIMEOUT, f"the canvas showing {NODES} nodes and {WIRES} wires",
                          lambda: page_account(lab, nb)) / 1000
+    browser_cpu = descendants_cpu((b"chromium", b"chrome")) - browser_cpu
     kernel = lab.kernel_client(name)
-    t0, t1 = kernel.value("[t0, t1]")
-    progress(f"the kernel built the editor in {t1 - t0:.2f} s (import included); "
-             f"the browser showed it {drawn_at - t1:.2f} s later")
+    t0, t1, c0, c1 = kernel.value("[t0, t1, c0, c1]")
+    progress(f"the kernel built the editor in {t1 - t0:.2f} s ({c1 - c0:.2f} CPU s, import included); "
+             f"the browser showed it {drawn_at - t1:.2f} s later (Chromium used {browser_cpu:.2f} CPU s "
+             f"while both cells ran and it drew); {machine_note()}")
     return nb, kernel, drawn_at - t0
 
 
