@@ -301,3 +301,19 @@ def test_routes_read_alike_from_methods_and_from_an_openapi_body():
     del body["Resources"]["Api"]["Properties"]["Body"]["paths"]["/orders/{id}"]["get"]["security"]
     opened = found(semantic_diff(_route_tree(), body), "route", "Api", "GET /orders/{id} authori")
     assert {r.key for r in opened} == {"GET /orders/{id} authorization", "GET /orders/{id} authorizer"}
+
+
+def test_a_body_written_as_swagger_or_openapi_means_the_same():
+    """SAM writes Swagger 2.0, the kit OpenAPI 3: the version, title and where the security
+    schemes and binary media types sit are form; what they say is compared."""
+    kit = _route_body()
+    sam = copy.deepcopy(kit)
+    body = sam["Resources"]["Api"]["Properties"]["Body"]
+    del body["openapi"], body["components"]
+    body.update(swagger="2.0", info={"title": "other", "version": "2"}, securityDefinitions=kit["Resources"]["Api"][
+        "Properties"]["Body"]["components"]["securitySchemes"])
+    body["x-amazon-apigateway-binary-media-types"] = ["image/png"]
+    kit["Resources"]["Api"]["Properties"]["BinaryMediaTypes"] = ["image/png"]
+    assert semantic_diff(sam, kit) == []
+    kit["Resources"]["Api"]["Properties"]["BinaryMediaTypes"] = ["image/gif"]
+    assert [r.key for r in found(semantic_diff(sam, kit), "property", "Api")] == ["BinaryMediaTypes"]
