@@ -451,6 +451,34 @@ def test_g007_judges_raw_methods_too_and_only_in_production():
         assert compile_report(s, DEV).problems == []
 
 
+def _raw_body_api(security_of_get) -> dict:
+    get = {"responses": {}, "x-amazon-apigateway-integration": {"type": "mock"}}
+    if security_of_get is not None:
+        get["security"] = security_of_get
+    guarded = {"responses": {}, "security": [{"sigv4": []}], "x-amazon-apigateway-integration": {"type": "mock"}}
+    return {"Resources": {"RawApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": {
+        "openapi": "3.0.1", "info": {"title": "raw", "version": "1"},
+        "paths": {"/a": {"get": get, "post": guarded, "options": {"responses": {}}}},
+        "components": {"securitySchemes": {"sigv4": {
+            "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}}}}}}}
+
+
+@pytest.mark.parametrize("security, open_routes", [(None, 1), ([], 1), ([{}], 1), ([{"sigv4": []}], 0)])
+def test_g007_judges_the_routes_of_an_openapi_body(security, open_routes):
+    s = _one_function()
+    s.raw = _raw_body_api(security)
+    if not open_routes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", GovernanceWarning)
+            assert compile_report(s, PROD).problems == []
+        return
+    with pytest.warns(GovernanceWarning, match="G007"):
+        result = compile_report(s, PROD)
+    (problem,) = result.problems
+    assert problem.code == "G007" and "1 route(s) without an authorizer" in problem.message  # OPTIONS is not judged
+    assert "security requirement" in problem.message
+
+
 # ---------------------------------------------------------------- optional outside sources
 def test_cfn_lint_serverless_is_an_optional_advisory_source():
     pytest.importorskip("cfn_lint_serverless")
