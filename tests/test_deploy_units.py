@@ -73,7 +73,7 @@ def test_handler_file_must_exist(tmp_path):
         packaging.package_functions(stack)
 
 
-def test_several_functions_are_packaged_at_once_and_reported_in_the_stacks_order(tmp_path):
+def test_several_functions_are_packaged_each_with_its_code_and_reported_in_the_stacks_order(tmp_path):
     stack = Stack("many")
     for i in range(6):
         _write(tmp_path / f"fn{i}", {"handler.py": f"def handler(e, c):\n    return {i}\n"})

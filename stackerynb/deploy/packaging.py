@@ -148,7 +148,6 @@ def code_path(stack, node_id: str, code) -> Path:
 
 
 UPLOAD_THREADS = 8
-PACKAGE_THREADS = 4
 
 
 def package_functions(stack, artifacts=None) -> dict[str, Package]:
@@ -157,26 +156,16 @@ def package_functions(stack, artifacts=None) -> dict[str, Package]:
     compiler's inline starter."""
     packages: dict[str, Package] = {}
     problems = []
-    nodes = [node for node in stack.nodes if needs_package(node)]
-
-    def build(node) -> Package | str:
+    for node in stack.nodes:
+        if not needs_package(node):
+            continue
         try:
             source, data, ext = code_of(stack, node)
         except StackError as exc:
-            return str(exc)
-        return Package(node.id, source, f"code/{hashlib.sha256(data).hexdigest()}.{ext}", len(data), data=data)
-
-    if len(nodes) > 1:  # reading, compressing and hashing release the GIL: several folders at once
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=min(PACKAGE_THREADS, len(nodes))) as pool:
-            built = list(pool.map(build, nodes))
-    else:
-        built = [build(node) for node in nodes]
-    for item in built:  # in the stack's order, as the problems are listed
-        if isinstance(item, str):
-            problems.append(item)
-        else:
-            packages[item.node] = item
+            problems.append(str(exc))
+            continue
+        key = f"code/{hashlib.sha256(data).hexdigest()}.{ext}"
+        packages[node.id] = Package(node.id, source, key, len(data), data=data)
     if problems:
         raise StackError("cannot package function code:\n  " + "\n  ".join(problems))
     if artifacts is not None:
