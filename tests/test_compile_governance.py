@@ -43,7 +43,7 @@ def test_rules_are_discovered_one_per_module_with_id_description_and_source():
 
 
 def test_which_actions_take_resource_star_is_aws_data_not_ours():
-    from stackerynb.compile import iam_reference
+    from stackerynb.cfn import iam_reference
     assert "wildcard_resource_actions" not in load_table("iam.yaml")
     for action in ["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments",
                    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"]:

@@ -79,7 +79,7 @@ def test_every_wire_pair_does_what_its_profile_says(source_kind, target_kind):
     wired = rows[(rows["wire"] == "Source -> Target") & (rows["kind"] == "identity")]
     expected_actions = [list(st.actions) for st in profile.statements()]
     if profile.iam == "service_reference":  # AWS's reference says what each level grants
-        from stackerynb.compile.generic_iam import level_actions
+        from stackerynb.cfn.iam_resources import level_actions
         expected_actions = [[a for level in profile.default_access for a in level_actions(SAMPLE_TYPE, level)]]
         assert "sqs:ReceiveMessage" in expected_actions[0] and "sqs:SendMessage" not in expected_actions[0]
     assert wired["actions"].tolist() == expected_actions
