@@ -43,13 +43,15 @@ def design(folder, name: str) -> Stack:
     return shop(folder, name, secret=False)
 
 
+FRESH = "counting"  # an environment no other test deploys to
 CHANGE_SET = {"cloudformation.CreateChangeSet": 1, "cloudformation.DescribeChangeSet": 1,
               "cloudformation.ExecuteChangeSet": 1}
 
 
 def test_a_first_deploy_an_update_and_the_history_make_exactly_these_calls(tmp_path, calls):
+    """In an environment of its own, so its artifacts bucket is new whichever tests ran before."""
     stack = design(tmp_path, "counted")
-    first = stack.deploy("dev", yes=True, quiet=True)
+    first = stack.deploy(FRESH, yes=True, quiet=True)
     assert first.status == "succeeded", first.summary()
     assert taken(calls) == Counter({
         "sts.GetCallerIdentity": 1,  # the emulator's account names the artifacts bucket; once per process
@@ -61,7 +63,7 @@ def test_a_first_deploy_an_update_and_the_history_make_exactly_these_calls(tmp_p
     })
 
     stack.set("Worker", memory=512)
-    update = stack.deploy("dev", yes=True, quiet=True)
+    update = stack.deploy(FRESH, yes=True, quiet=True)
     assert update.status == "succeeded" and update.changed == 1
     assert update.record["packages"]["Worker"]["uploaded"] is False
     assert taken(calls) == Counter({
@@ -71,12 +73,12 @@ def test_a_first_deploy_an_update_and_the_history_make_exactly_these_calls(tmp_p
         **CHANGE_SET,
     })
 
-    again = stack.deploy("dev", yes=True, quiet=True)
+    again = stack.deploy(FRESH, yes=True, quiet=True)
     assert again.status == "no changes"
     assert taken(calls) == Counter({"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
                                     "s3.HeadBucket": 1})
 
-    table = stack.deployments("dev")
+    table = stack.deployments(FRESH)
     assert table["deployment"].tolist() == [update.id, first.id] and table["current"].tolist() == [True, False]
     assert taken(calls) == Counter({"cloudformation.DescribeStacks": 1, "cloudformation.GetTemplate": 1,
                                     "s3.ListObjectsV2": 1})  # the records were written here: known by ETag

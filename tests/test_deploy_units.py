@@ -73,6 +73,26 @@ def test_handler_file_must_exist(tmp_path):
         packaging.package_functions(stack)
 
 
+def test_several_functions_are_packaged_each_with_its_code_and_reported_in_the_stacks_order(tmp_path):
+    stack = Stack("many")
+    for i in range(6):
+        _write(tmp_path / f"fn{i}", {"handler.py": f"def handler(e, c):\n    return {i}\n"})
+        stack.add("function", f"Fn{i}", code=f"fn{i}")
+    stack.save(tmp_path / "many.yaml")
+    packages = packaging.package_functions(stack)
+    assert list(packages) == [f"Fn{i}" for i in range(6)]
+    for i in range(6):  # each package holds its own function's code
+        archive = zipfile.ZipFile(io.BytesIO(packages[f"Fn{i}"].data))
+        assert f"return {i}" in archive.read("handler.py").decode()
+    assert len({p.key for p in packages.values()}) == 6
+    stack.set("Fn4", code="gone4")
+    stack.set("Fn1", code="gone1")
+    with pytest.raises(StackError) as refused:
+        packaging.package_functions(stack)
+    lines = str(refused.value).splitlines()
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["Fn1.code", "Fn4.code"]
+
+
 def test_functions_without_code_use_the_compilers_inline_starter(tmp_path):
     stack = _stack_with_function(tmp_path)  # python, no code: CloudFormation inlines the starter
     stack.add("function", "Rubyist", runtime="ruby3.3")  # cannot be inlined: the kit packages one

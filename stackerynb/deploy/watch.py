@@ -24,6 +24,16 @@ def settled(status: str | None) -> bool:
     return status is None or not status.endswith("_IN_PROGRESS") or status == "REVIEW_IN_PROGRESS"
 
 
+def pauses(longest: float):
+    """Pauses between polls of an operation: from an eighth of ``longest``, doubling up to it.
+    A short operation is seen done soon after it ends (a fixed 2 s poll on a 0.6 s change set
+    waits 1.4 s for nothing); a long one is asked no more often than every ``longest`` seconds."""
+    pause = longest / 8
+    while True:
+        yield pause
+        pause = min(pause * 2, longest)
+
+
 def stack_status(cloud: Cloud, stack_name: str) -> str | None:
     """The stack's status, or None when it does not exist."""
     described = describe_stack(cloud, stack_name)
