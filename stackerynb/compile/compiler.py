@@ -40,8 +40,26 @@ def gc_paused():
 
 
 def build(stack, environment, *, code_locations=None) -> Compilation:
-    """Validate ``stack`` and generate every resource for ``environment`` (no limit checked)."""
-    stack.validate()
+    """Validate ``stack`` and generate every resource for ``environment`` (no limit checked).
+    Every problem is reported at once: the model's, and what the emitters find besides (on an
+    invalid model they run as far as they can; the model's problems explain where they stop)."""
+    model = [p for p in stack.problems() if p.severity == "error"]
+    try:
+        ctx = _emit(stack, environment, code_locations)
+    except Exception:
+        if not model:
+            raise
+        ctx = None
+    if model:
+        found = model + [p for p in (ctx.problems if ctx else ()) if p not in model]
+        raise StackError(f"stack {stack.name!r} has {len(found)} problem(s):", found)
+    if ctx.problems:
+        raise StackError(f"stack {stack.name!r} cannot compile for environment {environment.name!r} "
+                         f"({len(ctx.problems)} problem(s)):", ctx.problems)
+    return ctx
+
+
+def _emit(stack, environment, code_locations) -> Compilation:
     ctx = Compilation(stack, environment, effective_nodes(stack, environment), code_locations=code_locations)
     unknown = sorted(set(ctx.code_locations) - set(ctx.nodes))
     if unknown:
@@ -57,9 +75,6 @@ def build(stack, environment, *, code_locations=None) -> Compilation:
     finalize_roles(ctx)
     finalize_resource_policies(ctx)
     apply_pass_through(ctx)
-    if ctx.problems:
-        raise StackError(f"stack {stack.name!r} cannot compile for environment {environment.name!r} "
-                         f"({len(ctx.problems)} problem(s)):", ctx.problems)
     return ctx
 
 

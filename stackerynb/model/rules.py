@@ -337,6 +337,7 @@ def wires(stack) -> Iterator[Problem]:
 @rule
 def routed_functions(stack) -> Iterator[Problem]:
     """An API's ``routes`` name only functions wired from it (the compiler refuses others)."""
+    node_ids = [n.id for n in stack.nodes]
     for node in stack.nodes:
         spec = catalog_kind(node.kind)
         routes = node.settings.get("routes")
@@ -344,14 +345,18 @@ def routed_functions(stack) -> Iterator[Problem]:
             continue
         wired = {w.target for w in stack.wires if w.source == node.id}
         for fid in routes:
-            if fid in wired:
-                continue
-            if fid in stack:
-                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a function wired from "
-                              f"{node.id}: wire {node.id} -> {fid}, or remove the route", code="bad-route")
-            else:
-                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a node of this stack"
-                              f"{suggest(str(fid), [n.id for n in stack.nodes])}", code="bad-route")
+            if fid not in wired:
+                yield unwired_route(node.id, fid, node_ids)
+
+
+def unwired_route(api_id: str, fid, node_ids) -> Problem:
+    """The problem of API ``api_id`` routing ``fid``, which it is not wired to (the model and,
+    for routes an environment overrides, the compiler report it alike)."""
+    if fid in node_ids:
+        return Problem(api_id, "routes", f"has a route for {fid!r}, which is not a function wired from "
+                       f"{api_id}: wire {api_id} -> {fid}, or remove the route", code="bad-route")
+    return Problem(api_id, "routes", f"has a route for {fid!r}, which is not a node of this stack"
+                   f"{suggest(str(fid), list(node_ids))}", code="bad-route")
 
 
 @rule

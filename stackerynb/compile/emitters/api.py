@@ -28,6 +28,7 @@ from stackerynb.compile.iam import document
 from stackerynb.compile.emitters.common import auth_settings_agree, name
 from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import arn, att, ref
+from stackerynb.model.rules import unwired_route
 
 SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_.-]+\+?\}")
 METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -118,9 +119,7 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     aid = node.id
     routes: list[tuple[str, str]] = parts.handles["routes"]
     wired = {fid for fid, _ in routes}
-    for fid in node.get("routes"):
-        if fid not in wired:
-            ctx.problem(aid, "routes", f"has a route for {fid!r}, which is not a function wired from {aid}")
+    ctx.problems.extend(unwired_route(aid, fid, ctx.nodes) for fid in node.get("routes") if fid not in wired)
     if not _check_paths(ctx, node, routes):
         return
     if not routes:

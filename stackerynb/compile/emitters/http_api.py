@@ -17,6 +17,7 @@ from troposphere import GetAtt, Ref, Sub, apigatewayv2 as v2, awslambda
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.emitters.common import auth_settings_agree, name
 from stackerynb.compile.refs import arn, ref
+from stackerynb.model.rules import unwired_route
 
 HTTP_METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 HTTP_ROUTE = re.compile(r"^(%s) (/|(/(\{[A-Za-z0-9_]+\+?\}|[A-Za-z0-9._~:@!$&'()*,;=-]+))+)$" % "|".join(HTTP_METHODS))
@@ -109,11 +110,7 @@ def _finish(ctx: Compilation, node, parts: Parts) -> None:
     aid = node.id
     routes = parts.handles["routes"]
     wired = {fid for fid, _, _ in routes}
-    for fid in node.get("routes") or {}:
-        if fid not in wired and fid in ctx.nodes:
-            ctx.problem(aid, "routes", f"has routes for {fid!r}, which is not a function wired from {aid}")
-        elif fid not in ctx.nodes:
-            ctx.problem(aid, "routes", f"has routes for {fid!r}, which is not a node of this stack")
+    ctx.problems.extend(unwired_route(aid, fid, ctx.nodes) for fid in node.get("routes") or {} if fid not in wired)
     seen: dict[str, str] = {}
     for fid, key, _ in routes:
         if key in seen:
