@@ -487,10 +487,10 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("queue-policy-added", "a topic -> queue wire adds the kit's own queue policy beside the template's",
                "3 (queue policies absorbed into their node)", "resource", types="", key="AWS::SQS::QueuePolicy",
                example=([('sns-sqs-lambda-rust-sam__template.yml', ['MySnsTopic'], '')], [])),
-    KnownCause("function-log-group-changed", "a function's log group is added, or its name and retention change to "
-               "the kit's", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
+    KnownCause("function-log-group-changed", "a function's log group named /aws/lambda/${Fn} is not matched with "
+               "its compiled self (the diff's name rewriting reads ${Fn} as ${${Fn}}, a name of neither side)", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
                key="AWS::Logs::LogGroup|LogGroupName|RetentionInDays",
-               example=([('serverless-message-processing__template.yaml', ['ProcessMessagesLogGroup'], '')], [])),
+               example=([('lambda-durable-eventbridge-cron-nodejs-sam__template.yaml', ['DataProcessorLogGroup'], '')], [])),
     KnownCause("http-api-becomes-rest-api", "a SAM HttpApi (API Gateway v2) compiles as a REST API", "3 (HTTP API kind)",
                "resource", types=r"AWS::ApiGatewayV2::\w+|", key=r"AWS::ApiGatewayV2::\w+|AWS::ApiGateway::\w+",
                example=([('apigw-sqs-lambda-java__template.yaml', ['MyHttpApi'], '')], [('MyHttpApi', 'DefinitionBody')])),
@@ -708,9 +708,9 @@ KNOWN_EDIT_CAUSES: tuple[KnownEditCause, ...] = (
                    "authorization reference does not list is accepted by Stack.connect and the model, and refused "
                    "only by the compile", "4 (wires to any type)", "connect",
                    error="AWS's service authorization reference has no",
-                   example=([("lambda-destinations-sam__template.yaml",
-                              ["LambdaToQueuePolicy", "MainLambdaFunction", "OnFailureSqsQueue"], "")],
-                            ("connect", "OnSuccessLambdaFunction", "MainLambdaFunction"))),
+                   example=([("lambda-destinations-sam__template.yaml", ["OnSuccessLambdaFunction"], ""),
+                             ("ses-s3-lambda-sam__template.yaml", ["EmailReceiptRuleSet"], "")],
+                            ("connect", "OnSuccessLambdaFunction", "EmailReceiptRuleSet"))),
     KnownEditCause("route-to-unwired-function", "disconnecting an API from a function leaves its routes setting naming "
                    "the function; the model does not say so (the compile refuses)", "5 (routes) / model rule",
                    "disconnect", error=r"routes: has a route for .* which is not a function wired from",
