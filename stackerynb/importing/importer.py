@@ -426,9 +426,13 @@ class Round:
             absorb.timer_targets(self, lid, props)
         elif plan.type == "AWS::SecretsManager::Secret":
             generate = props.get("GenerateSecretString")
+            options = catalog_kind("secret").settings["generate_options"]
             if isinstance(generate, dict) and set(generate) - {"PasswordLength"}:
-                self.demote_node(lid, f"GenerateSecretString {', '.join(sorted(set(generate) - {'PasswordLength'}))} "
-                                 "have no secret setting")
+                kept = {k: copy.deepcopy(v) for k, v in generate.items() if k != "PasswordLength"}
+                if options.check(kept):
+                    self.demote_node(lid, f"GenerateSecretString: {options.check(kept)}")
+                else:
+                    plan.settings["generate_options"] = kept
             if "SecretString" in props:
                 self.demote_node(lid, "its value is written in the template (SecretString); a secret "
                                  "node never holds its value in the template")
