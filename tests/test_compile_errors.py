@@ -142,7 +142,7 @@ def test_code_locations_must_name_functions_of_the_stack():
 
 
 def test_more_than_500_resources_is_a_clear_error_and_split_stack_fixes_it():
-    big = fleet(150)
+    big = fleet(200)  # two groups of 100 nodes (about 280 resources each)
     with pytest.raises(StackError) as error:
         compile_stack(big, DEV)
     message = str(error.value)
@@ -161,7 +161,7 @@ def test_more_than_500_resources_is_a_clear_error_and_split_stack_fixes_it():
 def test_a_connected_group_too_big_for_one_template_cannot_be_split():
     s = Stack("wide")
     s.add("rest_api", "Api")
-    for i in range(90):  # 90 routed functions, 6 resources each, all behind one API
+    for i in range(130):  # 130 routed functions, 4 resources each, all behind one API
         s.add("function", f"Fn{i}")
         s.connect("Api", f"Fn{i}")
     with pytest.raises(StackError, match=r"connected nodes Api, Fn0, .* and \d+ more compile to \d+ resources"):

@@ -43,7 +43,7 @@ def test_rules_are_discovered_one_per_module_with_id_description_and_source():
 
 
 def test_which_actions_take_resource_star_is_aws_data_not_ours():
-    from stackerynb.compile import iam_reference
+    from stackerynb.cfn import iam_reference
     assert "wildcard_resource_actions" not in load_table("iam.yaml")
     for action in ["ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces", "xray:PutTraceSegments",
                    "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"]:
@@ -449,6 +449,34 @@ def test_g007_judges_raw_methods_too_and_only_in_production():
     with warnings.catch_warnings():
         warnings.simplefilter("error", GovernanceWarning)
         assert compile_report(s, DEV).problems == []
+
+
+def _raw_body_api(security_of_get) -> dict:
+    get = {"responses": {}, "x-amazon-apigateway-integration": {"type": "mock"}}
+    if security_of_get is not None:
+        get["security"] = security_of_get
+    guarded = {"responses": {}, "security": [{"sigv4": []}], "x-amazon-apigateway-integration": {"type": "mock"}}
+    return {"Resources": {"RawApi": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": {
+        "openapi": "3.0.1", "info": {"title": "raw", "version": "1"},
+        "paths": {"/a": {"get": get, "post": guarded, "options": {"responses": {}}}},
+        "components": {"securitySchemes": {"sigv4": {
+            "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}}}}}}}
+
+
+@pytest.mark.parametrize("security, open_routes", [(None, 1), ([], 1), ([{}], 1), ([{"sigv4": []}], 0)])
+def test_g007_judges_the_routes_of_an_openapi_body(security, open_routes):
+    s = _one_function()
+    s.raw = _raw_body_api(security)
+    if not open_routes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", GovernanceWarning)
+            assert compile_report(s, PROD).problems == []
+        return
+    with pytest.warns(GovernanceWarning, match="G007"):
+        result = compile_report(s, PROD)
+    (problem,) = result.problems
+    assert problem.code == "G007" and "1 route(s) without an authorizer" in problem.message  # OPTIONS is not judged
+    assert "security requirement" in problem.message
 
 
 # ---------------------------------------------------------------- optional outside sources

@@ -169,7 +169,14 @@ def test_function_in_a_network_gets_a_security_group_and_private_subnets():
 
 
 # ---------------------------------------------------------------- rest api
-def test_rest_api_routes_are_exact_lambda_proxies_with_a_stage():
+def api_operations(template, api="Api") -> dict[tuple[str, str], dict]:
+    """``(METHOD, path) -> operation`` of the API's OpenAPI body (``ANY`` for API Gateway's any-method)."""
+    body = template["Resources"][api]["Properties"]["Body"]
+    return {("ANY" if m == "x-amazon-apigateway-any-method" else m.upper(), path): op
+            for path, ops in body["paths"].items() for m, op in ops.items()}
+
+
+def test_rest_api_routes_are_exact_lambda_proxies_in_the_api_body_with_a_stage():
     s = Stack("api")
     s.add("rest_api", "Api", stage="v1", routes={"Orders": "/orders/{id}"})
     s.add("function", "Orders")
@@ -177,54 +184,87 @@ def test_rest_api_routes_are_exact_lambda_proxies_with_a_stage():
     s.connect("Api", "Orders")
     s.connect("Api", "Home")
     result, t = compiled(s)
-    paths = {lid: p["PathPart"] for lid, p in resources_of(t, "AWS::ApiGateway::Resource").items()}
-    assert sorted(paths.values()) == ["Home", "orders", "{id}"]  # unset: /<function-id>; no {proxy+} companion
-    methods = resources_of(t, "AWS::ApiGateway::Method")
-    assert len(methods) == 2 and {m["HttpMethod"] for m in methods.values()} == {"ANY"}
-    for method in methods.values():
-        integration = method["Integration"]
-        assert integration["Type"] == "AWS_PROXY" and integration["IntegrationHttpMethod"] == "POST"
-        assert "${Orders.Arn}" in integration["Uri"]["Fn::Sub"] or "${Home.Arn}" in integration["Uri"]["Fn::Sub"]
+    # no resource per path segment or route: the routes live in the API's OpenAPI body
+    assert not resources_of(t, "AWS::ApiGateway::Resource") and not resources_of(t, "AWS::ApiGateway::Method")
+    body = t["Resources"]["Api"]["Properties"]["Body"]
+    assert body["openapi"].startswith("3.")
+    operations = api_operations(t)
+    assert set(operations) == {("ANY", "/orders/{id}"), ("ANY", "/Home")}  # unset: /<function-id>; no {proxy+}
+    for (_, path), operation in operations.items():
+        integration = operation["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy" and integration["httpMethod"] == "POST"
+        function = "Orders" if path.startswith("/orders") else "Home"
+        assert f"functions/${{{function}.Arn}}/invocations" in integration["uri"]["Fn::Sub"]
+        assert "security" not in operation  # auth none
+    assert operations[("ANY", "/orders/{id}")]["parameters"] == [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
     (deployment_id, deployment), = resources_of(t, "AWS::ApiGateway::Deployment").items()
-    assert sorted(t["Resources"][deployment_id]["DependsOn"]) == sorted(methods)
+    assert deployment["RestApiId"] == {"Ref": "Api"}
     assert t["Resources"]["ApiStage"]["Properties"]["StageName"] == "v1"
+    assert t["Resources"]["ApiStage"]["Properties"]["DeploymentId"] == {"Ref": deployment_id}
     permissions = resources_of(t, "AWS::Lambda::Permission")
     # the invoke permission covers exactly the routes emitted: a path variable is one segment
     assert permissions["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/orders/*")
     assert permissions["ApiToHomePermission"]["SourceArn"]["Fn::Sub"].endswith("${Api}/*/*/Home")
     assert lint(result.to_json())[0] == []
-    # a route change is a new deployment (CloudFormation redeploys only new logical ids)
-    s.set("Api", routes={"Orders": "/orders"})
-    _, changed = compiled(s)
-    assert not set(resources_of(changed, "AWS::ApiGateway::Deployment")) & {deployment_id}
+    # a change of the body is a new deployment (CloudFormation redeploys only new logical ids)...
+    for change in ({"routes": {"Orders": "/orders"}}, {"cors": True}, {"routes": {"Orders": "GET /orders/{id}"}}):
+        s.set("Api", **change)
+        _, changed = compiled(s)
+        assert not set(resources_of(changed, "AWS::ApiGateway::Deployment")) & {deployment_id}, change
+        deployment_id = next(iter(resources_of(changed, "AWS::ApiGateway::Deployment")))
+    # ...and the same body the same deployment (no redeploy for an unrelated change)
+    s.set("Orders", memory=512)
+    _, same = compiled(s)
+    assert set(resources_of(same, "AWS::ApiGateway::Deployment")) == {deployment_id}
 
 
-@pytest.mark.parametrize("route, parts, pattern", [
-    ("/orders/*", ["orders", "{proxy+}"], "${Api}/*/*/orders*"),
-    ("/*", ["{proxy+}"], "${Api}/*/*/*"),
-    ("/", [], "${Api}/*/*/"),
+def test_rest_api_methods_and_several_routes_per_function():
+    s = Stack("api")
+    s.add("rest_api", "Api", routes={"Orders": "GET /orders, POST /orders, DELETE /orders/{id}"})
+    s.add("function", "Orders")
+    s.connect("Api", "Orders")
+    result, t = compiled(s)
+    assert set(api_operations(t)) == {("GET", "/orders"), ("POST", "/orders"), ("DELETE", "/orders/{id}")}
+    arns = sorted(p["SourceArn"]["Fn::Sub"].rsplit("${Api}", 1)[1]
+                  for p in resources_of(t, "AWS::Lambda::Permission").values())
+    assert arns == ["/*/DELETE/orders/*", "/*/GET/orders", "/*/POST/orders"]  # one permission per route, exact
+    assert lint(result.to_json())[0] == []
+
+
+@pytest.mark.parametrize("route, paths, pattern", [
+    ("/orders/*", ["/orders", "/orders/{proxy+}"], "${Api}/*/*/orders*"),
+    ("/*", ["/", "/{proxy+}"], "${Api}/*/*/*"),
+    ("/", ["/"], "${Api}/*/*/"),
 ])
-def test_a_greedy_route_also_answers_every_path_below_it(route, parts, pattern):
+def test_a_greedy_route_also_answers_every_path_below_it(route, paths, pattern):
     s = Stack("api")
     s.add("rest_api", "Api", routes={"Orders": route})
     s.add("function", "Orders")
     s.connect("Api", "Orders")
     result, t = compiled(s)
-    assert sorted(p["PathPart"] for p in resources_of(t, "AWS::ApiGateway::Resource").values()) == parts
-    methods = resources_of(t, "AWS::ApiGateway::Method")
-    assert len(methods) == 1 + route.endswith("/*")
+    assert sorted(api_operations(t)) == [("ANY", p) for p in paths]
+    if route.endswith("/*"):
+        proxy = api_operations(t)[("ANY", paths[-1])]
+        assert proxy["parameters"] == [{"name": "proxy", "in": "path", "required": True, "schema": {"type": "string"}}]
     assert resources_of(t, "AWS::Lambda::Permission")["ApiToOrdersPermission"]["SourceArn"]["Fn::Sub"].endswith(pattern)
     assert lint(result.to_json())[0] == []
 
 
-def test_rest_api_cors_answers_preflight():
+def test_rest_api_cors_answers_preflight_on_every_path():
     s = Stack("api")
-    s.add("rest_api", "Api", cors=True)
+    s.add("rest_api", "Api", cors=True, routes={"Fn": "/fn/*"})
     s.add("function", "Fn")
     s.connect("Api", "Fn")
     result, t = compiled(s)
-    options = [m for m in resources_of(t, "AWS::ApiGateway::Method").values() if m["HttpMethod"] == "OPTIONS"]
-    assert len(options) == 1 and all(m["Integration"]["Type"] == "MOCK" for m in options)
+    options = {path: op for (method, path), op in api_operations(t).items() if method == "OPTIONS"}
+    assert set(options) == {"/fn", "/fn/{proxy+}"}
+    for operation in options.values():
+        integration = operation["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock"
+        headers = integration["responses"]["default"]["responseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == "'*'"
+        assert set(operation["responses"]["200"]["headers"]) == {h.rsplit(".", 1)[1] for h in headers}
     assert lint(result.to_json())[0] == []
 
 
@@ -436,28 +476,34 @@ def api_with(auth: str, **settings) -> Stack:
 
 
 @pytest.mark.parametrize("auth, settings, expected", [
-    ("none", {}, "NONE"), ("iam", {}, "AWS_IAM"),
-    ("cognito", {"user_pool_arn": USER_POOL}, "COGNITO_USER_POOLS"), ("lambda", {"authorizer": "Gate"}, "CUSTOM")])
+    ("none", {}, None), ("iam", {}, "awsSigv4"),
+    ("cognito", {"user_pool_arn": USER_POOL}, "cognito_user_pools"), ("lambda", {"authorizer": "Gate"}, "custom")])
 def test_rest_api_auth_guards_every_route_but_preflight(auth, settings, expected):
     result, t = compiled(api_with(auth, **settings))
-    methods = resources_of(t, "AWS::ApiGateway::Method")
-    routes = [m for m in methods.values() if m["HttpMethod"] == "ANY"]
-    assert len(routes) == 1 and {m["AuthorizationType"] for m in routes} == {expected}
-    assert {m["AuthorizationType"] for m in methods.values() if m["HttpMethod"] == "OPTIONS"} == {"NONE"}
-    authorizers = resources_of(t, "AWS::ApiGateway::Authorizer")
-    if auth in ("cognito", "lambda"):
-        assert [m["AuthorizerId"] for m in routes] == [{"Ref": "ApiAuthorizer"}]
-        (props,) = authorizers.values()
-        assert props["IdentitySource"] == "method.request.header.Authorization"
-    else:
-        assert authorizers == {}
+    operations = api_operations(t)
+    routes = [op for (method, _), op in operations.items() if method == "ANY"]
+    preflights = [op for (method, _), op in operations.items() if method == "OPTIONS"]
+    assert len(routes) == 1 and len(preflights) == 1
+    assert all("security" not in op for op in preflights)  # a browser's preflight carries no credentials
+    schemes = t["Resources"]["Api"]["Properties"]["Body"].get("components", {}).get("securitySchemes", {})
+    assert not resources_of(t, "AWS::ApiGateway::Authorizer")  # the body's import makes the authorizer
+    if expected is None:
+        assert "security" not in routes[0] and schemes == {}
+        return
+    (requirement,) = routes[0]["security"]
+    (scheme_name,) = requirement
+    assert set(schemes) == {scheme_name}
+    scheme = schemes[scheme_name]
+    assert scheme["x-amazon-apigateway-authtype"] == expected
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    authorizer = scheme.get("x-amazon-apigateway-authorizer")
     if auth == "cognito":
-        assert props["ProviderARNs"] == [USER_POOL]
+        assert authorizer == {"type": "cognito_user_pools", "providerARNs": [USER_POOL]}
     if auth == "lambda":
+        assert authorizer["type"] == "token" and "Gate.Arn" in authorizer["authorizerUri"]["Fn::Sub"]
         permission = t["Resources"]["ApiAuthorizerPermission"]["Properties"]
         assert permission["FunctionName"] == {"Fn::GetAtt": ["Gate", "Arn"]}
-        assert permission["SourceArn"]["Fn::Sub"].endswith(":${Api}/authorizers/${ApiAuthorizer}")
-        assert "Gate.Arn" in props["AuthorizerUri"]["Fn::Sub"]
+        assert permission["SourceArn"]["Fn::Sub"].endswith(":${Api}/authorizers/*")
     assert lint(result.to_json())[0] == []
 
 

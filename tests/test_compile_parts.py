@@ -41,7 +41,7 @@ def test_a_stack_that_fits_is_built_once_and_compiles_as_compile_report_does(bui
 
 
 def test_a_split_stack_is_built_once_and_its_parts_hold_every_resource_once(builds):
-    big = fleet(150)
+    big = fleet(200)  # two groups of 100 nodes: one template holds one group, not both
     with warnings.catch_warnings():
         warnings.simplefilter("error", GovernanceWarning)
         results = compile_parts(big, DEV)
@@ -63,7 +63,7 @@ def test_a_split_stack_is_built_once_and_its_parts_hold_every_resource_once(buil
 
 
 def test_a_part_declares_only_the_parameters_its_resources_use():
-    big = fleet(150)
+    big = fleet(200)  # two groups of 100 nodes: one template holds one group, not both
     big.set("G2U1Writer", code="src/writer")  # packaged code needs the ArtifactBucket parameter
     first, second = compile_parts(big, DEV)
     assert "Parameters" not in first.to_dict()

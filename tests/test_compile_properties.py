@@ -15,7 +15,7 @@ from stackerynb import Stack, StackError
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile
 from stackerynb.compile import compile_report
 from stackerynb.compile.emitters.messaging import KEY_USE
-from stackerynb.compile.generic_iam import level_actions
+from stackerynb.cfn.iam_resources import level_actions
 from stackerynb.compile.governance import statements
 from stackerynb.model.environments import Environment
 

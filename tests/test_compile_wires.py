@@ -16,7 +16,7 @@ from test_compile_checks import lint, statements_outside_target, structure_probl
 DEV = Environment(name="dev")
 # resource types (or properties) that show an event was wired, per profile event name
 EVENT_EVIDENCE = {
-    "api_route": "AWS::ApiGateway::Method",
+    "api_route": "AWS::ApiGateway::RestApi",  # its OpenAPI body routes to the function (checked below)
     "event_source_mapping": "AWS::Lambda::EventSourceMapping",
     "subscription": "AWS::SNS::Subscription",
     "load_balancer_target": "AWS::ElasticLoadBalancingV2::TargetGroup",
@@ -79,7 +79,7 @@ def test_every_wire_pair_does_what_its_profile_says(source_kind, target_kind):
     wired = rows[(rows["wire"] == "Source -> Target") & (rows["kind"] == "identity")]
     expected_actions = [list(st.actions) for st in profile.statements()]
     if profile.iam == "service_reference":  # AWS's reference says what each level grants
-        from stackerynb.compile.generic_iam import level_actions
+        from stackerynb.cfn.iam_resources import level_actions
         expected_actions = [[a for level in profile.default_access for a in level_actions(SAMPLE_TYPE, level)]]
         assert "sqs:ReceiveMessage" in expected_actions[0] and "sqs:SendMessage" not in expected_actions[0]
     assert wired["actions"].tolist() == expected_actions
@@ -91,6 +91,9 @@ def test_every_wire_pair_does_what_its_profile_says(source_kind, target_kind):
         assert {f"TARGET_{suffix}" for suffix in profile.env} <= set(variables)
     if profile.event in EVENT_EVIDENCE:
         assert resources_of(template, EVENT_EVIDENCE[profile.event])
+        if profile.event == "api_route":
+            (api,) = resources_of(template, "AWS::ApiGateway::RestApi").values()
+            assert "${Target.Arn}" in json.dumps(api["Body"]["paths"])
     if profile.resource_policy:
         policies = resources_of(template, POLICY_EVIDENCE[profile.resource_policy])
         assert policies, profile.resource_policy

@@ -81,6 +81,15 @@ def test_first_deploy_creates_the_compiled_stack(tmp_path, emulator):
     assert any(t.startswith("first-dev-Orders") for t in aws(emulator, "dynamodb").list_tables()["TableNames"])
     assert {"GetOrder", "Worker", "Orders", "Jobs"} <= set(stack_resources(emulator, "first-dev"))
 
+    # The API's routes, compiled into its OpenAPI body (which the emulator ignores), exist locally.
+    gateway = aws(emulator, "apigateway")
+    api_id = next(a["id"] for a in gateway.get_rest_apis()["items"] if a["name"] == "first-dev-Api")
+    paths = {r["path"]: set(r.get("resourceMethods") or {}) for r in gateway.get_resources(restApiId=api_id)["items"]}
+    assert paths["/GetOrder"] == {"ANY"}
+    method = gateway.get_method(restApiId=api_id, resourceId=next(
+        r["id"] for r in gateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/GetOrder"), httpMethod="ANY")
+    assert method["methodIntegration"]["type"] == "AWS_PROXY" and ":function:first-dev-GetOrder" in method["methodIntegration"]["uri"]
+
     # Code went to the environment's artifacts bucket under its content hash.
     key = deployment.record["packages"]["Worker"]["key"]
     bucket = [b["Name"] for b in aws(emulator, "s3").list_buckets()["Buckets"] if b["Name"].endswith("-us-east-1-dev")][0]

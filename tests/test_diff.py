@@ -245,3 +245,75 @@ def test_stack_diff_is_a_dataframe_of_what_the_stack_changes(tmp_path):
     mapping["Properties"]["BatchSize"] = 1
     frame = stack.diff(compiled)
     assert list(frame.category) == ["trigger"] and "BatchSize" in frame.key.iloc[0]
+
+
+# ------------------------------------------------------------ REST API routes: methods or an OpenAPI body
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+
+
+def _route_tree(pool: str = POOL) -> dict:
+    """A REST API written as resources and methods: GET /orders/{id} behind a Cognito authorizer."""
+    uri = {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations"}
+    return {"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": "arn:aws:iam::123456789012:role/r",
+                                                               "Runtime": "python3.12", "Handler": "index.handler",
+                                                               "Code": {"ZipFile": "x"}}},
+        "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "api"}},
+        "Auth": {"Type": "AWS::ApiGateway::Authorizer", "Properties": {
+            "RestApiId": {"Ref": "Api"}, "Name": "auth", "Type": "COGNITO_USER_POOLS", "ProviderARNs": [pool],
+            "IdentitySource": "method.request.header.Authorization"}},
+        "Orders": {"Type": "AWS::ApiGateway::Resource", "Properties": {
+            "RestApiId": {"Ref": "Api"}, "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "orders"}},
+        "Order": {"Type": "AWS::ApiGateway::Resource", "Properties": {
+            "RestApiId": {"Ref": "Api"}, "ParentId": {"Ref": "Orders"}, "PathPart": "{id}"}},
+        "Get": {"Type": "AWS::ApiGateway::Method", "Properties": {
+            "RestApiId": {"Ref": "Api"}, "ResourceId": {"Ref": "Order"}, "HttpMethod": "GET",
+            "AuthorizationType": "COGNITO_USER_POOLS", "AuthorizerId": {"Ref": "Auth"},
+            "Integration": {"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": uri}}}}}
+
+
+def _route_body(pool: str = POOL, method: str = "get") -> dict:
+    """The same API written as an OpenAPI body (as the kit compiles routes)."""
+    data = _route_tree()
+    uri = data["Resources"]["Get"]["Properties"]["Integration"]["Uri"]
+    for lid in ("Auth", "Orders", "Order", "Get"):
+        del data["Resources"][lid]
+    data["Resources"]["Api"]["Properties"]["Body"] = {
+        "openapi": "3.0.1", "info": {"title": "api", "version": "1.0"},
+        "paths": {"/orders/{id}": {method: {"responses": {}, "security": [{"auth": []}],
+                                            "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
+                                                                                "uri": uri}}}},
+        "components": {"securitySchemes": {"auth": {
+            "type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "cognito_user_pools",
+            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [pool]}}}}}
+    return data
+
+
+def test_routes_read_alike_from_methods_and_from_an_openapi_body():
+    rows = semantic_diff(_route_tree(), _route_body())
+    assert not found(rows, "route"), rows  # the same routes, auth and authorizer either way
+    other_pool = POOL.replace("AbCdEf123", "ZzZzZz999")
+    changed = found(semantic_diff(_route_tree(), _route_body(pool=other_pool)), "route", "Api", "GET /orders/{id}")
+    assert [r.key for r in changed] == ["GET /orders/{id} authorizer"] and "ZzZzZz999" in changed[0].after
+    moved = found(semantic_diff(_route_body(), _route_body(method="x-amazon-apigateway-any-method")), "route", "Api")
+    assert {r.key for r in moved} == {"GET /orders/{id}", "ANY /orders/{id}"}  # one removed, one added
+    body = _route_body()
+    del body["Resources"]["Api"]["Properties"]["Body"]["paths"]["/orders/{id}"]["get"]["security"]
+    opened = found(semantic_diff(_route_tree(), body), "route", "Api", "GET /orders/{id} authori")
+    assert {r.key for r in opened} == {"GET /orders/{id} authorization", "GET /orders/{id} authorizer"}
+
+
+def test_a_body_written_as_swagger_or_openapi_means_the_same():
+    """SAM writes Swagger 2.0, the kit OpenAPI 3: the version, title and where the security
+    schemes and binary media types sit are form; what they say is compared."""
+    kit = _route_body()
+    sam = copy.deepcopy(kit)
+    body = sam["Resources"]["Api"]["Properties"]["Body"]
+    del body["openapi"], body["components"]
+    body.update(swagger="2.0", info={"title": "other", "version": "2"}, securityDefinitions=kit["Resources"]["Api"][
+        "Properties"]["Body"]["components"]["securitySchemes"])
+    body["x-amazon-apigateway-binary-media-types"] = ["image/png"]
+    kit["Resources"]["Api"]["Properties"]["BinaryMediaTypes"] = ["image/png"]
+    assert semantic_diff(sam, kit) == []
+    kit["Resources"]["Api"]["Properties"]["BinaryMediaTypes"] = ["image/gif"]
+    assert [r.key for r in found(semantic_diff(sam, kit), "property", "Api")] == ["BinaryMediaTypes"]

@@ -297,6 +297,7 @@ def test_exact_actions_replace_the_levels_and_star_only_where_aws_defines_no_res
 
 def test_seeded_fault_a_wrong_action_name_is_refused_naming_the_wire():
     stack = _wired(actions=["states:StartExecutoin"])
+    assert [(p.node, p.setting, p.code) for p in stack.problems()] == [("Fn", "actions", "bad-wire")]  # before a compile
     with pytest.raises(StackError, match=r"Fn\.actions: wire Fn -> Flow: states:StartExecutoin is not an action"):
         stack.compile("dev")
 
@@ -306,9 +307,28 @@ def test_a_type_aws_reference_does_not_know_needs_exact_actions():
     stack.add("function", "Fn")
     stack.add("resource", "Wait", type="AWS::CloudFormation::WaitConditionHandle")
     stack.connect("Fn", "Wait", access="read")
+    assert [(p.node, p.setting, p.code) for p in stack.problems()] == [("Fn", "access", "bad-wire")]
     with pytest.raises(StackError, match=r"Fn\.access: wire Fn -> Wait: AWS's service authorization reference has no "
                                          r"resource type for AWS::CloudFormation::WaitConditionHandle"):
         stack.compile("dev")
+
+
+def test_a_type_whose_arn_nothing_tells_needs_the_wires_resources():
+    """No Arn attribute in its schema, and AWS's ARN format needs more than the name Ref gives:
+    the model says which setting to give before a compile, and the resources setting answers it."""
+    from stackerynb.cfn.iam_reference import wildcard_only
+    from stackerynb.cfn.iam_resources import level_actions, resource_arn
+    from stackerynb.cfn.schemas import is_node_type, resource_types
+    rtype = next(t for t in resource_types() if is_node_type(t) and resource_arn("X", t) is None
+                 and any(not wildcard_only(a) for a in level_actions(t, "read")))
+    stack = Stack("wired")
+    stack.add("function", "Fn")
+    stack.add("resource", "Target", type=rtype)
+    stack.connect("Fn", "Target", access="read")
+    problems = [(p.node, p.setting, p.code) for p in stack.problems() if p.code == "bad-wire"]
+    assert problems == [("Fn", "resources", "bad-wire")], rtype
+    stack.configure("Fn", "Target", resources=["arn:${AWS::Partition}:example:::thing"])
+    assert [p for p in stack.problems() if p.code == "bad-wire"] == []
 
 
 def test_the_wire_offers_the_five_access_levels_and_refuses_others():

@@ -374,3 +374,22 @@ def test_every_wire_pair_grants_exactly_the_actions_and_resources_it_is_given(pa
     again = [r for r in build(stack, Environment("dev")).statements if r.wire == "Src -> Dst" and r.kind == "identity"]
     whole = {(a, r) for st in profile.statements(level) for a in st.actions for r in st.resources}
     assert len({(a, r) for rec in again for a in rec.actions for r in rec.resources}) == len(whole)
+
+
+def test_kept_statements_are_rows_of_the_permissions_table():
+    """What a user reads to review a function's access includes what its policies setting keeps,
+    each statement once, with its own policy as holder (the role's generated policies do not repeat it)."""
+    stack = Stack("kept")
+    stack.add("function", "Mailer")
+    stack.set("Mailer", policies={"Statement": [
+        {"Effect": "Allow", "Action": "ses:SendEmail", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [{"Fn::Sub": "arn:aws:s3:::${Bucket}/*"}]}]})
+    rows = stack.permissions()
+    kept = rows[rows.holder == "MailerImportedPolicy"]
+    assert kept.actions.tolist() == [["ses:SendEmail"], ["s3:GetObject"]]
+    assert kept.resources.tolist() == [["*"], ["arn:aws:s3:::${Bucket}/*"]]
+    assert set(kept.principal) == {"MailerRole"} and set(kept.node) == {"Mailer"}
+    role = assemble(build(stack, Environment("dev")))[0].to_dict()["Resources"]["MailerRole"]
+    generated = [a for p in role["Properties"].get("Policies", []) for st in p["PolicyDocument"]["Statement"]
+                 for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])]
+    assert "ses:SendEmail" not in generated and "s3:GetObject" not in generated

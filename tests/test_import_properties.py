@@ -13,8 +13,8 @@
 The generator knows no template or resource type by name: it works on any corpus.
 
 Known causes (the import is not yet faithful everywhere) are listed by name in
-``KNOWN_CAUSES`` / ``KNOWN_EDIT_CAUSES``: a difference matching one is tolerated, any other
-fails. Each entry carries a minimal example that must still show it, so the list cannot go
+``KNOWN_CAUSES``: a difference matching one is tolerated, any other fails. Edits have no known
+cause left: any edit the model accepts must compile and leave untouched resources alone. Each entry carries a minimal example that must still show it, so the list cannot go
 stale: when a fix lands, its entry's test fails and says to delete the entry.
 """
 from __future__ import annotations
@@ -672,57 +672,6 @@ def edit_outcome(case: Assembled, draw) -> EditOutcome:
     return EditOutcome(edit, changed, before, after)
 
 
-@dataclass(frozen=True)
-class KnownEditCause:
-    """A known way an edit the model accepts goes wrong: for edits whose verb matches ``verbs``,
-    a compile error matching ``error`` (when given) or changed untouched resources of types
-    matching ``changed``. ``example`` is ``(picks, (verb, *arguments))``: a minimal import and
-    the Stack method call that still shows it."""
-
-    name: str
-    reason: str
-    item: str
-    verbs: str
-    error: str = ""
-    changed: str = ""
-    example: tuple = ()
-
-    def explains(self, outcome: "EditOutcome", types: dict) -> bool:
-        if not re.fullmatch(self.verbs, outcome.edit[0]):
-            return False
-        if outcome.error is not None:
-            return bool(self.error) and re.search(self.error, outcome.error) is not None
-        return bool(self.changed) and bool(outcome.changed) and \
-            all(re.fullmatch(self.changed, types.get(lid, "")) for lid in outcome.changed)
-
-
-KNOWN_EDIT_CAUSES: tuple[KnownEditCause, ...] = (
-    KnownEditCause("raw-output-refers-to-edited-node", "renaming or removing a node that a kept output refers to "
-                   "(by its id or an id made from it, like FunctionUrl) leaves the output pointing at the old id, "
-                   "and the model does not say so (the compile refuses)",
-                   "1 (renames rewrite references; dangling references are model problems)", "rename|remove",
-                   error="raw section refers to missing resources: .*raw output",
-                   example=([("lambda-layer-ssm-parameters__function__template.yml", ["Function"], "")],
-                            ("rename", "Function", "RnFunction"))),
-    KnownEditCause("wire-to-generic-without-resource-type", "a wire to a resource node whose type AWS's service "
-                   "authorization reference does not list is accepted by Stack.connect and the model, and refused "
-                   "only by the compile", "4 (wires to any type)", "connect",
-                   error="AWS's service authorization reference has no",
-                   example=([("lambda-destinations-sam__template.yaml", ["OnSuccessLambdaFunction"], ""),
-                             ("ses-s3-lambda-sam__template.yaml", ["EmailReceiptRuleSet"], "")],
-                            ("connect", "OnSuccessLambdaFunction", "EmailReceiptRuleSet"))),
-    KnownEditCause("route-to-unwired-function", "disconnecting an API from a function leaves its routes setting naming "
-                   "the function; the model does not say so (the compile refuses)", "5 (routes) / model rule",
-                   "disconnect", error=r"routes: has a route for .* which is not a function wired from",
-                   example=([("apigw-cloudwatch__template.yaml", ["MyApi", "MyLambdaFunction"], "")],
-                            ("disconnect", "MyApi", "MyLambdaFunction"))),
-)
-
-
-def _types(resources: dict) -> dict:
-    return {lid: json.loads(text).get("Type", "") for lid, text in resources.items()}
-
-
 @PROPERTIES
 @given(st.data())
 def test_an_edit_leaves_every_untouched_resource_byte_identical(data):
@@ -732,39 +681,8 @@ def test_an_edit_leaves_every_untouched_resource_byte_identical(data):
     note(f"{case!r} edit {out.edit[:2]}")
     for lid in out.changed:
         note(f"{lid}:\n  before {out.before[lid][:800]}\n  after  {out.after.get(lid, '(gone)')[:800]}")
-    if any(c.explains(out, _types(out.before)) for c in KNOWN_EDIT_CAUSES):
-        return
     assert out.error is None
     assert out.changed == []
-
-
-def _replay_edit(picks, call) -> EditOutcome:
-    """``picks`` assembled and imported, then the edit ``call`` = (verb, *arguments) applied."""
-    from stackerynb.model.fileformat import parse_stack
-
-    stack, env, _ = import_and_compile(assemble(picks).template)
-    before, owners_before = compiled_resources(stack, env)
-    previous = parse_stack(stack.dumps(), "<before>")
-    verb, *args = call
-    getattr(stack, verb)(*args)
-    assert not [p for p in stack.problems() if p.severity == "error"], "the model now refuses this edit"
-    nodes = set(a for a in args if isinstance(a, str))
-    try:
-        after, owners_after = compiled_resources(stack, env)
-    except StackError as exc:
-        return EditOutcome((verb, tuple(args), nodes), [], before, {}, " ".join(str(exc).split()))
-    touched = touched_resources(previous, stack, nodes, before, owners_before, owners_after, verb)
-    changed = sorted(lid for lid, text in before.items() if lid not in touched and after.get(lid) != text)
-    return EditOutcome((verb, tuple(args), nodes), changed, before, after)
-
-
-@pytest.mark.parametrize("cause", KNOWN_EDIT_CAUSES, ids=lambda c: c.name)
-def test_each_known_edit_cause_still_occurs(cause):
-    picks, call = cause.example
-    _needs_sources(picks)
-    out = _replay_edit(picks, call)
-    assert cause.explains(out, _types(out.before)), \
-        f"{cause.name} no longer occurs on its example: delete it from KNOWN_EDIT_CAUSES"
 
 
 # ------------------------------------------------------------------ the properties can fail

@@ -185,13 +185,28 @@ Outputs:
 """
 
 
+def body_operations(resources: dict, api: str | None = None) -> list[tuple[str, str, str]]:
+    """``(METHOD, path, integration uri text)`` of the operations in the compiled RestApis'
+    OpenAPI bodies (the kit writes its routes there), CORS preflights left out."""
+    found = []
+    for lid, r in resources.items():
+        if r["Type"] != "AWS::ApiGateway::RestApi" or (api and lid != api):
+            continue
+        for path, operations in (r["Properties"].get("Body") or {}).get("paths", {}).items():
+            for key, op in operations.items():
+                if key != "options":
+                    uri = op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+                    found.append(("ANY" if key.startswith("x-") else key.upper(), path, uri))
+    return sorted(found)
+
+
 def test_routes_keep_their_methods_paths_and_permission_scopes():
     stack, _ = imported(ROUTES)
     assert stack.node("Api").get("routes") == {"Hello": "GET /hello, POST /hello/{id}"}
     assert stack.node("ServerlessRestApi").get("routes") == {"Items": "/items/{proxy+}"}
     compiled = compiled_of(stack)
-    methods = sorted(r["Properties"]["HttpMethod"] for r in resources_of(compiled, "AWS::ApiGateway::Method").values())
-    assert methods == ["ANY", "GET", "POST"]  # GET /hello stays GET: no ANY, no added {proxy+}
+    operations = [op[:2] for op in body_operations(compiled["Resources"])]
+    assert operations == [("ANY", "/items/{proxy+}"), ("GET", "/hello"), ("POST", "/hello/{id}")]  # no ANY, no added {proxy+}
     sources = sorted(p["Properties"]["SourceArn"]["Fn::Sub"].split(":")[-1]
                      for p in resources_of(compiled, "AWS::Lambda::Permission").values())
     assert sources == ["${Api}/*/GET/hello", "${Api}/*/POST/hello/*", "${ServerlessRestApi}/*/*/items/*"]

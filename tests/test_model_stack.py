@@ -223,3 +223,48 @@ def test_a_loop_closed_by_a_read_is_not_an_event_loop():
     s.disconnect("Thumbnail", "Uploads")
     s.connect("Thumbnail", "Uploads", access="write")  # writing back re-triggers the upload event
     assert [p.code for p in s.problems()] == ["cycle"]
+
+
+def test_routes_follow_their_function_through_rename_disconnect_and_undo():
+    """An API's routes are keyed by function id: a rename carries the key, a disconnect drops the
+    route with the wire (one undo step brings both back), and a route naming a function the API
+    is not wired to is a model problem, not a compile surprise."""
+    stack = Stack("routes")
+    stack.add("rest_api", "Api")
+    stack.add("function", "F")
+    stack.connect("Api", "F")
+    stack.set("Api", routes={"F": "GET /orders"})
+    stack.rename("F", "Orders")
+    assert stack.node("Api").get("routes") == {"Orders": "GET /orders"}
+    assert stack.problems() == []
+    stack.disconnect("Api", "Orders")
+    assert stack.node("Api").get("routes") == {}
+    stack.undo()
+    assert stack.node("Api").get("routes") == {"Orders": "GET /orders"} and stack.wire("Api", "Orders")
+    stack.add("function", "Other")
+    stack.set("Api", routes={"Orders": "/orders", "Other": "/other", "Ordrs": "/x"})
+    found = {(p.node, p.setting, p.code, p.message.split(",")[0]) for p in stack.problems()}
+    assert found == {("Api", "routes", "bad-route", "has a route for 'Other'"),
+                     ("Api", "routes", "bad-route", "has a route for 'Ordrs'")}
+    assert "Orders" in next(p.message for p in stack.problems() if "'Ordrs'" in p.message)  # a suggestion
+
+
+def test_a_rename_carries_references_to_the_ids_a_node_compiles_to_and_a_removal_is_named():
+    """The raw section (kept outputs, resources) may refer to a node or to a resource the node
+    compiles to (``FnRole``): a rename rewrites both, and removing what they refer to is a
+    model problem naming the raw entry, not a compile refusal later."""
+    stack = Stack("raw")
+    stack.add("function", "Fn")
+    stack.add("table", "Orders")
+    stack.raw = {"Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["FnRole", "Arn"]}},
+                             "Table": {"Value": {"Ref": "Orders"}}},
+                 "Resources": {"Alarm": {"Type": "AWS::SNS::Topic", "DependsOn": ["FnLogGroup"],
+                                         "Properties": {"DisplayName": {"Fn::Sub": "${Fn}-${FnRole.Arn}"}}}}}
+    stack.rename("Fn", "Worker")
+    assert stack.raw["Outputs"]["RoleArn"]["Value"] == {"Fn::GetAtt": ["WorkerRole", "Arn"]}
+    assert stack.raw["Resources"]["Alarm"]["DependsOn"] == ["WorkerLogGroup"]
+    assert stack.raw["Resources"]["Alarm"]["Properties"]["DisplayName"] == {"Fn::Sub": "${Worker}-${WorkerRole.Arn}"}
+    assert stack.problems() == []
+    stack.remove("Orders")
+    assert [(p.node, p.code, p.message.split(",")[0]) for p in stack.problems()] == \
+        [(None, "dangling-reference", "raw output Table refers to Orders")]

@@ -88,6 +88,43 @@ def test_element_lists_only_grow_and_removed_elements_are_hidden_in_place(editor
     assert len(all_ids) == len(set(all_ids))
 
 
+def test_every_layout_the_canvas_sends_moves_no_node(editor):
+    """ipycytoscape runs the layout over the whole graph after every added element and every
+    view change: each layout we send has an empty positions table, so preset moves nothing."""
+    canvas, stack = editor.canvas, editor.stack
+    sent = []
+    canvas.widget.observe(lambda change: sent.append(change["new"]), "cytoscape_layout")
+    layouts = [canvas.widget.cytoscape_layout]
+    canvas._mouse_event({"type": "mouseenter", "boundingRectWidth": 800, "boundingRectHeight": 500})
+    canvas._key_or_wheel({"type": "wheel", "deltaY": -100, "deltaMode": 0, "relativeX": 400,
+                          "relativeY": 250, "boundingRectWidth": 800, "boundingRectHeight": 500})
+    stack.add("queue", "Jobs", position=(600, 0))
+    canvas.forget_view()
+    layouts += sent
+    assert len(layouts) >= 3 and all(layout["name"] == "preset" and layout["positions"] == {}
+                                     for layout in layouts)
+
+
+def test_an_addition_before_the_view_is_known_does_not_refit_the_whole_graph(editor):
+    canvas, stack = editor.canvas, editor.stack
+    assert canvas.widget.cytoscape_layout["fit"] is True  # the first view fits itself
+    stack.add("queue", "Jobs", position=(600, 0))
+    assert canvas.widget.cytoscape_layout == {"name": "preset", "positions": {}, "animate": False, "fit": False}
+    canvas.fit()  # a fit asked for (a new view, the Fit button) still fits
+    assert canvas.widget.cytoscape_layout["fit"] is True
+
+
+def test_element_widgets_are_plain_and_report_selection_without_observers(editor):
+    canvas = editor.canvas
+    widget = canvas.live_widget("Orders")
+    assert type(widget.data) is dict and type(widget.position) is dict  # no spectate model
+    assert not widget._trait_notifiers.get("selected")  # no observer per widget
+    widget.selected = True  # what the browser syncs back on a click
+    assert "Orders" in editor.gestures.selection
+    widget.selected = False
+    assert "Orders" not in editor.gestures.selection
+
+
 def test_one_settings_edit_sends_one_update_to_one_element(editor):
     canvas, stack = editor.canvas, editor.stack
     comms = {eid: record(w) for eid, w in drawn(canvas).items()}
@@ -413,14 +450,18 @@ def test_a_studio_of_its_own_builds_an_editor_for_the_tab():
 
 
 def test_the_editor_starts_without_importing_pandas_and_ipycytoscape_still_takes_dataframes():
-    """ipycytoscape imports pandas for DataFrame graphs only (about a second of the editor's
-    start): the canvas keeps it out, and pandas loads if a DataFrame graph is used after all."""
+    """ipycytoscape imports pandas and networkx for DataFrame and networkx graphs only (about a
+    second of the editor's start): the canvas keeps them out, and they load if such a graph is
+    used after all."""
     import subprocess
     import sys
     code = ("import sys\nfrom stackerynb import Stack\nfrom stackerynb.widgets import StackEditor\n"
             "s = Stack('x'); s.add('function', 'F', position=(0, 0)); StackEditor(s)\n"
-            "print('pandas' in sys.modules)\n"
-            "import ipycytoscape.cytoscape, pandas as pd\n"
-            "print(ipycytoscape.cytoscape.pd.DataFrame is pd.DataFrame)\n")
+            "print('pandas' in sys.modules, 'networkx' in sys.modules)\n"
+            "import ipycytoscape.cytoscape, pandas as pd, networkx as nx\n"
+            "print(ipycytoscape.cytoscape.pd.DataFrame is pd.DataFrame, ipycytoscape.cytoscape.nx.Graph is nx.Graph)\n"
+            "import ipycytoscape\n"
+            "g = nx.Graph(); g.add_edge('a', 'b')\n"
+            "print(len(ipycytoscape.CytoscapeWidget(g).graph.nodes))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.split("\n")[:2] == ["False", "True"]
+    assert out.stdout.split("\n")[:3] == ["False False", "True True", "2"]

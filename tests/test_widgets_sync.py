@@ -149,6 +149,17 @@ def test_removing_a_network_takes_its_members_out_first(stack, sync, canvas):
     assert canvas.snapshot() == snapshot(sync)
 
 
+def test_an_added_node_reaches_the_canvas_before_the_problems_check_marks_it(stack, sync, canvas):
+    """The problems check takes tens of ms on a big stack: the edit's own elements go first."""
+    stack.add("cdn", "Cdn", position=(600, 0))  # needs a wire to an object store
+    added, marked = canvas.batches[-2:]
+    assert [(op.action, op.element.id) for op in added] == [("add", "Cdn")]
+    assert "problem" not in added[0].element.classes
+    assert [(op.action, op.element.id, op.fields) for op in marked] == [("update", "Cdn", ("classes",))]
+    assert "problem-error" in marked[0].element.classes
+    assert canvas.snapshot() == snapshot(sync)
+
+
 def test_problems_mark_the_offending_node_and_fill_the_list(stack, sync, canvas):
     lists = []
     sync.problems.connect(lists.append)

@@ -24,6 +24,9 @@ class Setting:
     max: int | None = None
     pattern: str | None = None
     keys: tuple = ()  # document settings: the top-level keys allowed (empty: any)
+    # a map keyed by the ids of nodes this node is wired to (an API's routes per function):
+    # renaming a node renames its key, removing the wire removes its entry
+    wired_keys: bool = False
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is not acceptable for this setting, or None when it is."""
@@ -172,7 +175,7 @@ def _build(name: str, raw: dict) -> Kind:
             name=sname, type=spec["type"], default=spec.get("default"), help=spec.get("help", ""),
             required=bool(spec.get("required", False)), choices=tuple(spec.get("choices", ())),
             min=spec.get("min"), max=spec.get("max"), pattern=spec.get("pattern"),
-            keys=tuple(spec.get("keys", ())),
+            keys=tuple(spec.get("keys", ())), wired_keys=bool(spec.get("wired_keys", False)),
         )
         for sname, spec in {**raw.get("settings", {}), **COMMON_SETTINGS}.items()
     }

@@ -139,6 +139,27 @@ def rename_references(value: Any, rename: Callable[[str, str | None], str]) -> A
     return value
 
 
+def sub_text(value: Any) -> str:
+    """``value`` written as Fn::Sub text where it can be (``{"Fn::GetAtt": ["T", "Arn"]}`` is
+    ``${T.Arn}``, ``{"Ref": "P"}`` is ``${P}``), else as compact JSON: how tables show a value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return "${%s}" % arg
+        if key == "Fn::GetAtt":
+            parts = arg.split(".", 1) if isinstance(arg, str) else arg
+            if isinstance(parts, list) and len(parts) == 2 and all(isinstance(x, str) for x in parts):
+                return "${%s.%s}" % tuple(parts)
+        if key == "Fn::Sub":
+            text, variables = _sub_parts(arg)
+            if text and not variables:
+                return text
+    import json
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 def is_intrinsic(value: Any) -> bool:
     """True for ``{"Ref": ..}`` and ``{"Fn::...": ..}`` values."""
     return isinstance(value, dict) and len(value) == 1 and (

@@ -35,6 +35,9 @@ class StatementRecord:
     holder: str = ""
     condition: dict | None = None
     effect: str = "Allow"
+    # a statement the user kept (a node's ``policies`` setting), written as it is by a policy
+    # resource of its own: shown in tables, never put in a generated policy
+    kept: bool = False
 
 
 @dataclass

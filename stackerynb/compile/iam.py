@@ -12,6 +12,7 @@ import awacs.aws as aws
 from troposphere import Ref, iam
 
 from stackerynb.catalog._data import load_table
+from stackerynb.cfn.intrinsics import sub_text
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.names import camel
 from stackerynb.compile.refs import value
@@ -55,9 +56,25 @@ def keep_policies(ctx: Compilation, owner: str, role: iam.Role, policies: dict |
     if policies.get("ManagedPolicyArns"):
         role.ManagedPolicyArns = list(policies["ManagedPolicyArns"])
     if policies.get("Statement"):
-        ctx.add(iam.PolicyType(f"{owner}ImportedPolicy", PolicyName="imported-permissions", Roles=[Ref(role.title)],
+        holder = f"{owner}ImportedPolicy"
+        ctx.add(iam.PolicyType(holder, PolicyName="imported-permissions", Roles=[Ref(role.title)],
                                PolicyDocument={"Version": POLICY_VERSION, "Statement": list(policies["Statement"])}),
                 owner)
+        for statement in policies["Statement"]:
+            ctx.statements.append(_kept_record(owner, role.title, holder, statement))
+
+
+def _kept_record(owner: str, role_id: str, holder: str, statement: dict) -> StatementRecord:
+    """A kept statement as a permissions row: written as it is by its own policy, not by the role."""
+    def texts(key: str) -> tuple[str, ...]:
+        items = statement.get(key, statement.get("Not" + key, ()))
+        return tuple(sub_text(x) for x in (items if isinstance(items, list) else [items]))
+    condition = statement.get("Condition")
+    return StatementRecord(
+        wire=None, node=owner, principal=role_id, actions=texts("Action"), resources=texts("Resource"),
+        purpose="kept statement (the policies setting)", holder=holder,
+        condition=condition if isinstance(condition, dict) else None,
+        effect=statement.get("Effect", "Allow") if isinstance(statement.get("Effect"), str) else "Allow", kept=True)
 
 
 def _fill(template: str, placeholders: dict) -> list[str]:
@@ -98,7 +115,7 @@ def finalize_roles(ctx: Compilation) -> None:
     """Attach each role's collected identity statements as inline policies."""
     by_role: dict[str, dict[str, list[StatementRecord]]] = defaultdict(lambda: defaultdict(list))
     for record in ctx.statements:
-        if record.kind == "identity":
+        if record.kind == "identity" and not record.kept:
             name = record.wire.replace(" -> ", "-to-") if record.wire else record.purpose
             by_role[record.principal][_POLICY_NAME.sub("-", name)[:128]].append(record)
     for role_id in ctx.roles:

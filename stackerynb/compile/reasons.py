@@ -15,13 +15,10 @@ REASONS = {
                            "permission is scoped to",
     "AWS::Lambda::Permission": "lets exactly one caller (the service and source ARN of a wire) invoke the function",
     "AWS::Lambda::EventSourceMapping": "Lambda polls the wired queue, stream or table stream and invokes the function",
-    "AWS::ApiGateway::RestApi": "the API itself",
-    "AWS::ApiGateway::Resource": "one path segment of a route (greedy routes add a {proxy+} segment below)",
-    "AWS::ApiGateway::Method": "the method answering a route, integrated with its function (AWS_PROXY), or "
-                               "its CORS preflight",
-    "AWS::ApiGateway::Deployment": "a snapshot of the routes; its id hashes them, so a route change redeploys",
+    "AWS::ApiGateway::RestApi": "the API itself, with its routes, CORS preflights and authorizer in one OpenAPI "
+                                "body (no resource per path segment or method)",
+    "AWS::ApiGateway::Deployment": "a snapshot of the API's body; its id hashes the body, so a route change redeploys",
     "AWS::ApiGateway::Stage": "the stage the invoke URL names",
-    "AWS::ApiGateway::Authorizer": "checks callers' tokens as the API's auth setting asks",
     "AWS::DynamoDB::Table": "the table itself",
     "AWS::ApplicationAutoScaling::ScalableTarget": "provisioned capacity scales between its settings' bounds",
     "AWS::ApplicationAutoScaling::ScalingPolicy": "scales provisioned capacity with the load",

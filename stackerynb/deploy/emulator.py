@@ -191,9 +191,14 @@ def stand_in(template: dict) -> dict:
     in ``Fn::Sub``) of resources it does not create become placeholder text, since moto refuses
     the whole stack over them ("GetAtt references undefined resource"). The resources stay in
     the template and are listed to the user as not created; a function reading such a value
-    locally sees ``not-created-locally:<Resource>.<Attribute>`` (or ``0`` for a port)."""
+    locally sees ``not-created-locally:<Resource>.<Attribute>`` (or ``0`` for a port). A REST
+    API's routes, which the kit writes into its OpenAPI body, become resources and methods
+    (see :mod:`stackerynb.deploy.emulator_routes`)."""
     import re
 
+    from stackerynb.deploy.emulator_routes import routes_as_methods
+
+    template = routes_as_methods(template)  # the emulator ignores a RestApi's OpenAPI body
     skipped_types = not_created_types()
     skipped = {lid for lid, body in template.get("Resources", {}).items() if body.get("Type") in skipped_types}
     if not skipped:

@@ -21,7 +21,6 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 
@@ -392,6 +391,8 @@ class _Obstacles:
     """What a new node must keep clear of: node footprints, wires and group boxes."""
 
     def __init__(self, stack, positions, ignore=()):
+        import numpy as np  # here, not at import: the editor's start does not place nodes
+
         boxed = boxed_networks(stack)
         ignore = set(ignore)
         self.rects = np.array([footprint(stack.node(k), p) for k, p in positions.items()
@@ -408,6 +409,8 @@ class _Obstacles:
     def clear(self, rect, centre, body_radius: float, boxes=None) -> bool:
         """True when ``rect`` (a footprint) touches no node or box, and no wire passes within
         ``body_radius`` of ``centre`` (the node's body)."""
+        import numpy as np
+
         grown = _grow(rect, MARGIN)
         r = self.rects
         if len(r) and np.any((r[:, 0] < grown[2]) & (grown[0] < r[:, 2]) & (r[:, 1] < grown[3]) & (grown[1] < r[:, 3])):
@@ -422,6 +425,8 @@ class _Obstacles:
 
 
 def _segment_distances(seg, px: float, py: float):
+    import numpy as np
+
     ax, ay, bx, by = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
     dx, dy = bx - ax, by - ay
     length = dx * dx + dy * dy
@@ -502,6 +507,8 @@ def spot_in_network(stack, positions, node_id: str, view=None) -> tuple[float, f
     nearest to where it is drawn now (so it stays in view) at which its network's boxes grow to
     hold it without covering any other node, wire or box, and it covers nothing either."""
     node = stack.node(node_id)
+    import numpy as np
+
     band = network_band(stack, node)
     here = positions.get(node_id)
     if band is None:

@@ -126,9 +126,12 @@ def comparable(lid: str, resource: dict, resources: dict, canon: Canon, other: d
             if name in ("Role", "RoleArn") and not _role_in_template(value, resources):
                 pass  # a role from outside the template: its ARN is all there is to compare
             elif name == "Body":
+                binary = value.get(_BINARY) if isinstance(value, dict) else None
+                if binary is not None and "BinaryMediaTypes" not in props:
+                    out["BinaryMediaTypes"] = binary  # the same setting, written in the body (as SAM does)
                 if not (other and "Body" in (other.get("Properties") or {})):
                     continue  # routes are compared as routes; a Body on one side only is no news
-                value = {k: v for k, v in value.items() if k not in ("paths", "info")} if isinstance(value, dict) else value
+                value = _body_besides_routes(value)
                 name = "Body (besides paths)"
             else:
                 continue
@@ -141,6 +144,26 @@ def comparable(lid: str, resource: dict, resources: dict, canon: Canon, other: d
         for key in facts()["kept_metadata_keys"]:
             if key in metadata:
                 out[f"Metadata.{key}"] = canon.value(metadata[key])
+    return out
+
+
+_BINARY = "x-amazon-apigateway-binary-media-types"
+# what a body says besides its routes that is form, not meaning: the OpenAPI version, the title
+# (the API's Name wins), and its security schemes (compared as each route's authorizer)
+_BODY_FORM = ("paths", "info", "swagger", "openapi", "securityDefinitions", _BINARY)
+
+
+def _body_besides_routes(value):
+    if not isinstance(value, dict):
+        return value
+    out = {k: v for k, v in value.items() if k not in _BODY_FORM}
+    components = out.get("components")
+    if isinstance(components, dict):
+        components = {k: v for k, v in components.items() if k != "securitySchemes"}
+        if components:
+            out["components"] = components
+        else:
+            del out["components"]
     return out
 
 

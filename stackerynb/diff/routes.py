@@ -1,6 +1,11 @@
 """API routes: per API, ``METHOD /path`` -> where it goes (integration type and target,
 authorisation), for API Gateway REST APIs (methods and resources, or an OpenAPI ``Body`` as SAM
-writes it) and HTTP/WebSocket APIs (routes and integrations, or a ``Body``)."""
+and the kit write it) and HTTP/WebSocket APIs (routes and integrations, or a ``Body``).
+
+The two ways of writing a REST API's routes read alike, so a template moved from one to the
+other differs only where the routes do: the authorization is API Gateway's type (``AWS_IAM``,
+``COGNITO_USER_POOLS``, ``CUSTOM``) and the authorizer is what it checks (its type and user
+pools or function), whether it is an ``AWS::ApiGateway::Authorizer`` or a body's security scheme."""
 from __future__ import annotations
 
 import re
@@ -25,9 +30,47 @@ def _target(uri, resources) -> str | None:
     return f"{resources[ids[0]]['Type'].split('::')[-1]} {ids[0]}" if len(ids) == 1 else text
 
 
+# a security scheme's x-amazon-apigateway-authtype -> the Method's AuthorizationType
+_AUTHTYPES = {"awssigv4": "AWS_IAM", "cognito_user_pools": "COGNITO_USER_POOLS", "custom": "CUSTOM"}
+
+
+def _authorizer(kind, providers, uri, resources) -> str:
+    """What an authorizer checks, the same for a resource and a body's scheme."""
+    kind = str(kind or "").upper()
+    if providers:
+        return f"{kind} {', '.join(map(str, providers if isinstance(providers, list) else [providers]))}"
+    target = _target(uri, resources)
+    return f"{kind} {target}" if target else kind
+
+
+def _body_security(security, schemes: dict, resources) -> dict:
+    """``authorization``/``authorizer``/``api key`` of an operation's security requirement."""
+    names = sorted({name for entry in security or [] if isinstance(entry, dict) for name in entry})
+    known = [schemes[n] for n in names if isinstance(schemes.get(n), dict)]
+    if not names or len(known) != len(names):  # open, or a scheme the body does not define
+        return {"authorization": ", ".join(names) or None}
+    out: dict = {}
+    for scheme in known:
+        authtype = _AUTHTYPES.get(str(scheme.get("x-amazon-apigateway-authtype", "")).lower())
+        if authtype:
+            out["authorization"] = authtype
+            authorizer = scheme.get("x-amazon-apigateway-authorizer")
+            if isinstance(authorizer, dict):
+                out["authorizer"] = _authorizer(authorizer.get("type"), authorizer.get("providerARNs"),
+                                                authorizer.get("authorizerUri"), resources)
+        elif scheme.get("type") == "apiKey" and str(scheme.get("name", "")).lower() == "x-api-key":
+            out["api key"] = True
+        else:
+            return {"authorization": ", ".join(names)}
+    return out
+
+
 def _from_body(api: str, body, resources, out: dict) -> None:
     if not isinstance(body, dict) or not isinstance(body.get("paths"), dict):
         return
+    components = body.get("components") if isinstance(body.get("components"), dict) else {}
+    schemes = components.get("securitySchemes") or body.get("securityDefinitions") or {}
+    schemes = schemes if isinstance(schemes, dict) else {}
     for path, item in body["paths"].items():
         if not isinstance(item, dict):
             continue
@@ -35,10 +78,9 @@ def _from_body(api: str, body, resources, out: dict) -> None:
             if method not in _METHODS and method != "x-amazon-apigateway-any-method" or not isinstance(operation, dict):
                 continue
             integration = operation.get("x-amazon-apigateway-integration") or {}
-            security = operation.get("security") or []
-            names = sorted({name for entry in security if isinstance(entry, dict) for name in entry})
-            route = {"integration": str(integration.get("type") or "").upper() or None, "target": _target(integration.get("uri"), resources),
-                     "authorization": ", ".join(names) or None}
+            route = {"integration": str(integration.get("type") or "").upper() or None,
+                     "target": _target(integration.get("uri"), resources),
+                     **_body_security(operation.get("security", body.get("security")), schemes, resources)}
             if integration.get("payloadFormatVersion"):
                 route["payload format"] = integration["payloadFormatVersion"]
             verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
@@ -59,7 +101,8 @@ def routes(resources: dict, canon: Canon) -> dict[tuple, dict]:
             path = _api_path(parent["Ref"], resources) if isinstance(parent, dict) and "Ref" in parent else "/"
             integration = props.get("Integration") or {}
             route = {"integration": str(integration.get("Type") or "").upper() or None, "target": _target(integration.get("Uri"), resources),
-                     "authorization": props.get("AuthorizationType"), "authorizer": props.get("AuthorizerId"),
+                     "authorization": props.get("AuthorizationType"),
+                     "authorizer": _method_authorizer(resource, resources, canon),
                      "api key": props.get("ApiKeyRequired")}
             out[(apis[0] if apis else "?", f"{props.get('HttpMethod')} {path}")] = \
                 {k: v for k, v in route.items() if v not in (None, "NONE", False)}
@@ -77,6 +120,18 @@ def routes(resources: dict, canon: Canon) -> dict[tuple, dict]:
             out[(apis[0] if apis else "?", str(props.get("RouteKey")))] = \
                 {k: v for k, v in route.items() if v not in (None, "NONE")}
     return out
+
+
+def _method_authorizer(resource: dict, resources: dict, canon: Canon):
+    """A Method's authorizer as what it checks (its id when it is not an authorizer resource)."""
+    written = (resource.get("Properties") or {}).get("AuthorizerId")
+    if written is None:
+        return None
+    found = [i for i in ids_in(canon.value(written)) if resources.get(i, {}).get("Type") == "AWS::ApiGateway::Authorizer"]
+    if len(found) != 1:
+        return canon.value(written)
+    props = canon.value(resources[found[0]].get("Properties") or {})
+    return _authorizer(props.get("Type"), props.get("ProviderARNs"), props.get("AuthorizerUri"), resources)
 
 
 def route_rows(a: dict, b: dict, canon_a: Canon, canon_b: Canon) -> list[DiffRow]:

@@ -18,6 +18,7 @@ from typing import Any
 from stackerynb.catalog import kind as catalog_kind, wire_profile
 from stackerynb.errors import StackError
 from stackerynb.importing import absorb, bucket_notifications, event_rules, http_apis, state_machines
+from stackerynb.importing import rest_api_bodies
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
@@ -420,6 +421,8 @@ class Round:
             bucket_notifications.plan(self, lid, plan, props)
         elif plan.type == "AWS::ApiGatewayV2::Api":
             http_apis.api_properties(self, lid, plan, props)
+        elif plan.type == "AWS::ApiGateway::RestApi" and "Body" in props:
+            rest_api_bodies.plan(self, lid, plan, props)
         elif plan.type == "AWS::Events::EventBus":
             event_rules.bus_properties(self, lid, plan, props)
         elif plan.type == "AWS::Events::Rule":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from stackerynb.catalog import KIND_NAMES, kind as catalog_kind, wire_profile, wire_settings, wire_targets
@@ -173,48 +174,88 @@ SAM_IMPLICIT = ("ServerlessRestApi", "ServerlessHttpApi", "ServerlessDeploymentB
 
 @rule
 def kept_references(stack) -> Iterator[Problem]:
-    """What nodes keep verbatim (``properties``, ``attributes``) refers only to what the stack
-    has: a node (or a resource a node compiles to, named after it: ``FnRole``), a template
-    parameter or resource of ``stack.raw``. Removing a node others refer to is named here, at
-    the referring node and property, rather than found in a broken template."""
+    """What nodes keep verbatim (``properties``, ``attributes``) and the raw section (``stack.raw``
+    resources, outputs, conditions, rules) refer only to what the stack has: a node (or a
+    resource a node compiles to, named after it: ``FnRole``), a template parameter or resource
+    of ``stack.raw``. Removing a node others refer to is named here, at the referring node and
+    property (or raw entry), rather than found in a broken template."""
     from stackerynb.cfn.intrinsics import references
 
     raw = stack.raw or {}
     known = {n.id for n in stack.nodes} | set(raw.get("Parameters") or {}) | set(raw.get("Resources") or {})
     derived = _derived_names(stack)
+
+    def dangling(value) -> list[str]:
+        depends = value.get("DependsOn") if isinstance(value, dict) else None
+        named = [d for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str)]
+        return [name for name in dict.fromkeys([name for name, _ in references(value)] + named)
+                if not (name in known or derived(name) or name in SAM_IMPLICIT or "::" in name)]
+
     for node in stack.nodes:
         for key in ("properties", "attributes"):
             value = node.settings.get(key)
             if not isinstance(value, dict) or not value:
                 continue
-            depends = value.get("DependsOn") if key == "attributes" else None
-            named = [(d, None) for d in ([depends] if isinstance(depends, str) else depends or []) if isinstance(d, str)]
-            for name in dict.fromkeys([name for name, _ in references(value)] + [d for d, _ in named]):
-                if name in known or derived(name) or name in SAM_IMPLICIT or "::" in name:
-                    continue
+            for name in dangling(value if key == "attributes" else {"Properties": value}):
                 yield Problem(node.id, key, f"refers to {name}, which the stack does not have"
                               f"{suggest(name, known)}: put it back, or change the reference",
                               code="dangling-reference")
+    for section, what in (("Resources", "raw resource"), ("Outputs", "raw output"), ("Conditions", "raw condition"),
+                          ("Rules", "raw rule")):
+        entries = raw.get(section)
+        for entry, body in (entries.items() if isinstance(entries, dict) else ()):
+            for name in dangling(body):
+                yield Problem(None, None, f"{what} {entry} refers to {name}, which the stack does not have"
+                              f"{suggest(name, known)}: put it back, or change the reference",
+                              code="dangling-reference")
+
+
+def derived_rest(node, node_id: str, name: str) -> str | None:
+    """What follows ``node_id`` in ``name`` when ``name`` is a logical id ``node`` (called
+    ``node_id``) compiles to beside its own (``Role`` of ``FnRole``), or SAM makes for the SAM
+    resource a ``resource`` node keeps (``Url`` of ``FnUrl``); else None."""
+    if not name.startswith(node_id) or len(name) == len(node_id):
+        return None
+    rest = name[len(node_id):]
+    if node.kind == GENERIC_KIND:
+        sam = str(node.settings.get("type", "")).startswith("AWS::Serverless::")
+        return rest if sam and _SAM_MADE.fullmatch(rest) else None
+    pattern = _compiled_suffixes(node.kind)
+    return rest if pattern is not None and pattern.fullmatch(rest) else None
 
 
 def _derived_names(stack) -> Callable[[str], bool]:
     """Whether a logical id is one the nodes compile to beside their own (a function's
     ``FnRole``, after ``import_map.yaml``'s ``compiled_names``), or one SAM makes for a SAM
-    resource kept by a ``resource`` node (``MyApiProdStage``, ``MyFunctionRole``)."""
+    resource kept by a ``resource`` node or in the raw section (``MyApiProdStage``, ``MyFunctionRole``).
+    Judged by the name's prefixes, so nothing is built per node: the editor runs this on every edit."""
+    nodes = {n.id: n for n in stack.nodes}
+    raw_resources = (stack.raw or {}).get("Resources")
+    raw_sam = {lid for lid, body in (raw_resources.items() if isinstance(raw_resources, dict) else ())
+               if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")}
+
+    def derived(name: str) -> bool:
+        for end in range(1, len(name)):
+            prefix = name[:end]
+            if prefix in raw_sam and _SAM_MADE.fullmatch(name, end):
+                return True
+            node = nodes.get(prefix)
+            if node is not None and derived_rest(node, prefix, name):
+                return True
+        return False
+    return derived
+
+
+_SAM_MADE = re.compile(r"[A-Za-z0-9.]+")
+
+
+@lru_cache(maxsize=None)
+def _compiled_suffixes(kind: str) -> re.Pattern | None:
+    """The names a node of ``kind`` compiles to after its own id, as one pattern (import_map.yaml)."""
     from stackerynb.catalog._data import load_table
 
-    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"]
-    patterns = []
-    for node in stack.nodes:
-        if node.kind == GENERIC_KIND:
-            if str(node.settings.get("type", "")).startswith("AWS::Serverless::"):
-                patterns.append(re.escape(node.id) + r"[A-Za-z0-9.]+")
-        elif suffixes.get(node.kind):
-            patterns.append(re.escape(node.id) + "(?:" + "|".join(suffixes[node.kind]) + ")")
-    if not patterns:
-        return lambda name: False
-    pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
-    return lambda name: bool(pattern.fullmatch(name))
+    suffixes = load_table("import_map.yaml")["compiled_names"]["resources"].get(kind)
+    return re.compile("(?:" + "|".join(suffixes) + ")") if suffixes else None
 
 
 @rule
@@ -291,6 +332,69 @@ def wires(stack) -> Iterator[Problem]:
         except ValueError as exc:
             yield Problem(source.id, None, f"wire {wire.source} -> {wire.target}: {exc}", code="bad-wire")
         yield from wire_setting_problems(wire)
+
+
+@rule
+def routed_functions(stack) -> Iterator[Problem]:
+    """An API's ``routes`` name only functions wired from it (the compiler refuses others)."""
+    for node in stack.nodes:
+        spec = catalog_kind(node.kind)
+        routes = node.settings.get("routes")
+        if spec is None or "routes" not in spec.settings or not isinstance(routes, dict):
+            continue
+        wired = {w.target for w in stack.wires if w.source == node.id}
+        for fid in routes:
+            if fid in wired:
+                continue
+            if fid in stack:
+                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a function wired from "
+                              f"{node.id}: wire {node.id} -> {fid}, or remove the route", code="bad-route")
+            else:
+                yield Problem(node.id, "routes", f"has a route for {fid!r}, which is not a node of this stack"
+                              f"{suggest(str(fid), [n.id for n in stack.nodes])}", code="bad-route")
+
+
+@rule
+def reference_wires(stack) -> Iterator[Problem]:
+    """A wire whose IAM comes from AWS's service authorization reference (to a ``resource``
+    node) can be granted: its exact actions are real actions, else the reference knows the
+    target's type, and the ARN the actions are scoped to is known (or given as ``resources``)."""
+    from stackerynb.cfn.iam_reference import known, wildcard_only
+    from stackerynb.cfn.iam_resources import level_actions, reference_of, resource_arn
+
+    for wire in stack.wires:
+        if wire.source not in stack or wire.target not in stack:
+            continue  # reported by wires
+        target = stack.node(wire.target)
+        profile = wire_profile(stack.node(wire.source).kind, target.kind)
+        rtype = target.settings.get("type")
+        if profile is None or profile.iam != "service_reference" or wire.settings.get("grants") is False \
+                or not isinstance(rtype, str) or not is_node_type(rtype):
+            continue
+        where = f"wire {wire.source} -> {wire.target}"
+        exact = [a for a in wire.settings.get("actions") or () if isinstance(a, str)]
+        if exact:
+            unknown = [a for a in exact if not known(a)]
+            if unknown:
+                yield Problem(wire.source, "actions", f"{where}: {', '.join(unknown)} "
+                              f"{'is not an action' if len(unknown) == 1 else 'are not actions'} of AWS's "
+                              "service authorization reference", code="bad-wire")
+                continue
+            actions = exact
+        elif reference_of(rtype) is None:
+            yield Problem(wire.source, "access", f"{where}: AWS's service authorization reference has no resource "
+                          f"type for {rtype}; name the actions with the wire's actions setting", code="bad-wire")
+            continue
+        else:
+            try:
+                levels = profile.resolve_access(wire.access)
+            except ValueError:
+                continue  # reported by wires
+            actions = [a for level in levels for a in level_actions(rtype, level)]
+        scoped = any(not wildcard_only(a) for a in actions)
+        if scoped and not wire.settings.get("resources") and resource_arn(target.id, rtype) is None:
+            yield Problem(wire.source, "resources", f"{where}: the ARN of a {rtype} is not known from its schema "
+                          "or AWS's reference; give it with the wire's resources setting", code="bad-wire")
 
 
 def wire_setting_problems(wire) -> Iterator[Problem]:

@@ -17,7 +17,7 @@ from stackerynb.model.elements import Change, Node, Wire
 from stackerynb.model.undo import History
 from stackerynb.store import gitstore
 from stackerynb.model.rules import (
-    STACK_NAME, id_problem, run_rules, setting_problem, shown, suggest, unsupported_wire_message,
+    STACK_NAME, derived_rest, id_problem, run_rules, setting_problem, shown, suggest, unsupported_wire_message,
     wire_setting_problems,
 )
 
@@ -200,7 +200,8 @@ class Stack:
             self._emit(Change("remove", node=node, before_position=position))
 
     def rename(self, old: str, new: str) -> Node:
-        """Rename a node, carrying its wires, placements and position over."""
+        """Rename a node, carrying its wires, placements, position and the references to it
+        (kept properties, routes keyed by its id) over."""
         node = self.node(old)
         if new == old:
             return node
@@ -234,16 +235,30 @@ class Stack:
         """``Ref``/``GetAtt``/``Sub``/``DependsOn`` to ``old`` inside nodes' kept properties and
         attributes and in ``stack.raw`` now name ``new``; returns (id, node before) of those changed."""
         touched = []
+        renamed = self._nodes[new]
+        raw_ids = set((self.raw or {}).get("Resources") or {}) | set((self.raw or {}).get("Parameters") or {})
+
+        def rename(name: str) -> str:
+            if name == old:
+                return new
+            if name in self._nodes or name in raw_ids:
+                return name
+            rest = derived_rest(renamed, old, name)
+            return new + rest if rest else name
+
         for nid, node in list(self._nodes.items()):
             values = dict(node.settings)
             for key in ("properties", "attributes"):
                 if isinstance(values.get(key), dict) and values[key]:
-                    values[key] = renamed_references(values[key], old, new)
+                    values[key] = renamed_references(values[key], rename)
+            for key in _wired_key_settings(node):
+                if isinstance(values.get(key), dict) and old in values[key]:
+                    values[key] = {(new if k == old else k): v for k, v in values[key].items()}
             if values != dict(node.settings):
                 self._nodes[nid] = dataclasses.replace(node, settings=values)
                 touched.append((nid, node))
         if self.raw:
-            self.raw = renamed_references(self.raw, old, new)
+            self.raw = renamed_references(self.raw, rename)
         return touched
 
     def connect(self, source: str, target: str, access: str | list | None = None, **settings: Any) -> Wire:
@@ -301,8 +316,16 @@ class Stack:
         wire = self.wire(source, target)
         if wire is None:
             raise StackError(f"there is no wire {shown(source)} -> {shown(target)}")
-        self._wires.remove(wire)
-        self._emit(Change("disconnect", wire=wire))
+        with self.batch():  # one undo step: the wire with what the source keeps for it (its routes)
+            self._wires.remove(wire)
+            self._emit(Change("disconnect", wire=wire))
+            node = self._nodes[source]
+            values = {name: ({k: v for k, v in value.items() if k != target}
+                             if name in _wired_key_settings(node) and isinstance(value, dict) else value)
+                      for name, value in node.settings.items()}
+            if values != dict(node.settings):
+                self._nodes[source] = dataclasses.replace(node, settings=values)
+                self._emit(Change("set", node=self._nodes[source], before=node))
 
     def place(self, node_id: str, network_id: str | None) -> Node:
         """Put ``node_id`` inside the virtual network ``network_id`` (None takes it out)."""
@@ -524,27 +547,33 @@ def _position(position, node_id: str) -> tuple[float, float]:
     return (round(x), round(y))
 
 
-def renamed_references(value, old: str, new: str):
-    """``value`` (template data) with its references to logical id ``old`` naming ``new``:
-    ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` variables and ``DependsOn`` entries."""
+def _wired_key_settings(node: Node) -> list[str]:
+    """Names of ``node``'s settings keyed by the ids of the nodes it is wired to."""
+    spec = catalog_kind(node.kind)
+    return [name for name, setting in spec.settings.items() if setting.wired_keys] if spec else []
+
+
+def renamed_references(value, rename: Callable[[str], str]):
+    """``value`` (template data) with each logical id it refers to (``Ref``, ``Fn::GetAtt``,
+    ``Fn::Sub`` variables, ``DependsOn`` entries) replaced by ``rename(id)``."""
     from stackerynb.cfn.intrinsics import rename_references
 
-    value = rename_references(value, lambda name, attribute: new if name == old else name)
-    return _renamed_depends_on(value, old, new)
+    value = rename_references(value, lambda name, attribute: rename(name))
+    return _renamed_depends_on(value, rename)
 
 
-def _renamed_depends_on(value, old: str, new: str):
+def _renamed_depends_on(value, rename):
     if isinstance(value, dict):
         out = {}
         for key, inner in value.items():
             if key == "DependsOn" and isinstance(inner, (str, list)):
-                out[key] = (new if inner == old else inner) if isinstance(inner, str) else \
-                    [new if d == old else d for d in inner]
+                out[key] = rename(inner) if isinstance(inner, str) else \
+                    [rename(d) if isinstance(d, str) else d for d in inner]
             else:
-                out[key] = _renamed_depends_on(inner, old, new)
+                out[key] = _renamed_depends_on(inner, rename)
         return out
     if isinstance(value, list):
-        return [_renamed_depends_on(v, old, new) for v in value]
+        return [_renamed_depends_on(v, rename) for v in value]
     return value
 
 

@@ -7,7 +7,12 @@ ipycytoscape facts this module is built around (measured, see DESIGN.md):
   element is hidden in place (``removed``), given a throw-away id and the ``gone`` class, so a
   fresh view of the canvas (a page reload) draws it hidden instead of resurrecting it;
 - the ``preset`` layout keeps the positions we send, and additions are batched into one list
-  change per stack edit;
+  change per stack edit. ipycytoscape runs the layout over the whole graph after every list
+  change (and on every view change): each layout we send carries an empty ``positions`` table,
+  so preset moves no node and an edit touches only the elements it adds;
+- a widget per element is what ipycytoscape draws from, so a big graph is many comm messages:
+  element widgets are built lean (plain dict traits instead of ipycytoscape's spectate-watched
+  ones, no observer per widget) and every list change is one message;
 - dragged positions come back only through the ``tapend`` event;
 - box selection (Shift + drag on the background) is cytoscape's own; the nodes it selects
   report ``selected`` back one by one, as shift-clicked ones do;
@@ -38,31 +43,45 @@ class _OnDemand:
     def __getattr__(self, attr: str):
         return getattr(importlib.import_module(self._name), attr)
 
+    def __bool__(self) -> bool:
+        return self._name in sys.modules
+
+
+_OPTIONAL = {"pd": "pandas", "nx": "networkx"}  # ipycytoscape's module name -> package
+
 
 def _import_ipycytoscape():
-    """ipycytoscape, without importing pandas with it.
+    """ipycytoscape, without importing pandas and networkx with it.
 
-    ipycytoscape imports pandas when it is imported (about a second of the editor's start on
-    this machine) only to accept DataFrame graphs, which the canvas never passes: pandas is
-    kept out while ipycytoscape loads and is imported only if a DataFrame graph is used."""
-    if "pandas" in sys.modules:
+    ipycytoscape imports pandas and networkx (with numpy) when it is imported (about a second
+    of the editor's start on this machine) only to accept DataFrame and networkx graphs, which
+    the canvas never passes: they are kept out while ipycytoscape loads and stand in as
+    modules that load when first used. Such a stand-in is true only once its package is
+    imported (nobody can pass a DataFrame before pandas is imported), so ipycytoscape's
+    ``nx and isinstance(graph, nx.Graph)`` does not import networkx for every canvas."""
+    if "ipycytoscape.cytoscape" in sys.modules:
         import ipycytoscape
         return ipycytoscape
-    sys.modules["pandas"] = None  # `import pandas` fails: ipycytoscape then goes without it
+    kept_out = [name for name in _OPTIONAL.values() if name not in sys.modules]
+    for name in kept_out:
+        sys.modules[name] = None  # `import name` fails: ipycytoscape then goes without it
     try:
         import ipycytoscape
         import ipycytoscape.cytoscape as module
     finally:
-        if sys.modules.get("pandas", 0) is None:
-            del sys.modules["pandas"]
-    if module.pd is None:
-        module.pd = _OnDemand("pandas")
+        for name in kept_out:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    for attr, name in _OPTIONAL.items():
+        if getattr(module, attr, None) is None:
+            setattr(module, attr, _OnDemand(name))
     return ipycytoscape
 
 
 ipycytoscape = _import_ipycytoscape()
 from ipyevents import Event  # noqa: E402
 from ipywidgets import Layout  # noqa: E402
+from traitlets import Dict, default  # noqa: E402
 
 from stackerynb.widgets.gestures import Gestures  # noqa: E402
 from stackerynb.widgets.style import canvas_style
@@ -73,6 +92,50 @@ log = logging.getLogger(__name__)
 
 CANVAS_CLASS = "stackerynb-canvas"
 ANCHOR = "__anchor__"  # a hidden node that hidden (removed) wires point at
+
+
+def preset_layout(**view) -> dict:
+    """A ``preset`` layout that moves no node: its ``positions`` table is empty, so cytoscape
+    keeps every node where it is (without it, preset re-sets all of them, firing a position
+    event per node and redrawing every wire). ``view``: fit/padding or zoom/pan."""
+    return {"name": "preset", "positions": {}, "animate": False, **view}
+
+
+FIT_LAYOUT = preset_layout(fit=True, padding=40)
+
+
+class _Reporting:
+    """An element widget that tells ``on_selected`` (a plain attribute, set once) when the
+    browser changes its ``selected``: no traitlets observer per widget. Its synced trait names
+    are listed once per class (ipywidgets lists them for every widget, an eighth of its cost)."""
+
+    on_selected = None
+
+    @default("keys")
+    def _default_keys(self):
+        cls = type(self)
+        if "_sync_keys" not in cls.__dict__:
+            cls._sync_keys = list(self.traits(sync=True))
+        return list(cls._sync_keys)
+
+    def notify_change(self, change) -> None:
+        super().notify_change(change)
+        if change["name"] == "selected" and self.on_selected is not None:
+            self.on_selected(change)
+
+
+class CanvasNode(_Reporting, ipycytoscape.Node):
+    """ipycytoscape's Node with plain dict traits: ipycytoscape's own are spectate-watched
+    dicts (built per widget, a third of its cost) for in-place edits the canvas never makes."""
+
+    data = Dict().tag(sync=True)
+    position = Dict().tag(sync=True)
+
+
+class CanvasEdge(_Reporting, ipycytoscape.Edge):
+    """ipycytoscape's Edge with a plain dict ``data`` trait (see CanvasNode)."""
+
+    data = Dict().tag(sync=True)
 
 
 class StackCanvas:
@@ -102,10 +165,10 @@ class StackCanvas:
         self.widget.wheel_sensitivity = 0.2  # only if cytoscape's own zoom is turned back on
         self._label_size = self.view.label_size()
         self.widget.cytoscape_style = canvas_style(self._label_size)
-        self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": 40, "animate": False}
-        self._live: dict[str, ipycytoscape.Element] = {}
+        self.widget.cytoscape_layout = dict(FIT_LAYOUT)
+        self._live: dict[str, CanvasNode | CanvasEdge] = {}
         self._gone = itertools.count(1)
-        anchor = ipycytoscape.Node(data={"id": ANCHOR}, classes="gone", position={"x": 0, "y": 0},
+        anchor = CanvasNode(data={"id": ANCHOR}, classes="gone", position={"x": 0, "y": 0},
                                    grabbable=False, selectable=False)
         nodes, edges = [anchor], []
         for el in sync.ordered_elements():
@@ -152,7 +215,10 @@ class StackCanvas:
         # the same height make that happen without changing what the user sees.
         height = self._height
         self.widget.layout.height = f"calc({height} + 0px)" if self.widget.layout.height == height else height
-        self.widget.relayout()
+        if self.widget.cytoscape_layout != FIT_LAYOUT:
+            self.widget.cytoscape_layout = dict(FIT_LAYOUT)  # runs it on every view
+        else:
+            self.widget.relayout()
 
     def resize_to(self, height: str) -> None:
         """Give the canvas ``height`` (a CSS length)."""
@@ -168,7 +234,7 @@ class StackCanvas:
         if self.view.label_size() != self._label_size:
             self._label_size = self.view.label_size()
             self.widget.cytoscape_style = canvas_style(self._label_size)
-        self.widget.cytoscape_layout = {"name": "preset", "fit": True, "padding": 40, "animate": False}
+        self.widget.cytoscape_layout = dict(FIT_LAYOUT)
 
     def zoom_in(self) -> None:
         """Zoom in one step around the centre."""
@@ -333,11 +399,11 @@ class StackCanvas:
         kwargs = dict(data=dict(el.data), classes=el.classes)
         selectable = not el.data.get("tier")
         if el.group == "nodes":
-            widget = ipycytoscape.Node(position=_position(el.position) or {}, grabbable=True,
-                                       selectable=selectable, **kwargs)
+            widget = CanvasNode(position=_position(el.position) or {}, grabbable=True,
+                                selectable=selectable, **kwargs)
         else:
-            widget = ipycytoscape.Edge(selectable=True, **kwargs)
-        widget.observe(self._selected_changed, "selected")
+            widget = CanvasEdge(selectable=True, **kwargs)
+        widget.on_selected = self._selected_changed
         self._live[el.id] = widget
         return widget
 
@@ -372,6 +438,11 @@ class StackCanvas:
                 widget = self._live.get(el.id)
                 if widget is not None:
                     self._update(widget, op)
+        if (nodes or edges) and self.widget.cytoscape_layout.get("fit"):
+            # ipycytoscape runs the layout after every addition: a fitting one would re-fit
+            # the view around the whole graph for each node added (the first view fitted
+            # itself already; a new view is fitted by ``_views_changed``)
+            self.widget.cytoscape_layout = preset_layout(fit=False)
         if nodes:
             self.widget.graph.nodes.extend(nodes)
         if edges:

@@ -82,9 +82,10 @@ class Viewport:
         return True
 
     def layout(self) -> dict:
-        """The cytoscape layout that shows this view (positions stay as they are)."""
-        return {"name": "preset", "fit": False, "animate": False, "zoom": round(self.zoom, 5),
-                "pan": {"x": round(self.pan_x, 2), "y": round(self.pan_y, 2)}}
+        """The cytoscape layout that shows this view. Its ``positions`` table is empty: preset
+        then moves no node (without one it re-sets every node where it already is)."""
+        return {"name": "preset", "positions": {}, "fit": False, "animate": False,
+                "zoom": round(self.zoom, 5), "pan": {"x": round(self.pan_x, 2), "y": round(self.pan_y, 2)}}
 
     def label_size(self) -> float:
         """Label font size in model units so labels are at least LABEL_PX tall on screen

@@ -1,27 +1,31 @@
 """rest_api -> API Gateway REST API; each wired function gets Lambda proxy routes.
 
-A route at ``/orders`` answers ``ANY /orders`` only: one Resource and one Method, integrated
-with the function (AWS_PROXY). A greedy route, written ``/orders/*``, also answers every path
-below (``ANY /orders/{proxy+}``, a second Resource and Method); ``/*`` is the root and all
-below it. A route may name its method (``GET /orders/{id}``), and a function may have several
-routes, separated by commas (``GET /orders, POST /orders``): each is exactly one Method, and
-the function's invoke permission answers exactly that method and path (as SAM scopes it). Only
-greedy routes get the ``{proxy+}`` companion, so a design of plain routes emits two resources
-per route, not four. The deployment's logical id carries a hash of the routes, so
-CloudFormation redeploys the stage exactly when the routes change.
+The routes live in the RestApi's OpenAPI 3 ``Body`` (as SAM writes them), not as one
+``AWS::ApiGateway::Resource`` per path segment and one ``Method`` per route: a design pays
+three resources per API (the API, a deployment, a stage), not two more per route, so 100
+routed functions fit one template. A route at ``/orders`` answers ``ANY /orders`` only, with
+a Lambda proxy integration (``aws_proxy``) to its function. A greedy route, written
+``/orders/*``, also answers every path below (``ANY /orders/{proxy+}``); ``/*`` is the root
+and all below it. A route may name its method (``GET /orders/{id}``), and a function may
+have several routes, separated by commas (``GET /orders, POST /orders``): each is exactly one
+operation, and the function's invoke permission answers exactly that method and path (as SAM
+scopes it). ``cors`` adds a mock ``OPTIONS`` answer per path, ``auth`` a security scheme (the
+authorizer) every route but the preflight requires. The deployment's logical id carries a
+hash of the body, so CloudFormation redeploys the stage exactly when the routes change.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 
 from troposphere import GetAtt, Ref, Sub, apigateway, awslambda
 
+from stackerynb.cfn import rest_api_body as body
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.iam import document
 from stackerynb.compile.emitters.common import auth_settings_agree, name
-from stackerynb.compile.names import camel, logical_id
 from stackerynb.compile.raw import RawObject
 from stackerynb.compile.refs import arn, att, ref
 
@@ -29,11 +33,6 @@ SEGMENT = re.compile(r"[A-Za-z0-9._-]+|\{[A-Za-z0-9_.-]+\+?\}")
 METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 DOT_SEGMENTS = (".", "..")
 GREEDY = "/*"  # a route ending so also answers every path below it, through {proxy+}
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "'*'",
-    "Access-Control-Allow-Methods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
-    "Access-Control-Allow-Headers": "'Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token'",
-}
 
 
 def emit(ctx: Compilation, node) -> Parts:
@@ -126,86 +125,70 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
         return
     if not routes:
         return  # nothing to deploy: a stage needs at least one method
-    authorization = _authorization(ctx, node)
-    if authorization is None:
+    security = _authorization(ctx, node)
+    if security is None:
         return
-    resources: dict[str, object] = {"": GetAtt(aid, "RootResourceId")}
-    methods = []
-    used: set[str] = set()
-
-    preflights: set[str] = set()
-    first: set[str] = set()
-    for fid, entry in routes:
-        (method, route), = route_entries(entry)
-        path, greedy = split_route(route)
-        base = "" if path == "/" else path
-        targets = [(_resource(ctx, aid, resources, used, base) if base else resources[""], "")]
-        if greedy:
-            targets.append((_resource(ctx, aid, resources, used, f"{base}/{{proxy+}}"), "Proxy"))
-        # a function's first route keeps the short id designs had before routes named methods
-        route_label = "" if fid not in first else method.title() + (camel(path.replace("+", "")) or "Root")
-        first.add(fid)
-        for target, label in targets:
-            logical = logical_id(aid, fid, route_label, label, "Method")
-            if logical in used:
-                logical = logical_id(aid, fid, route_label, label, hashlib.sha256(entry.encode()).hexdigest()[:6], "Method")
-            used.add(logical)
-            methods.append(ctx.add(apigateway.Method(
-                logical, RestApiId=Ref(aid), ResourceId=_id(target),
-                HttpMethod=method, **authorization,
-                Integration=apigateway.Integration(
-                    Type="AWS_PROXY", IntegrationHttpMethod="POST",
-                    Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
-                            f"2015-03-31/functions/${{{fid}.Arn}}/invocations"))), aid))
-            resource_key = base + ("/{proxy+}" if label else "")
-            if node.get("cors") and resource_key not in preflights:
-                preflights.add(resource_key)
-                methods.append(ctx.add(_preflight(logical_id(aid, fid, route_label, label, "Options"), aid,
-                                                  _id(target)), aid))
-
-    # auth joins the digest only when set, so APIs without it keep their deployment ids
-    auth = [] if node.get("auth") == "none" else [node.get("auth"), node.get("user_pool_arn"), node.get("authorizer")]
-    # "exact" marks routes without an implied {proxy+}: stages deployed when every route was greedy
-    # get a new deployment, or they would keep serving the dropped {proxy+} methods
-    digest = hashlib.sha256(repr(sorted(routes) + [node.get("cors")] + auth + ["exact"]).encode()).hexdigest()[:8]
+    api = parts.handles["api"]
+    definition = openapi_body(node, routes, security, title=api.properties["Name"])
+    api.properties["Body"] = definition
+    # CloudFormation redeploys only a new deployment: its id hashes everything a deployment
+    # snapshots (the routes, CORS and auth in the body, and the resource policy)
+    digest = hashlib.sha256(json.dumps([definition, api.properties.get("Policy")], sort_keys=True,
+                                       default=_json_of).encode()).hexdigest()[:8]
     deployment = ctx.add(apigateway.Deployment(
-        f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}",
-        DependsOn=[m.title for m in methods]), aid)
+        f"{aid}Deployment{digest}", RestApiId=Ref(aid), Description=f"routes {digest}"), aid)
     stage = ctx.add(apigateway.Stage(f"{aid}Stage", RestApiId=Ref(aid), StageName=node.get("stage"),
                                      DeploymentId=Ref(deployment.title)), aid)
     extra = node.get("stage_properties")
     if extra:  # what an import kept (tracing, method settings, access logs...), over the kit's
-        body = stage.to_dict()
-        ctx.resources[stage.title] = RawObject(stage.title, {**body, "Properties": {**body["Properties"], **extra}})
+        written = stage.to_dict()
+        ctx.resources[stage.title] = RawObject(stage.title, {**written, "Properties": {**written["Properties"], **extra}})
     ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
 
 
-AUTH_HEADER = "method.request.header.Authorization"
+def _json_of(value):
+    return value.to_dict() if hasattr(value, "to_dict") else str(value)
+
+
+def openapi_body(node, routes: list[tuple[str, str]], security: "Security", *, title) -> dict:
+    """The API's routes as the OpenAPI 3 document API Gateway imports (the RestApi's ``Body``),
+    see :func:`stackerynb.cfn.rest_api_body.definition`."""
+    entries = [(fid, *route_entries(entry)[0]) for fid, entry in routes]
+    return body.definition(entries, cors=bool(node.get("cors")), requirement=security.requirement,
+                           schemes=security.schemes, title=title)
+
+
 AUTH_SETTINGS = {"cognito": "user_pool_arn", "lambda": "authorizer"}  # what each auth needs
 
 
-def _authorization(ctx: Compilation, node) -> dict | None:
-    """The Method properties for the API's ``auth`` (making its authorizer), or None after
-    recording a problem: a setting the chosen auth needs is empty, or one it ignores is set."""
+@dataclass(frozen=True)
+class Security:
+    """How the API's routes are guarded in its OpenAPI body: the security requirement each
+    route carries (None: open) and the security schemes (authorizers) it names."""
+
+    requirement: dict | None = None
+    schemes: dict = field(default_factory=dict)
+
+
+def _authorization(ctx: Compilation, node) -> Security | None:
+    """The routes' security for the API's ``auth`` (with the Lambda authorizer's invoke
+    permission), or None after recording a problem: a setting the chosen auth needs is empty,
+    or one it ignores is set."""
     aid, auth = node.id, node.get("auth")
     ok = auth_settings_agree(ctx, node, AUTH_SETTINGS)
     if not ok:
         return None
     if auth == "none":
-        return {"AuthorizationType": "NONE"}
+        return Security()
     if auth == "iam":
-        return {"AuthorizationType": "AWS_IAM"}
-    logical = f"{aid}Authorizer"
-    props = dict(RestApiId=Ref(aid), Name=name(ctx, aid, limit=128, part="auth"), IdentitySource=AUTH_HEADER)
+        return Security({body.IAM_SCHEME: []}, {body.IAM_SCHEME: body.security_scheme("iam")})
+    label = name(ctx, aid, limit=128, part="auth")  # the authorizer's name in API Gateway
     if auth == "cognito":
-        ctx.add(apigateway.Authorizer(logical, Type="COGNITO_USER_POOLS",
-                                      ProviderARNs=[node.get("user_pool_arn")], **props), aid)
-        return {"AuthorizationType": "COGNITO_USER_POOLS", "AuthorizerId": Ref(logical)}
+        return Security({label: []}, {label: body.security_scheme("cognito", user_pool_arn=node.get("user_pool_arn"))})
     fid = node.get("authorizer")
-    ctx.add(apigateway.Authorizer(logical, Type="TOKEN", AuthorizerResultTtlInSeconds=300, AuthorizerUri=Sub(
-        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
-        f"${{{fid}.Arn}}/invocations"), **props), aid)
-    source = f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{aid}}}/authorizers/${{{logical}}}"
+    # the authorizer is made by the body's import, so its id is not known to the template:
+    # the permission answers this API's authorizers (it has one), as SAM scopes it
+    source = f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{aid}}}/authorizers/*"
     permission = f"{aid}AuthorizerPermission"
     ctx.add(awslambda.Permission(permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
                                  Principal="apigateway.amazonaws.com", SourceArn=Sub(source)), aid)
@@ -213,38 +196,7 @@ def _authorization(ctx: Compilation, node) -> dict | None:
         wire=None, node=fid, principal="apigateway.amazonaws.com", actions=("lambda:InvokeFunction",),
         resources=(att(fid, "Arn"),), kind="resource", purpose=f"{aid} asks {fid} to authorize requests",
         holder=permission, condition={"ArnLike": {"aws:SourceArn": source}}))
-    return {"AuthorizationType": "CUSTOM", "AuthorizerId": Ref(logical)}
-
-
-def _resource(ctx: Compilation, aid: str, resources: dict, used: set, path: str):
-    """The API resource for ``path`` (``""`` is the root), creating it and its parents."""
-    if path in resources:
-        return resources[path]
-    parent, _, part = path.rpartition("/")
-    logical = logical_id(aid, camel(path.replace('{proxy+}', 'proxy')), "Resource")
-    if logical in used:  # /a-b and /ab camel-case alike
-        logical = f"{logical}{hashlib.sha256(path.encode()).hexdigest()[:6]}"
-    used.add(logical)
-    parent_id = _id(_resource(ctx, aid, resources, used, parent))
-    resources[path] = ctx.add(apigateway.Resource(logical, RestApiId=Ref(aid), ParentId=parent_id, PathPart=part), aid)
-    return resources[path]
-
-
-def _id(resource):
-    return resource if isinstance(resource, GetAtt) else Ref(resource.title)
-
-
-def _preflight(logical_id: str, aid: str, resource_id) -> apigateway.Method:
-    headers = {f"method.response.header.{k}": v for k, v in CORS_HEADERS.items()}
-    return apigateway.Method(
-        logical_id, RestApiId=Ref(aid), ResourceId=resource_id, HttpMethod="OPTIONS",
-        AuthorizationType="NONE",
-        Integration=apigateway.Integration(
-            Type="MOCK", RequestTemplates={"application/json": '{"statusCode": 200}'},
-            IntegrationResponses=[apigateway.IntegrationResponse(
-                StatusCode="200", ResponseParameters=headers, ResponseTemplates={"application/json": ""})]),
-        MethodResponses=[apigateway.MethodResponse(
-            StatusCode="200", ResponseParameters={k: False for k in headers})])
+    return Security({label: []}, {label: body.security_scheme("lambda", authorizer=fid)})
 
 
 def _check_paths(ctx: Compilation, node, routes) -> bool:

@@ -4,7 +4,8 @@ kind's). What wires may read from it comes from the type's registry schema: ``Re
 read-only attributes ``Fn::GetAtt`` offers (``Arn``, ``Endpoint.Address``...)."""
 from __future__ import annotations
 
-from stackerynb.cfn.schemas import primary_identifier, read_only_properties
+from stackerynb.cfn.iam_resources import schema_arn
+from stackerynb.cfn.schemas import read_only_properties
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.raw import SERVERLESS_TRANSFORM, RawObject, _add_transform
 from stackerynb.compile.refs import att, ref
@@ -23,23 +24,10 @@ def attributes(node_id: str, rtype: str) -> dict[str, str]:
     names = read_only_properties(rtype)
     out = {"ref": ref(node_id)}
     out.update({name: att(node_id, name) for name in names})
-    arn = arn_of(node_id, rtype)
+    arn = schema_arn(node_id, rtype)
     if arn:
         out["arn"] = arn
     return out
-
-
-def arn_of(node_id: str, rtype: str) -> str | None:
-    """Sub text of the resource's ARN when its schema tells: ``${Id.Arn}``, or ``${Id}`` when the
-    primary identifier (what Ref returns) is an ARN; else None."""
-    names = read_only_properties(rtype)
-    if "Arn" in names:
-        return att(node_id, "Arn")
-    identifier = primary_identifier(rtype)
-    if len(identifier) == 1 and identifier[0].lower().endswith("arn"):
-        return ref(node_id)
-    arns = [n for n in names if n.lower().endswith("arn") and "." not in n]
-    return att(node_id, arns[0]) if len(arns) == 1 else None
 
 
 def add_transform_for_sam(ctx: Compilation, template) -> None:
@@ -49,4 +37,4 @@ def add_transform_for_sam(ctx: Compilation, template) -> None:
         _add_transform(template)
 
 
-__all__ = ["emit", "attributes", "arn_of", "add_transform_for_sam", "SERVERLESS_TRANSFORM"]
+__all__ = ["emit", "attributes", "add_transform_for_sam", "SERVERLESS_TRANSFORM"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from stackerynb.compile import iam_reference
+from stackerynb.cfn import iam_reference
 from stackerynb.compile.governance import as_list, intrinsic_text, statements
 
 ID = "G002"
