@@ -122,11 +122,11 @@ Resources:
       Handler: app.handler
       CodeUri: src/
       Runtime: python3.12
-      EventInvokeConfig: {MaximumRetryAttempts: 0}
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 1}
 """)
     assert stack.node("Fn").kind == "resource" and stack.node("Fn").get("type") == "AWS::Serverless::Function"
-    assert "EventInvokeConfig makes SAM generate resources" in row(report, "Fn").reason
-    assert stack.node("Fn").get("properties")["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
+    assert "ProvisionedConcurrencyConfig makes SAM generate resources" in row(report, "Fn").reason
+    assert stack.node("Fn").get("properties")["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 1}
 
 
 def test_what_cannot_be_a_node_stays_raw_with_the_reason():

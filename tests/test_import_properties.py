@@ -487,10 +487,10 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("queue-policy-added", "a topic -> queue wire adds the kit's own queue policy beside the template's",
                "3 (queue policies absorbed into their node)", "resource", types="", key="AWS::SQS::QueuePolicy",
                example=([('sns-sqs-lambda-rust-sam__template.yml', ['MySnsTopic'], '')], [])),
-    KnownCause("function-log-group-changed", "a function's log group is added, or its name and retention change to "
-               "the kit's", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
+    KnownCause("function-log-group-changed", "a function's log group named /aws/lambda/${Fn} is not matched with "
+               "its compiled self (the diff's name rewriting reads ${Fn} as ${${Fn}}, a name of neither side)", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
                key="AWS::Logs::LogGroup|LogGroupName|RetentionInDays",
-               example=([('serverless-message-processing__template.yaml', ['ProcessMessagesLogGroup'], '')], [])),
+               example=([('lambda-durable-eventbridge-cron-nodejs-sam__template.yaml', ['DataProcessorLogGroup'], '')], [])),
     KnownCause("http-api-becomes-rest-api", "a SAM HttpApi (API Gateway v2) compiles as a REST API", "3 (HTTP API kind)",
                "resource", types=r"AWS::ApiGatewayV2::\w+|", key=r"AWS::ApiGatewayV2::\w+|AWS::ApiGateway::\w+",
                example=([('apigw-sqs-lambda-java__template.yaml', ['MyHttpApi'], '')], [('MyHttpApi', 'DefinitionBody')])),

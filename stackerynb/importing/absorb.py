@@ -74,6 +74,9 @@ def _referrers(rnd: "Round", target: str) -> dict[str, dict]:
             if lid != target and target in referenced_ids(r)}
 
 
+ROLE_KEYS = tuple(catalog_kind("function").settings["role"].keys)
+
+
 def _roles_and_policies(rnd: "Round") -> None:
     users: dict[str, list[str]] = {}
     for fid, grants in rnd.grants.items():
@@ -106,6 +109,11 @@ def _roles_and_policies(rnd: "Round") -> None:
     for role in sorted(set(users) - roles):
         rnd.raw[role] = f"IAM role also used by {', '.join(sorted(set(_referrers(rnd, role)) - set(users[role])))}"
     for role in sorted(roles):
+        kept = {k: copy.deepcopy(v) for k, v in (rnd.resources[role].get("Properties") or {}).items()
+                if k in ROLE_KEYS}
+        for fid in users[role]:
+            if kept and rnd.kind_of(fid) == "function":
+                rnd.nodes[fid].settings["role"] = kept  # the role's path, tags... stay the function role's
         rnd.absorbed[role] = f"the own role of {', '.join(users[role])} (its statements became wires or a raw policy)"
         rnd.absorbed_into[role] = tuple(users[role])
         if len(users[role]) == 1:
@@ -122,28 +130,46 @@ def _roles_and_policies(rnd: "Round") -> None:
         rnd.absorbed_into[lid] = tuple(fids)
 
 
+LOG_GROUP_KEYS = tuple(catalog_kind("function").settings["log_group"].keys)
+
+
+def _log_group_user(rnd: "Round", lid: str) -> str | None:
+    """The one function node whose kept ``LoggingConfig`` names log group ``lid``, if only one does."""
+    users = [fid for fid, plan in rnd.nodes.items() if plan.kind == "function"
+             and lid in referenced_ids(((plan.settings.get("properties") or {}).get("LoggingConfig") or {}).get("LogGroup"))]
+    return users[0] if len(users) == 1 else None
+
+
 def _log_group(rnd: "Round", lid: str, props: dict) -> str | None:
+    """A function's log group: named as Lambda's default one of the function, or the one its
+    LoggingConfig names. Its properties go into the function's ``log_group`` setting (its
+    retention into ``log_retention_days``), so the function's own log group is that one."""
     name = props.get("LogGroupName")
     fid = _single(name, rnd.nodes)
     if fid is None or rnd.kind_of(fid) != "function" or "/aws/lambda/" not in json.dumps(name):
+        fid = _log_group_user(rnd, lid)
+    if fid is None:
         owner = _single(name, rnd.resources)
         return (f"the log group of {owner}, which stays raw" if owner
                 else "no node kind for a log group of its own")
-    extra = set(props) - {"LogGroupName", "RetentionInDays", "Tags", "LogGroupClass"}
+    extra = set(props) - set(LOG_GROUP_KEYS)
     if extra:
         return f"log group of {fid} with {', '.join(sorted(extra))}, which the function kind cannot set"
+    own = {k: copy.deepcopy(v) for k, v in props.items() if k != "RetentionInDays"}
     if "RetentionInDays" in props:
         try:
             days = plain_value(props["RetentionInDays"], rnd.parameters)
             days = int(days) if isinstance(days, str) and days.isdigit() else days
-        except NotPlain as exc:
-            rnd.note(fid, f"log retention of {lid} not carried: {exc.reason}")
-        else:
-            why = catalog_kind("function").settings["log_retention_days"].check(days)
-            if why:
-                rnd.note(fid, f"log retention of {lid} not carried: {why}")
-            else:
-                rnd.nodes[fid].settings["log_retention_days"] = days
+        except NotPlain:
+            days = None
+        if days is not None and not catalog_kind("function").settings["log_retention_days"].check(days):
+            rnd.nodes[fid].settings["log_retention_days"] = days
+        else:  # a parameter or an intrinsic: kept as written
+            own["RetentionInDays"] = copy.deepcopy(props["RetentionInDays"])
+    else:
+        own["RetentionInDays"] = None  # logs kept for ever, as the template's log group keeps them
+    if own:
+        rnd.nodes[fid].settings["log_group"] = own
     rnd.absorbed[lid] = f"the log group of {fid}"
     rnd.absorbed_into[lid] = (fid,)
     rnd.replacements[lid] = ("log_group", fid)

@@ -27,6 +27,10 @@ COLUMNS = {"rest_api": 0, "timer": 0, "cdn": 0, "load_balancer": 0, "topic": 1, 
            "event_bus": 1, "state_machine": 2, "http_api": 0}
 
 
+# settings holding template data (a function's role, log group, URL...), whose references follow renames
+KEPT_VERBATIM = ("properties", "attributes", "role", "log_group", "url", "event_invoke")
+
+
 def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | None):
     """``(stack, rows, extras)`` for the final round ``rnd``."""
     from stackerynb.model.stack import Stack
@@ -79,7 +83,7 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         settings = dict(plan.settings)
         if plan.kind == "function" and settings.get("code") and code_base is not None:
             settings["code"] = _relative_code(settings["code"], code_base, stack_folder)
-        for key in ("properties", "attributes"):  # kept verbatim: their references follow renames
+        for key in KEPT_VERBATIM:  # kept verbatim: their references follow renames
             if key in settings:
                 settings[key] = _follow_renames(rnd, settings[key], rename)
             if key in settings and not settings[key]:

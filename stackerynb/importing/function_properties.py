@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 
 from stackerynb.catalog._data import load_table
@@ -24,6 +25,7 @@ class FunctionProperties:
     """What the table made of one function's properties."""
 
     properties: dict = field(default_factory=dict)  # CloudFormation form, for the `properties` setting
+    node_settings: dict = field(default_factory=dict)  # function settings standing for properties
     handled: set = field(default_factory=set)  # template properties accounted for here
     statements: list = field(default_factory=list)  # implied role statements (SAM adds them)
     managed: list = field(default_factory=list)  # implied managed policy ARNs
@@ -37,6 +39,27 @@ class FunctionProperties:
         if isinstance(resource.get("Metadata"), dict) and resource["Metadata"]:
             out["attributes"] = {"Metadata": copy.deepcopy(resource["Metadata"])}
         return out
+
+
+# Resources the function emitter makes for a setting (logical id after the function id), as SAM
+# names them: references to them (an output's FnUrl.FunctionUrl) keep pointing at them.
+SETTING_RESOURCES = {"alias": re.compile(r"Alias[A-Za-z0-9]+"), "url": re.compile(r"Url"),
+                     "url_public": re.compile(r"UrlPublicPermissions|URLInvokeAllowPublicAccess"),
+                     "event_invoke": re.compile(r"EventInvokeConfig")}
+
+
+def made_by_settings(fid: str, logical_id: str, settings: dict) -> bool | None:
+    """Whether function ``fid`` with ``settings`` compiles to ``logical_id`` for one of the
+    settings above (None: not an id any of them makes)."""
+    suffix = logical_id[len(fid):] if logical_id.startswith(fid) else ""
+    for name, pattern in SETTING_RESOURCES.items():
+        if suffix and pattern.fullmatch(suffix):
+            alias = settings.get("alias") or ""
+            return {"alias": suffix == "Alias" + re.sub("[^A-Za-z0-9]", "", alias) and bool(alias),
+                    "url": bool(settings.get("url")),
+                    "url_public": (settings.get("url") or {}).get("AuthType") == "NONE",
+                    "event_invoke": bool(settings.get("event_invoke"))}[name]
+    return None
 
 
 def table() -> dict:
@@ -68,6 +91,56 @@ def _tags(value):
 
 
 CONVERTERS = {"tags": _tags}
+SETTING_CONVERTERS = {}
+
+
+def setting_converter(fn):
+    """Register ``fn(value, props)`` -> the setting's value (None: no setting), raising
+    ValueError with the reason the function cannot be a node."""
+    SETTING_CONVERTERS[fn.__name__] = fn
+    return fn
+
+
+@setting_converter
+def text(value, props):
+    if not isinstance(value, str):
+        raise ValueError(f"{json.dumps(value)[:60]} is not plain text")
+    return value
+
+
+@setting_converter
+def document(value, props):
+    if not isinstance(value, dict) or is_intrinsic(value):
+        raise ValueError(f"{json.dumps(value)[:60]} is not a plain mapping")
+    return copy.deepcopy(value)
+
+
+@setting_converter
+def package_type(value, props):
+    """Zip is the default; Image needs the image's URI (not one ``sam build`` makes)."""
+    if value == "Image" and isinstance(props.get("ImageUri"), str):
+        return None
+    if value == "Zip" and "ImageUri" not in props:
+        return None
+    raise ValueError(f"{json.dumps(value)[:40]} without an ImageUri of its own (sam build makes the image)")
+
+
+@setting_converter
+def event_invoke(value, props):
+    """SAM's EventInvokeConfig in CloudFormation form: each destination's ARN without its Type
+    (the Type only chose the role statements, implied by the table); SAM makes a queue or topic
+    for a destination without an ARN, which a function node does not."""
+    config = document(value, props)
+    destinations = config.get("DestinationConfig")
+    if destinations is None:
+        return config
+    if not isinstance(destinations, dict) or is_intrinsic(destinations):
+        raise ValueError("its DestinationConfig is not a plain mapping")
+    for name, destination in destinations.items():
+        if not isinstance(destination, dict) or "Destination" not in destination:
+            raise ValueError(f"its {name} destination has no ARN (SAM would make a queue or topic for it)")
+        destinations[name] = {"Destination": destination["Destination"]}
+    return config
 
 
 def _fill(value, placeholders: dict):
@@ -102,6 +175,22 @@ def function_properties(logical_id: str, rtype: str, props: dict) -> FunctionPro
         if value is not MISSING:
             _put(out.properties, target, value)
             out.handled.add(source.split(".")[0])
+    for name, others in (spec.get("copy_with") or {}).items():
+        if name in props:
+            out.properties.update({o: copy.deepcopy(props[o]) for o in others if o in props})
+    for name, rule in (spec.get("settings") or {}).items():
+        if name not in props:
+            continue
+        out.handled.add(name)
+        try:
+            setting = SETTING_CONVERTERS[rule["convert"]](props[name], props)
+        except ValueError as exc:
+            out.raw_reasons.append(f"{name}: {exc}")
+            continue
+        if setting is not None:
+            out.node_settings[rule["setting"]] = setting
+    if "alias" in out.node_settings and props.get("Events"):
+        out.raw_reasons.append("AutoPublishAlias points its event sources at the alias, which wires do not")
     for name, converter in (spec.get("convert") or {}).items():
         if name in props:
             out.handled.add(name)
@@ -118,7 +207,7 @@ def function_properties(logical_id: str, rtype: str, props: dict) -> FunctionPro
     if isinstance(logging, dict) and "LogGroup" not in logging:
         logging["LogGroup"] = {"Ref": f"{logical_id}LogGroup"}
     for name, implied in (spec.get("implies") or {}).items():
-        value = props.get(name, MISSING)
+        value = _get(props, name)
         if value is MISSING or value in (None, implied.get("unless")):
             continue
         if "managed" in implied:

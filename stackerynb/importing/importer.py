@@ -9,7 +9,9 @@ template fragment (``stack.raw``) and a report. Demotion only ever grows, so rou
 """
 from __future__ import annotations
 
+
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +22,7 @@ from stackerynb.importing import rest_api_bodies
 from stackerynb.importing.aliases import name_aliases, rewrite
 from stackerynb.importing.compiled_names import attributes, has_main_resource, is_derived
 from stackerynb.importing.convert import convert_settings, import_map, leftover_properties
-from stackerynb.importing.function_properties import FunctionProperties, function_properties
+from stackerynb.importing.function_properties import FunctionProperties, function_properties, made_by_settings
 from stackerynb.importing.events import EventPlan, plan_events, route_texts
 from stackerynb.importing.importer_errors import SHAPE_ERRORS, unexpected_shape
 from stackerynb.importing.iam import STAR, Split, action_covered, level_actions, split_statements
@@ -186,6 +188,7 @@ class Round:
             function = function_properties(lid, rtype, props) if rtype in FUNCTION_TYPES else None
             if function is not None:  # functions first: SAM's extra role grants come with them
                 reasons.extend(function.raw_reasons)
+                reasons.extend(self._alias_uses(lid, function))
                 props = {k: v for k, v in props.items() if k not in function.handled}
             dropped, unsupported = leftover_properties(spec, props)
             # what the kind does not model is kept verbatim (CloudFormation form) in `properties`
@@ -222,8 +225,17 @@ class Round:
                     translated["Runtime"] = props["Runtime"]
                 if translated:
                     settings["properties"] = {**settings.get("properties", {}), **translated}
+                settings.update(function.node_settings)
                 self.implied[lid] = function
             self.nodes[lid] = NodePlan(lid, spec["kind"], settings, rtype, notes)
+
+    def _alias_uses(self, lid: str, function: FunctionProperties) -> list[str]:
+        """SAM's ``<id>.Alias`` / ``<id>.Version`` references, which only SAM resolves."""
+        if "alias" not in function.node_settings:
+            return []
+        text = json.dumps(self.template.data)
+        used = [f"{lid}.{what}" for what in ("Alias", "Version") if f'"{lid}.{what}' in text or "${" + f"{lid}.{what}" in text]
+        return [f"the template refers to {', '.join(used)}, which only SAM resolves"] if used else []
 
     def _kept_reasons(self, rtype: str, props: dict, kept: dict) -> list[str]:
         """Why properties kept verbatim on a curated node would not compile to what the template
@@ -417,9 +429,13 @@ class Round:
             absorb.timer_targets(self, lid, props)
         elif plan.type == "AWS::SecretsManager::Secret":
             generate = props.get("GenerateSecretString")
+            options = catalog_kind("secret").settings["generate_options"]
             if isinstance(generate, dict) and set(generate) - {"PasswordLength"}:
-                self.demote_node(lid, f"GenerateSecretString {', '.join(sorted(set(generate) - {'PasswordLength'}))} "
-                                 "have no secret setting")
+                kept = {k: copy.deepcopy(v) for k, v in generate.items() if k != "PasswordLength"}
+                if options.check(kept):
+                    self.demote_node(lid, f"GenerateSecretString: {options.check(kept)}")
+                else:
+                    plan.settings["generate_options"] = kept
             if "SecretString" in props:
                 self.demote_node(lid, "its value is written in the template (SecretString); a secret "
                                  "node never holds its value in the template")
@@ -631,7 +647,10 @@ class Round:
         if not owners:
             return None
         owner = max(owners, key=len)
-        return None if is_derived(owner, self.nodes[owner].kind, name) else owner
+        plan = self.nodes[owner]
+        if plan.kind == "function" and made_by_settings(owner, name, plan.settings) is not None:
+            return None if made_by_settings(owner, name, plan.settings) else owner
+        return None if is_derived(owner, plan.kind, name) else owner
 
 
 def _find_loop(wires: dict) -> list[str] | None:

@@ -7,6 +7,7 @@ import re
 
 from troposphere import secretsmanager, ssm
 
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.names import camel, logical_id
 from stackerynb.compile.overrides import setting_text
@@ -56,7 +57,12 @@ def emit_config_store(ctx: Compilation, node) -> Parts:
 def emit_secret(ctx: Compilation, node) -> Parts:
     sid = node.id
     props = dict(Description=text_value(node.get("description")) or f"{sid} of {ctx.stack_name} ({ctx.env_name})")
+    options = dict(node.get("generate_options") or {})
     if node.get("generate"):
         props["GenerateSecretString"] = secretsmanager.GenerateSecretString(PasswordLength=node.get("length"))
-    ctx.add(secretsmanager.Secret(sid, **props), sid)
+    secret = ctx.add(secretsmanager.Secret(sid, **props), sid)
+    if node.get("generate") and options:  # as given: the options may hold intrinsics
+        body = secret.to_dict()
+        body["Properties"]["GenerateSecretString"].update(options)
+        ctx.resources[sid] = RawObject(sid, body)
     return Parts(node, attributes={"arn": ref(sid)})

@@ -1,5 +1,10 @@
 """function -> Lambda function, its own role and its own log group with retention.
 
+Settings add what SAM makes for a function: a version and an alias (``alias``), a function
+URL and its public permissions (``url``), asynchronous invoke settings (``event_invoke``);
+``image`` runs a container image; ``role`` and ``log_group`` are written over the function's
+own role and log group.
+
 In a virtual network the function also gets a security group and sits in the private
 subnets. Wires add statements to the role and variables to the environment; the
 environment is written by a finalizer once every wire has been applied.
@@ -8,11 +13,13 @@ from __future__ import annotations
 
 import re
 
-from troposphere import GetAtt, Parameter, Ref, awslambda, logs
+from troposphere import GetAtt, Parameter, Ref, awslambda
 
+from stackerynb.cfn.intrinsics import referenced_ids
 from stackerynb.compile import starter_code
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import private_subnets, security_group, group_id
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.iam import grant_baseline, keep_policies, new_role
 from stackerynb.compile.overrides import setting_text
 from stackerynb.compile.refs import arn, att, ref, text_value, value
@@ -30,24 +37,39 @@ RESERVED_ENV = frozenset({
 # DynamoDB, added to every network) and nodes inside the network.
 REACHABLE_WITHOUT_NAT = ("table", "object_store", "database", "cache_cluster")
 ARTIFACT_BUCKET = "ArtifactBucket"
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
 
 def emit(ctx: Compilation, node) -> Parts:
     fid = node.id
     parts = Parts(node, attributes={"arn": att(fid, "Arn"), "name": ref(fid)}, role=f"{fid}Role", env={})
-    log_group = ctx.add(logs.LogGroup(
-        f"{fid}LogGroup", LogGroupName=f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
-        RetentionInDays=int(node.get("log_retention_days"))), fid)
+    own_logs = dict(node.get("log_group") or {})
+    log_props = {"LogGroupName": f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
+                 "RetentionInDays": int(node.get("log_retention_days")), **own_logs}
+    log_group = ctx.add(RawObject(f"{fid}LogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
+        k: v for k, v in log_props.items() if v is not None}}), fid)  # null: not set (never expire)
+    # a log group named after the function is Lambda's default one: naming it on the function,
+    # or its ARN in the role, would be a circle (function -> group -> function)
+    default_logs = fid in referenced_ids(own_logs.get("LogGroupName"))
     role = new_role(ctx, fid, parts.role, "function")
-    grant_baseline(ctx, parts, "function_logs", log_group_arn=att(log_group.title, "Arn"))
+    if not default_logs:
+        grant_baseline(ctx, parts, "function_logs", log_group_arn=att(log_group.title, "Arn"))
     keep_policies(ctx, fid, role, node.get("policies"))
+    if default_logs:
+        role.ManagedPolicyArns = [BASIC_EXECUTION] + list(getattr(role, "ManagedPolicyArns", None) or [])
+    role.properties.update(dict(node.get("role") or {}))
 
     props = dict(
         Role=GetAtt(role.title, "Arn"), Runtime=node.get("runtime"), MemorySize=node.get("memory"),
         Timeout=node.get("timeout"), Architectures=[node.get("architecture")],
-        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group.title)),
     )
-    props.update(_code(ctx, node))
+    if not default_logs:
+        props["LoggingConfig"] = awslambda.LoggingConfig(LogGroup=Ref(log_group.title))
+    if node.get("image"):  # a container image carries its runtime and entry point
+        del props["Runtime"]
+        props.update(PackageType="Image", Code=awslambda.Code(ImageUri=text_value(node.get("image"))))
+    else:
+        props.update(_code(ctx, node))
     if node.get("reserved_concurrency") != -1:
         props["ReservedConcurrentExecutions"] = node.get("reserved_concurrency")
     if node.network:
@@ -63,6 +85,7 @@ def emit(ctx: Compilation, node) -> Parts:
         _check_reach(ctx, node)
     function = ctx.add(awslambda.Function(fid, **props), fid)
     parts.handles["function"] = function
+    _invocation_extras(ctx, node)
 
     for key, raw in node.get("environment").items():
         if not ENV_NAME.fullmatch(key) or key in RESERVED_ENV:
@@ -78,6 +101,37 @@ def emit(ctx: Compilation, node) -> Parts:
                 Variables={k: value(v) for k, v in parts.env.items()})
     ctx.finalizers.append(write_environment)
     return parts
+
+
+def _invocation_extras(ctx: Compilation, node) -> None:
+    """The version and alias (``alias``), function URL (``url``) and asynchronous invoke settings
+    (``event_invoke``), as SAM makes them for AutoPublishAlias, FunctionUrlConfig and
+    EventInvokeConfig: the URL and invoke settings apply to the alias when there is one."""
+    fid = node.id
+    target, qualifier, after = Ref(fid), "$LATEST", []
+    alias = node.get("alias")
+    if alias:
+        version = ctx.add(awslambda.Version(f"{fid}Version", FunctionName=Ref(fid), DeletionPolicy="Retain"), fid)
+        published = ctx.add(awslambda.Alias(f"{fid}Alias{re.sub('[^A-Za-z0-9]', '', alias)}", Name=alias,
+                                            FunctionName=Ref(fid),
+                                            FunctionVersion=GetAtt(version.title, "Version")), fid)
+        target, qualifier, after = Ref(published.title), alias, [published.title]
+    url = dict(node.get("url") or {})
+    if url:
+        ctx.add(RawObject(f"{fid}Url", {"Type": "AWS::Lambda::Url", "Properties": {
+            "TargetFunctionArn": target.to_dict(), **url}}), fid)
+        if url.get("AuthType") == "NONE":  # a public URL: anyone may call it, through the URL only
+            ctx.add(awslambda.Permission(f"{fid}UrlPublicPermissions", Action="lambda:InvokeFunctionUrl",
+                                         FunctionName=target, Principal="*", FunctionUrlAuthType="NONE"), fid)
+            ctx.add(awslambda.Permission(f"{fid}URLInvokeAllowPublicAccess", Action="lambda:InvokeFunction",
+                                         FunctionName=target, Principal="*", InvokedViaFunctionUrl=True), fid)
+    invoke = dict(node.get("event_invoke") or {})
+    if invoke:
+        body = {"Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {"FunctionName": {"Ref": fid}, "Qualifier": qualifier, "DestinationConfig": {}, **invoke}}
+        if after:
+            body["DependsOn"] = after
+        ctx.add(RawObject(f"{fid}EventInvokeConfig", body), fid)
 
 
 def _code(ctx: Compilation, node) -> dict:
