@@ -29,6 +29,7 @@ from stackerynb.importing.permissions import (
     Grants, managed_arn, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
+from stackerynb.importing.reconcile import reconcile
 from stackerynb.importing.sam_properties import pass_through
 from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
 from stackerynb.cfn.schemas import is_resource_type, property_problems
@@ -698,7 +699,7 @@ def plan_import(template: Template) -> Round:
     for _ in range(MAX_ROUNDS):
         current = Round(template, resources, dict(forced), pristine=pristine, aliases=aliases).run()
         if not current.demote:
-            return current
+            return reconcile(current)  # the template's values win over the kit's own defaults
         forced.update(current.demote)
     raise StackError(f"{template.filename}: the import did not settle after {MAX_ROUNDS} rounds")  # pragma: no cover
 
