@@ -404,6 +404,8 @@ class Round:
                 if target is None or expected is None or self.kind_of(target) != expected:
                     self.demote_node(lid, f"its {protocol} subscription to {sub.get('Endpoint')!r} cannot be a wire")
                     break
+                if expected == "queue":  # an inline subscription has no RawMessageDelivery: the envelope
+                    self.set_source_setting(lid, "raw_delivery", False, f"{lid} Subscription")
                 self.add_wire(lid, target, f"{lid} Subscription ({protocol})")
         elif plan.type == "AWS::S3::Bucket":
             bucket_notifications.plan(self, lid, plan, props)

@@ -1,21 +1,28 @@
 """After an import is planned: the template's values win over the kit's own defaults.
 
 The compiler gives designs made in the kit secure defaults that no setting asks for (a table's
-KMS encryption, a bucket's TLS-only policy, provisioned capacity with autoscaling...). A
-template that did not have them must compile back without them (issue 16, an import that
-changes nothing). ``stackerynb/catalog/kit_defaults.yaml`` lists them per kind; ``reconcile``
-writes, per imported node, a null in ``properties`` for each kit-written property its template
-resource does not set (the pass-through leaves it out), and the settings that switch off the
-companions the kit would add. What the template did set is already kept (settings, or verbatim
-in ``properties``). Everything lands in the stack file, where it shows and can be changed.
+KMS encryption, a bucket's TLS-only policy, provisioned capacity with autoscaling, an API's
+URL output...). A template that did not have them must compile back without them (issue 16, an
+import that changes nothing). ``stackerynb/catalog/kit_defaults.yaml`` lists them; per imported
+node ``reconcile`` writes a null in ``properties`` for each kit-written property its template
+resource does not set (the pass-through leaves it out), the value the template means by
+leaving a property out where that is one (SAM names an API after the stack), and the settings
+that switch off the companions the kit would add. A node SAM makes implicitly (an API for
+events without one) also gets the import table's defaults of the type it stands for (SAM's
+values, not the kit's). What the template did set is already kept (settings, or verbatim in
+``properties``). Everything lands in the stack file, where it shows and can be changed.
 """
 from __future__ import annotations
 
+import copy
+
+from stackerynb.catalog import kind as catalog_kind
 from stackerynb.catalog._data import load_table
+from stackerynb.importing.convert import import_map
 
 
 def kit_defaults() -> dict:
-    """The kit's own defaults per kind (``stackerynb/catalog/kit_defaults.yaml``)."""
+    """The kit's own defaults (``stackerynb/catalog/kit_defaults.yaml``): ``kinds`` and ``types``."""
     return load_table("kit_defaults.yaml")
 
 
@@ -24,23 +31,55 @@ def reconcile(rnd):
     kit's own defaults would differ; returns ``rnd``."""
     table = kit_defaults()
     for lid, plan in rnd.nodes.items():
-        spec = table.get(plan.kind)
-        if not spec:
-            continue
-        resource = rnd.resources.get(lid)
-        original = (resource.get("Properties") if isinstance(resource, dict) else None) or {}
-        switched = []
+        rtype, original = _original(rnd, lid, plan)
+        said = _implicit_defaults(plan, rtype) if lid not in rnd.resources else []
+        spec = table["kinds"].get(plan.kind) or {}
         for name, value in (spec.get("settings") or {}).items():
             if name not in plan.settings:
                 plan.settings[name] = value
-                switched.append(f"{name} {value!r}")
-        kept = plan.settings.get("properties") or {}
+                said.append(f"{name} {value!r}")
+        kept = dict(plan.settings.get("properties") or {})
         absent = [p for p in spec.get("absent_properties") or () if p not in original and p not in kept]
-        if absent:
-            plan.settings["properties"] = {**kept, **{p: None for p in absent}}
-        if absent or switched:
-            said = ([f"{', '.join(absent)} left out (null in properties): the template does not set "
-                     f"{'them' if len(absent) > 1 else 'it'}"] if absent else []) + (
-                [f"kit defaults switched off: {', '.join(switched)}"] if switched else [])
-            rnd.note(lid, "; ".join(said))
+        kept.update({p: None for p in absent})
+        meant = {p: copy.deepcopy(v) for p, v in ((table["types"].get(rtype) or {}).get("absent_values") or {}).items()
+                 if p not in original and p not in kept}
+        kept.update(meant)
+        if absent or meant:
+            plan.settings["properties"] = kept
+        notes = ([f"{', '.join(absent)} left out (null in properties): the template does not set "
+                  f"{'them' if len(absent) > 1 else 'it'}"] if absent else [])
+        notes += [f"{p} kept as the template means it when left out ({rtype})" for p in meant]
+        if said:
+            notes.append(f"the template's values instead of the kit's defaults: {', '.join(said)}")
+        if notes:
+            rnd.note(lid, "; ".join(notes))
     return rnd
+
+
+def _original(rnd, lid: str, plan) -> tuple[str | None, dict]:
+    """(template type, template properties) a node stands for; for a node SAM makes implicitly
+    (``origin`` "implicit Api"), the SAM type and no properties."""
+    resource = rnd.resources.get(lid)
+    if isinstance(resource, dict):
+        return resource.get("Type"), resource.get("Properties") or {}
+    origin = plan.origin or ""
+    if origin.startswith("implicit "):
+        return f"AWS::Serverless::{origin.split(' ', 1)[1]}", {}
+    return None, {}
+
+
+def _implicit_defaults(plan, rtype: str | None) -> list[str]:
+    """The import table's defaults (what SAM or CloudFormation use when a property is absent)
+    for a node with no template resource of its own, where the plan left the setting unset."""
+    spec = (import_map()["types"].get(rtype) or {}) if rtype else {}
+    if spec.get("kind") != plan.kind:
+        return []
+    said = []
+    settings = catalog_kind(plan.kind).settings
+    for name, how in (spec.get("settings") or {}).items():
+        if "default" in how and name not in plan.settings and name in settings:
+            value = (how.get("map") or {}).get(how["default"], how["default"])
+            if settings[name].check(value) is None:
+                plan.settings[name] = value
+                said.append(f"{name} {value!r}")
+    return said
