@@ -195,3 +195,75 @@ Resources:
     assert stack.node("News").get("raw_delivery") is False
     # (the queue policy the wire adds so SNS may deliver is another known cause: queue-policy-added)
     assert [r for r in semantic_diff(template, compiled_for_check(stack)) if r.category == "trigger"] == []
+
+
+SAM_API = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Get: {Type: Api, Properties: {Path: /hello, Method: get}}
+        Post: {Type: Api, Properties: {Path: /hello, Method: post, RestApiId: !Ref Shop}}
+  Shop:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: Prod}
+  Cluster:
+    Type: AWS::ECS::Cluster
+"""
+
+
+def test_sam_apis_keep_sams_name_endpoint_and_outputs():
+    stack, _ = import_text(SAM_API, name="hello")
+    for api in ("ServerlessRestApi", "Shop"):
+        node = stack.node(api)
+        assert node.get("endpoint") == "EDGE" and node.get("url_output") is False
+        assert node.settings["properties"]["Name"] == {"Ref": "AWS::StackName"}
+    compiled = compiled_for_check(stack)
+    assert not compiled.get("Outputs")
+    assert "ClusterSettings" not in (compiled["Resources"]["Cluster"].get("Properties") or {})
+    assert semantic_diff(SAM_API, compiled) == []
+
+
+def test_a_new_api_keeps_the_kits_name_endpoint_and_url_output():
+    stack = Stack("fresh")
+    stack.add("function", "Fn")
+    stack.add("rest_api", "Api")
+    stack.connect("Api", "Fn")
+    template = stack.compile("dev").to_dict()
+    props = template["Resources"]["Api"]["Properties"]
+    assert props["EndpointConfiguration"] == {"Types": ["REGIONAL"]} and props["Name"] == "fresh-dev-Api"
+    assert "ApiUrl" in template["Outputs"]
+
+
+def _rest_api(**props) -> dict:
+    return {"Resources": {"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": props}}}
+
+
+BODY = {"openapi": "3.0.1", "info": {"title": {"Ref": "AWS::StackName"}, "version": "1.0"}, "paths": {}}
+
+
+@pytest.mark.parametrize("a, b", [
+    (_rest_api(Body=BODY), _rest_api(Name={"Ref": "AWS::StackName"})),  # API Gateway names it by the title
+    (_rest_api(Name="x", EndpointConfiguration={"Types": ["REGIONAL"]},
+               Parameters={"endpointConfigurationTypes": "REGIONAL"}),
+     _rest_api(Name="x", EndpointConfiguration={"Types": ["REGIONAL"]})),  # SAM repeats the endpoint type
+    (_rest_api(Name="x"), _rest_api(Name="x", EndpointConfiguration={"Types": ["EDGE"]})),  # the default
+])
+def test_the_diff_reads_a_rest_apis_name_and_endpoint_as_api_gateway_does(a, b):
+    assert semantic_diff(a, b) == []
+
+
+@pytest.mark.parametrize("a, b, key", [
+    (_rest_api(Body=BODY), _rest_api(Name="other"), "Name"),
+    (_rest_api(Name="x", EndpointConfiguration={"Types": ["REGIONAL"]},
+               Parameters={"endpointConfigurationTypes": "EDGE"}),
+     _rest_api(Name="x", EndpointConfiguration={"Types": ["REGIONAL"]}), "Parameters"),
+    (_rest_api(Name="x"), _rest_api(Name="x", EndpointConfiguration={"Types": ["REGIONAL"]}), "EndpointConfiguration"),
+])
+def test_the_diff_still_reports_a_rest_api_renamed_or_moved(a, b, key):
+    assert [(r.category, r.key) for r in semantic_diff(a, b)] == [("property", key)]
