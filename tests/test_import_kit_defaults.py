@@ -267,3 +267,79 @@ def test_the_diff_reads_a_rest_apis_name_and_endpoint_as_api_gateway_does(a, b):
 ])
 def test_the_diff_still_reports_a_rest_api_renamed_or_moved(a, b, key):
     assert [(r.category, r.key) for r in semantic_diff(a, b)] == [("property", key)]
+
+
+def test_a_queues_own_dead_letter_queue_keeps_its_id_and_settings():
+    template = """
+Resources:
+  ProcessingDLQ:
+    Type: AWS::SQS::Queue
+    Properties: {MessageRetentionPeriod: 600}
+  Processing:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt ProcessingDLQ.Arn, maxReceiveCount: 3}
+Outputs:
+  DeadArn: {Value: !GetAtt ProcessingDLQ.Arn}
+"""
+    stack, _ = import_text(template, name="dlq")
+    compiled = compiled_for_check(stack)
+    assert set(compiled["Resources"]) == {"ProcessingDLQ", "Processing"}
+    assert compiled["Resources"]["ProcessingDLQ"]["Properties"]["MessageRetentionPeriod"] == 600
+    assert semantic_diff(template, compiled) == []
+
+
+PARAMETERS = """
+Parameters:
+  Reads: {Type: Number, Default: 5}
+  Mode: {Type: String, Default: ON_DEMAND}
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      ProvisionedThroughput: {ReadCapacityUnits: !Ref Reads, WriteCapacityUnits: 5}
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      StreamModeDetails: {StreamMode: ON_DEMAND}
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties: {FifoTopic: false}
+  Proxy:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body: {openapi: 3.0.1, info: {title: proxy, version: "1"}, paths: {}}
+"""
+
+
+def test_parameters_stay_parameters_and_left_out_properties_stay_out():
+    stack, _ = import_text(PARAMETERS, name="params")
+    resources = compiled_for_check(stack)["Resources"]
+    assert resources["Orders"]["Properties"]["ProvisionedThroughput"]["ReadCapacityUnits"] == {"Ref": "Reads"}
+    assert "ShardCount" not in resources["Clicks"]["Properties"]  # on demand: no shard count
+    assert not {"Name", "ProtocolType"} & set(resources["Proxy"]["Properties"])  # from its Body
+    rows = semantic_diff(PARAMETERS, compiled_for_check(stack))
+    # the stage the kit adds to an API without one is another cause (the API's, not the defaults')
+    assert [(r.category, r.key) for r in rows] == [("resource", "AWS::ApiGatewayV2::Stage")]
+
+
+def test_the_diff_reads_a_standard_topic_or_queue_written_out_as_the_default():
+    for rtype, prop in (("AWS::SNS::Topic", "FifoTopic"), ("AWS::SQS::Queue", "FifoQueue")):
+        plain = {"Resources": {"X": {"Type": rtype}}}
+        written = {"Resources": {"X": {"Type": rtype, "Properties": {prop: False}}}}
+        fifo = {"Resources": {"X": {"Type": rtype, "Properties": {prop: True}}}}
+        assert semantic_diff(written, plain) == []
+        assert [(r.category, r.key) for r in semantic_diff(plain, fifo)] == [("property", prop)]
+
+
+def test_the_diff_reads_a_roles_path_left_out_as_the_root():
+    assume = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                             "Action": "sts:AssumeRole"}]}
+
+    def role(**extra):
+        return {"Resources": {"R": {"Type": "AWS::IAM::Role",
+                                    "Properties": {"AssumeRolePolicyDocument": assume, **extra}}}}
+    assert semantic_diff(role(Path="/"), role()) == []
+    assert [(r.category, r.key) for r in semantic_diff(role(Path="/app/"), role())] == [("property", "Path")]

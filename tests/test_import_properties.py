@@ -434,17 +434,6 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                "change", "5 (stage settings kept)", "property|resource", types="AWS::ApiGateway::Stage",
                key="MethodSettings|AccessLogSetting|AWS::ApiGateway::Stage|Variables",
                example=([('apigw-rest-edge-lambda__template.yaml', ['ApiEdgeOptimized'], '')], [])),
-    KnownCause("dead-letter-queue-recreated", "a queue's own dead-letter queue is absorbed and compiled as the kit's "
-               "(another logical id and settings)", "2 (curated kinds never lose a property)", "property|resource",
-               types="AWS::SQS::Queue|", key=r"RedrivePolicy\..*|AWS::SQS::Queue",
-               example=([('eventbridge-pipes-sqs-enrich-with-api-destination__template.yaml', ['SourceQueue'], '')], [])),
-    KnownCause("topic-properties-dropped", "topic properties no setting models (DisplayName, FifoTopic: false) are "
-               "dropped", "2 (curated kinds never lose a property)", "property", types="AWS::SNS::Topic",
-               key="DisplayName|FifoTopic",
-               example=([('sns-kinesis-data-firehose-sam__template.yaml', ['SNSTopic'], '')], [])),
-    KnownCause("stream-shard-count-added", "a stream in on-demand mode compiles with the kit's shard count",
-               "5 (imported values win over defaults)", "property", types="AWS::Kinesis::Stream", key="ShardCount",
-               example=([('lambda-esm-kinesis-filters-sam__template.yaml', ['DataStream'], '')], [])),
     KnownCause("config-store-parameter-renamed", "an SSM parameter imported as config_store compiles under another "
                "logical id", "2 (logical ids kept)", "resource", types="AWS::SSM::Parameter|", key="AWS::SSM::Parameter",
                example=([('lambda-ssm-parameter-java__template.yml', ['LambdaFunction'], '')], [])),
@@ -457,10 +446,6 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                example=([('dynamodb-streams-lambda-eventbridge-sam-rust__template.yml', ['MyBus', 'MyFunction', 'MyFunctionLogGroup'], ''),
                          ('lambda-sfn-rust__template.yml', ['LambdaProxy'], 'Mx1'),
                          ('lambda-sfn__template.yaml', ['LambdaProxy'], 'Mx2')], [])),
-    KnownCause("function-parameter-settings-frozen", "a function's MemorySize/Timeout given by template parameters "
-               "is dropped or frozen to a value", "5 (parameters stay parameters)", "property",
-               types="AWS::Lambda::Function", key="MemorySize|Timeout",
-               example=([('serverless-message-processing__template.yaml', ['MainQueue', 'ProcessMessagesLogGroup'], '')], [])),
     KnownCause("state-machine-iam-not-exact", "a state machine's IAM on the functions it invokes changes resources "
                "(ARN vs ARN*)", "3/5 (same IAM per principal)", "iam", types="AWS::StepFunctions::StateMachine",
                example=([('lambda-s3-sfn__template.yaml', ['SavePayloadAndStartStateMachineFunction'], '')], [])),

@@ -382,8 +382,8 @@ class Round:
         self.nodes[api].settings["routes"] = dict(sorted(chosen.items()))
 
     def plan_resources(self) -> None:
-        """Relationships resources state themselves: dead-letter queues, topic subscriptions,
-        timer targets, secrets' generated values."""
+        """Relationships resources state themselves: topic subscriptions, timer targets, secrets'
+        generated values (a queue's dead-letter queue stays a node its RedrivePolicy names)."""
         for lid, plan in list(self.nodes.items()):
             if lid not in self.nodes:
                 continue  # absorbed meanwhile as another queue's dead-letter queue
@@ -394,9 +394,7 @@ class Round:
 
     def _plan_resource(self, lid: str, plan: NodePlan) -> None:
         props = (self.resources.get(lid) or {}).get("Properties") or {}
-        if plan.type == "AWS::SQS::Queue" and "RedrivePolicy" in props:
-            absorb.dead_letter(self, lid, props["RedrivePolicy"])
-        elif plan.type == "AWS::SNS::Topic" and props.get("Subscription"):
+        if plan.type == "AWS::SNS::Topic" and props.get("Subscription"):
             for sub in props["Subscription"] if isinstance(props["Subscription"], list) else []:
                 target = _single_ref(sub.get("Endpoint"), self.resources) if isinstance(sub, dict) else None
                 protocol = sub.get("Protocol") if isinstance(sub, dict) else None

@@ -10,11 +10,15 @@ leaving a property out where that is one (SAM names an API after the stack), and
 that switch off the companions the kit would add. A node SAM makes implicitly (an API for
 events without one) also gets the import table's defaults of the type it stands for (SAM's
 values, not the kit's). What the template did set is already kept (settings, or verbatim in
-``properties``). Everything lands in the stack file, where it shows and can be changed.
+``properties``); where it computes a property a setting reads from its parameters or
+conditions, the property is kept as written over the setting, which holds one value only
+(parameters stay parameters). Everything lands in the stack file, where it shows and can be
+changed.
 """
 from __future__ import annotations
 
 import copy
+import functools
 
 from stackerynb.catalog import kind as catalog_kind
 from stackerynb.catalog._data import load_table
@@ -44,16 +48,74 @@ def reconcile(rnd):
         meant = {p: copy.deepcopy(v) for p, v in ((table["types"].get(rtype) or {}).get("absent_values") or {}).items()
                  if p not in original and p not in kept}
         kept.update(meant)
-        if absent or meant:
+        computed = _computed_settings(rnd, plan, rtype, original, kept)
+        kept.update(computed)
+        if absent or meant or computed:
             plan.settings["properties"] = kept
         notes = ([f"{', '.join(absent)} left out (null in properties): the template does not set "
                   f"{'them' if len(absent) > 1 else 'it'}"] if absent else [])
         notes += [f"{p} kept as the template means it when left out ({rtype})" for p in meant]
+        if computed:
+            notes.append(f"{', '.join(computed)} kept as written (properties): the template computes "
+                         f"{'them' if len(computed) > 1 else 'it'} from parameters or conditions, which "
+                         "settings would freeze to one value")
         if said:
             notes.append(f"the template's values instead of the kit's defaults: {', '.join(said)}")
         if notes:
             rnd.note(lid, "; ".join(notes))
     return rnd
+
+
+# SAM types -> the CloudFormation type of the resource their properties end up on
+_SAM_TARGETS = {"AWS::Serverless::Function": "AWS::Lambda::Function",
+                "AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table",
+                "AWS::Serverless::StateMachine": "AWS::StepFunctions::StateMachine"}
+_SCALAR_SETTINGS = ("int", "str", "bool", "choice")
+
+
+def _computed_settings(rnd, plan, rtype: str | None, original: dict, kept: dict) -> dict:
+    """Template properties that scalar settings read (import_map ``from``) but that the template
+    computes from its parameters or conditions: the conversion took one value (a parameter's
+    default), so the property is kept as written, over the setting (parameters stay parameters).
+    Only properties of the compiled resource's own type (its registry schema) qualify."""
+    from stackerynb.cfn.intrinsics import referenced_ids
+
+    spec = import_map()["types"].get(rtype) if rtype else None
+    target = _SAM_TARGETS.get(rtype, rtype) if rtype else None
+    if not spec or spec.get("kind") != plan.kind or not target or target.startswith("AWS::Serverless::"):
+        return {}
+    settings = catalog_kind(plan.kind).settings
+    parameters = set(rnd.parameters)
+    out = {}
+    for name, how in (spec.get("settings") or {}).items():
+        if name not in settings or settings[name].type not in _SCALAR_SETTINGS:
+            continue
+        sources = how.get("from") or []
+        for source in [sources] if isinstance(sources, str) else sources:
+            prop = source.split(".")[0]
+            if prop in original and prop not in kept and prop not in out:
+                value = original[prop]
+                if referenced_ids(value) & parameters or _conditional(value):
+                    out[prop] = copy.deepcopy(value)
+    known = _schema_properties(target) if out else frozenset()
+    return {prop: value for prop, value in out.items() if prop in known}
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_properties(rtype: str) -> frozenset:
+    """The property names of ``rtype``'s registry schema (none for a type it does not know)."""
+    from stackerynb.cfn.schemas import is_resource_type, schema
+
+    return frozenset(schema(rtype).get("properties") or ()) if is_resource_type(rtype) else frozenset()
+
+
+def _conditional(value) -> bool:
+    """Whether ``value`` picks among values by a condition or a mapping."""
+    if isinstance(value, dict):
+        return bool({"Fn::If", "Fn::FindInMap"} & set(value)) or any(_conditional(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_conditional(v) for v in value)
+    return False
 
 
 def _original(rnd, lid: str, plan) -> tuple[str | None, dict]:
