@@ -104,7 +104,8 @@ Resources:
     assert jobs.get("attributes") == {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
     # SAM properties are kept in their CloudFormation form (catalog/sam_properties.yaml)
     assert stack.node("Table").kind == "table"
-    assert stack.node("Table").get("properties") == {"TableName": "orders", "Tags": [{"Key": "team", "Value": "a"}]}
+    assert stack.node("Table").get("properties") == {"TableName": "orders", "Tags": [{"Key": "team", "Value": "a"}],
+                                                     "SSESpecification": None}  # none in the template: no kit KMS
     assert list(stack.raw["Parameters"]) == ["Key", "Unused"]  # parameters stay parameters, used or not
     data = compiled(stack, report)
     queue = data["Resources"]["Jobs"]

@@ -482,8 +482,10 @@ Resources:
             Condition: {ArnEquals: {aws:SourceArn: !Ref News}}
 """)
     jobs = stack.node("Jobs")
-    assert (jobs.get("dead_letter"), jobs.get("max_receives")) == (True, 4)
-    assert not curated(stack, "Dead") and row(report, "Dead").outcome == "absorbed"
+    # the template's own dead-letter queue stays a queue under its id; the redrive policy names it
+    assert jobs.get("properties")["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]},
+                                                       "maxReceiveCount": 4}
+    assert not jobs.get("dead_letter") and curated(stack, "Dead") and row(report, "Dead").outcome == "node"
     assert wires(stack) == {("News", "Jobs"): None}
     assert stack.node("News").get("raw_delivery") is True
     assert set(report.outcome) == {"node", "absorbed"}
@@ -555,7 +557,7 @@ Outputs:
     assert set(stack.raw) == {"Parameters", "Conditions", "Outputs"}  # resources are nodes now
     assert list(stack.raw["Parameters"]) == ["Email", "Unused"]  # parameters stay parameters, used or not
     assert stack.raw["Outputs"]["JobsUrl"] == {"Value": {"Ref": "Jobs"}}
-    assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["MainDeadLetter", "Arn"]}}
+    assert stack.raw["Outputs"]["DeadArn"] == {"Value": {"Fn::GetAtt": ["Dead", "Arn"]}}  # its own queue
     assert [o for o, _ in report.attrs["dropped_outputs"]] == ["Nowhere"]
 
 

@@ -417,22 +417,10 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                "whole network (subnets, NAT, routes, endpoints) and loses InstanceTenancy", "2 (curated only where it fits)",
                "resource|property", types="|AWS::EC2::VPC", key=r"AWS::EC2::.*|InstanceTenancy|CidrBlock|EnableDns\w+",
                example=([('activemq-lambda-sam-java__template.yaml', ['VPC'], '')], [])),
-    KnownCause("table-kit-defaults", "a table compiles with the kit's encryption and autoscaling, which the template "
-               "did not ask for", "5 (imported values win over defaults)", "property|resource",
-               types="AWS::DynamoDB::Table|", key=r"SSESpecification|AWS::ApplicationAutoScaling::.*",
-               example=([('apigw-lambda-dynamodb__template.yaml', ['LambdaFunction'], '')], [])),
-    KnownCause("topic-kit-defaults", "a topic compiles with the kit's KMS key alias", "5 (imported values win over defaults)",
-               "property", types="AWS::SNS::Topic", key="KmsMasterKeyId",
-               example=([('sns-kinesis-data-firehose-sam__template.yaml', ['SNSTopic'], '')], [])),
-    KnownCause("bucket-kit-defaults", "a bucket compiles with the kit's encryption, public access block, ownership "
-               "controls, TLS-only bucket policy and a generated name where the template set none", "5 (imported values win over defaults)", "property|resource",
-               types="AWS::S3::Bucket|", key=r"BucketEncryption.*|PublicAccessBlockConfiguration|OwnershipControls|AWS::S3::BucketPolicy|BucketName",
-               detail=r"is added|changes|AWS::S3::BucketPolicy",
-               example=([('sfn-s3__template.yaml', ['DestinationBucket'], '')], [])),
-    KnownCause("api-kit-defaults", "a SAM implicit or explicit API compiles with the kit's name and endpoint type",
-               "5 (imported values win over defaults)", "property", types="AWS::ApiGateway::RestApi",
-               key="Name|EndpointConfiguration",
-               example=([('apigw-lambda-dynamodb__template.yaml', ['LambdaFunction'], '')], [])),
+    KnownCause("bucket-name-generated", "a bucket wired to a function compiles with a generated name where the "
+               "template set none (the kit names it to break the permission/notification circle)",
+               "5 (imported values win over defaults)", "property", types="AWS::S3::Bucket", key="BucketName",
+               detail="is added", example=([('s3-lambda-mediaconvert__template.yaml', ['LambdaFunction'], '')], [])),
     KnownCause("physical-names-dropped", "physical names (FunctionName, BucketName, QueueName, TableName...) are "
                "replaced by the kit's", "2 (physical names kept)", "property", key=_NAMES, detail="dropped|changes",
                example=([('stepfunctions-sns-apigw-human-review__template.yaml', ['ReviewStateMachine'], '')], [])),
@@ -446,30 +434,11 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                "change", "5 (stage settings kept)", "property|resource", types="AWS::ApiGateway::Stage",
                key="MethodSettings|AccessLogSetting|AWS::ApiGateway::Stage|Variables",
                example=([('apigw-rest-edge-lambda__template.yaml', ['ApiEdgeOptimized'], '')], [])),
-    KnownCause("raw-delivery-changed", "a topic -> queue subscription's RawMessageDelivery changes", "5 (trigger settings kept)",
-               "trigger", types="AWS::SQS::Queue", key=r"subscription from \w+ RawMessageDelivery",
-               example=([('sns-sqs__template.yaml', ['SnsToSqsPolicy'], '')], [])),
-    KnownCause("dead-letter-queue-recreated", "a queue's own dead-letter queue is absorbed and compiled as the kit's "
-               "(another logical id and settings)", "2 (curated kinds never lose a property)", "property|resource",
-               types="AWS::SQS::Queue|", key=r"RedrivePolicy\..*|AWS::SQS::Queue",
-               example=([('eventbridge-pipes-sqs-enrich-with-api-destination__template.yaml', ['SourceQueue'], '')], [])),
-    KnownCause("topic-properties-dropped", "topic properties no setting models (DisplayName, FifoTopic: false) are "
-               "dropped", "2 (curated kinds never lose a property)", "property", types="AWS::SNS::Topic",
-               key="DisplayName|FifoTopic",
-               example=([('sns-kinesis-data-firehose-sam__template.yaml', ['SNSTopic'], '')], [])),
-    KnownCause("rest-api-properties-changed", "a REST API's Parameters (endpointConfigurationTypes) are dropped, or a "
-               "resource Policy appears", "2/5 (APIs kept as written)", "property", types="AWS::ApiGateway::RestApi",
-               key="Parameters|Policy",
-               example=([('apigw-lambda-ses__template.yaml', ['EmailSESLambda'], '')], [])),
-    KnownCause("stream-kit-defaults", "a stream compiles with the kit's encryption and shard count", "5 (imported values win over defaults)",
-               "property", types="AWS::Kinesis::Stream", key="StreamEncryption|ShardCount",
-               example=([('apigw-lambda-dynamodb-kinesis-lambda__template.yaml', ['DynamoDBTable'], '')], [])),
     KnownCause("config-store-parameter-renamed", "an SSM parameter imported as config_store compiles under another "
                "logical id", "2 (logical ids kept)", "resource", types="AWS::SSM::Parameter|", key="AWS::SSM::Parameter",
                example=([('lambda-ssm-parameter-java__template.yml', ['LambdaFunction'], '')], [])),
-    KnownCause("rule-permission-and-bus-changed", "an EventBridge rule's invoke permission changes scope and its "
-               "EventBusName is written as a name instead of the ARN", "3 (event bus with rules)", "permission|property",
-               types=r"AWS::Lambda::Function|AWS::Events::Rule", key=r"events\.amazonaws\.com .*|EventBusName",
+    KnownCause("rule-permission-changed", "an EventBridge rule's invoke permission changes scope",
+               "3 (event bus with rules)", "permission", types=r"AWS::Lambda::Function", key=r"events\.amazonaws\.com .*",
                example=([('dynamodb-eventbridge__template.yaml', ['EventRuleRemove'], '')], [])),
     KnownCause("function-architectures-dropped", "a function's Architectures (arm64, from Globals that clash between "
                "sources and are merged into the function as SAM merges them) is dropped",
@@ -477,10 +446,6 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                example=([('dynamodb-streams-lambda-eventbridge-sam-rust__template.yml', ['MyBus', 'MyFunction', 'MyFunctionLogGroup'], ''),
                          ('lambda-sfn-rust__template.yml', ['LambdaProxy'], 'Mx1'),
                          ('lambda-sfn__template.yaml', ['LambdaProxy'], 'Mx2')], [])),
-    KnownCause("function-parameter-settings-frozen", "a function's MemorySize/Timeout given by template parameters "
-               "is dropped or frozen to a value", "5 (parameters stay parameters)", "property",
-               types="AWS::Lambda::Function", key="MemorySize|Timeout",
-               example=([('serverless-message-processing__template.yaml', ['MainQueue', 'ProcessMessagesLogGroup'], '')], [])),
     KnownCause("state-machine-iam-not-exact", "a state machine's IAM on the functions it invokes changes resources "
                "(ARN vs ARN*)", "3/5 (same IAM per principal)", "iam", types="AWS::StepFunctions::StateMachine",
                example=([('lambda-s3-sfn__template.yaml', ['SavePayloadAndStartStateMachineFunction'], '')], [])),
@@ -494,9 +459,6 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("http-api-becomes-rest-api", "a SAM HttpApi (API Gateway v2) compiles as a REST API", "3 (HTTP API kind)",
                "resource", types=r"AWS::ApiGatewayV2::\w+|", key=r"AWS::ApiGatewayV2::\w+|AWS::ApiGateway::\w+",
                example=([('apigw-sqs-lambda-java__template.yaml', ['MyHttpApi'], '')], [('MyHttpApi', 'DefinitionBody')])),
-    KnownCause("ecs-cluster-kit-defaults", "an ECS cluster compiles with the kit's container insights setting",
-               "5 (imported values win over defaults)", "property", types="AWS::ECS::Cluster", key="ClusterSettings",
-               example=([('apigw-rest-vpclink-pvt-alb-sam__template.yaml', ['ECSCluster'], '')], [])),
 )
 
 

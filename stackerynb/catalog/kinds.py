@@ -129,7 +129,9 @@ def attribute_problem(name: str, value: Any) -> str | None:
 COMMON_SETTINGS = {
     "properties": {"type": "document", "default": {}, "help": (
         "Other CloudFormation properties of the node's main resource (logical id = node id), written "
-        "over what the kit generates: what an import kept that the kind's settings do not model.")},
+        "over what the kit generates: what an import kept that the kind's settings do not model. A "
+        "property given as null is left out (an import writes null for one the kit would add that the "
+        "template does not have); null for a property the type requires is a problem.")},
     "attributes": {"type": "document", "default": {}, "help": (
         "CloudFormation resource attributes of the node's main resource: Condition, DependsOn, "
         "Metadata, DeletionPolicy, UpdateReplacePolicy, UpdatePolicy, CreationPolicy."),

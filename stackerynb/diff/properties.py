@@ -57,6 +57,35 @@ def _defaults(rtype: str, canon: Canon) -> dict:
     return {k: key_of(canon.value(v)) for k, v in {**table["*"], **table.get(rtype, {})}.items()}
 
 
+def _rest_api_as_named(props: dict) -> dict:
+    """A REST API's properties (canonical) with what API Gateway reads from elsewhere written
+    out: an API with an OpenAPI ``Body`` and no ``Name`` is named by the Body's ``info.title``
+    (API Gateway's import), and SAM's ``Parameters: {endpointConfigurationTypes: T}`` beside
+    ``EndpointConfiguration: {Types: [T]}`` repeats the endpoint type for that import (dropped:
+    the endpoint type is compared as EndpointConfiguration)."""
+    props = dict(props)
+    body = props.get("Body")
+    title = ((body.get("info") or {}).get("title") if isinstance(body, dict) and isinstance(body.get("info"), dict)
+             else None)
+    if "Name" not in props and title is not None:
+        props["Name"] = title
+    types = (props.get("EndpointConfiguration") or {}).get("Types") if isinstance(props.get("EndpointConfiguration"), dict) else None
+    if isinstance(types, list) and len(types) == 1 and props.get("Parameters") == {"endpointConfigurationTypes": types[0]}:
+        del props["Parameters"]
+    return props
+
+
+def _named_by_name(rtype: str, name: str, value, canon: Canon):
+    """``${X}`` for ``${X.Arn}`` in a property that takes the name or the ARN of a resource of
+    X's type alike (semantics.yaml ``name_or_arn``); any other value unchanged."""
+    target = (facts().get("name_or_arn") or {}).get(rtype, {}).get(name)
+    if target and isinstance(value, str) and value.startswith("${") and value.endswith(".Arn}"):
+        lid = value[2:-5]
+        if canon.types.get(lid) == target:
+            return "${" + lid + "}"
+    return value
+
+
 def policy_document(document):
     """A policy document with order and spelling that mean nothing taken out: no Version or
     Sid, single values as lists, lists of actions/resources/principals sorted."""
@@ -106,9 +135,12 @@ def comparable(lid: str, resource: dict, resources: dict, canon: Canon, other: d
     only when both have them)."""
     rtype = resource.get("Type")
     props = canon.value(resource.get("Properties") or {})
+    if rtype == "AWS::ApiGateway::RestApi":
+        props = _rest_api_as_named(props)
     defaults = _defaults(rtype, canon)
     out = {}
     for name, value in props.items():
+        value = _named_by_name(rtype, name, value, canon)
         if name in defaults and key_of(value) == defaults[name]:
             continue
         if name.endswith("PolicyDocument") or name in ("KeyPolicy", "PolicyText"):

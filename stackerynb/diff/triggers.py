@@ -36,6 +36,9 @@ def triggers(resources: dict, canon: Canon) -> dict[tuple, dict]:
                  _who(props.get("EventSourceArn"), resources))] = settings
         elif rtype == "AWS::SNS::Subscription":
             settings = {k: v for k, v in props.items() if k not in ("Endpoint", "TopicArn")}
+            for name, value in facts()["subscription_defaults"].items():
+                if name in settings and key_of(settings[name]) == key_of(canon.value(value)):
+                    del settings[name]
             out[(_who(props.get("Endpoint"), resources), "subscription", _who(props.get("TopicArn"), resources))] = settings
         elif rtype == "AWS::SNS::Topic":
             for sub in props.get("Subscription") or []:

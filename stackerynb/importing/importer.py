@@ -32,6 +32,7 @@ from stackerynb.importing.permissions import (
     Grants, managed_arn, managed_name, role_grants, sam_function_grants, sam_policy_table,
 )
 from stackerynb.importing.sam_globals import api_globals, apply_globals
+from stackerynb.importing.reconcile import reconcile
 from stackerynb.importing.sam_properties import pass_through
 from stackerynb.catalog.kinds import RESOURCE_ATTRIBUTES
 from stackerynb.cfn.schemas import is_resource_type, property_problems
@@ -394,8 +395,8 @@ class Round:
         self.nodes[api].settings["routes"] = dict(sorted(chosen.items()))
 
     def plan_resources(self) -> None:
-        """Relationships resources state themselves: dead-letter queues, topic subscriptions,
-        timer targets, secrets' generated values."""
+        """Relationships resources state themselves: topic subscriptions, timer targets, secrets'
+        generated values (a queue's dead-letter queue stays a node its RedrivePolicy names)."""
         for lid, plan in list(self.nodes.items()):
             if lid not in self.nodes:
                 continue  # absorbed meanwhile as another queue's dead-letter queue
@@ -406,9 +407,7 @@ class Round:
 
     def _plan_resource(self, lid: str, plan: NodePlan) -> None:
         props = (self.resources.get(lid) or {}).get("Properties") or {}
-        if plan.type == "AWS::SQS::Queue" and "RedrivePolicy" in props:
-            absorb.dead_letter(self, lid, props["RedrivePolicy"])
-        elif plan.type == "AWS::SNS::Topic" and props.get("Subscription"):
+        if plan.type == "AWS::SNS::Topic" and props.get("Subscription"):
             for sub in props["Subscription"] if isinstance(props["Subscription"], list) else []:
                 target = _single_ref(sub.get("Endpoint"), self.resources) if isinstance(sub, dict) else None
                 protocol = sub.get("Protocol") if isinstance(sub, dict) else None
@@ -416,6 +415,8 @@ class Round:
                 if target is None or expected is None or self.kind_of(target) != expected:
                     self.demote_node(lid, f"its {protocol} subscription to {sub.get('Endpoint')!r} cannot be a wire")
                     break
+                if expected == "queue":  # an inline subscription has no RawMessageDelivery: the envelope
+                    self.set_source_setting(lid, "raw_delivery", False, f"{lid} Subscription")
                 self.add_wire(lid, target, f"{lid} Subscription ({protocol})")
         elif plan.type == "AWS::S3::Bucket":
             bucket_notifications.plan(self, lid, plan, props)
@@ -720,7 +721,7 @@ def plan_import(template: Template) -> Round:
     for _ in range(MAX_ROUNDS):
         current = Round(template, resources, dict(forced), pristine=pristine, aliases=aliases).run()
         if not current.demote:
-            return current
+            return reconcile(current)  # the template's values win over the kit's own defaults
         forced.update(current.demote)
     raise StackError(f"{template.filename}: the import did not settle after {MAX_ROUNDS} rounds")  # pragma: no cover
 

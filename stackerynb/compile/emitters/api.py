@@ -142,7 +142,8 @@ def _build_routes(ctx: Compilation, node, parts: Parts) -> None:
     if extra:  # what an import kept (tracing, method settings, access logs...), over the kit's
         written = stage.to_dict()
         ctx.resources[stage.title] = RawObject(stage.title, {**written, "Properties": {**written["Properties"], **extra}})
-    ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
+    if node.get("url_output"):
+        ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
 
 
 def _json_of(value):

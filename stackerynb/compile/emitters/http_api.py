@@ -130,7 +130,8 @@ def _finish(ctx: Compilation, node, parts: Parts) -> None:
     ctx.add(v2.Stage(f"{aid}Stage", ApiId=Ref(aid), StageName=node.get("stage"), AutoDeploy=True,
                      DependsOn=route_ids or None) if route_ids else
             v2.Stage(f"{aid}Stage", ApiId=Ref(aid), StageName=node.get("stage"), AutoDeploy=True), aid)
-    ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
+    if node.get("url_output"):
+        ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
 
 
 AUTH_NEEDS = {"jwt": "jwt_issuer", "lambda": "authorizer"}

@@ -44,7 +44,8 @@ def emit_topic(ctx: Compilation, node) -> Parts:
     # it cannot be named in: a timer- or bus-fed topic gets a customer managed key (about 1 USD a month)
     # that lets EventBridge in; every other topic uses the AWS managed key.
     timers = ctx.wires_to(tid, "timer") + ctx.wires_to(tid, "event_bus")
-    props["KmsMasterKeyId"] = Ref(_topic_key(ctx, node, timers)) if timers else "alias/aws/sns"
+    if node.get("encryption"):  # off: no key of the kit's (an import keeps the template's in properties)
+        props["KmsMasterKeyId"] = Ref(_topic_key(ctx, node, timers)) if timers else "alias/aws/sns"
     topic = ctx.add(sns.Topic(tid, **props), tid)
     return Parts(node, attributes={"arn": ref(tid), "name": att(tid, "TopicName")}, handles={"topic": topic})
 

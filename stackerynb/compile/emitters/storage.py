@@ -1,8 +1,10 @@
 """table -> DynamoDB table; object_store -> S3 bucket.
 
 Tables are encrypted with KMS, on demand or provisioned with Application Auto Scaling on
-reads and writes, and stream their changes when a function listens. Buckets are encrypted,
-owner-enforced, reachable only over TLS, and block public access unless asked.
+reads and writes (unless ``autoscaling`` is off), and stream their changes when a function
+listens. Buckets are encrypted, owner-enforced, reachable only over TLS (unless ``tls_only`` is
+off), and block public access unless asked. An import switches these defaults off where the
+template did not have them (importing/reconcile.py).
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ def emit_table(ctx: Compilation, node) -> Parts:
         props["StreamSpecification"] = dynamodb.StreamSpecification(StreamViewType=view)
     table = ctx.add(dynamodb.Table(tid, **props), tid)
     keep_data(ctx, table)
-    if provisioned:
+    if provisioned and node.get("autoscaling"):
         _autoscaling(ctx, node)
     # stream_arn is only used by table -> function wires, which turn the stream on (or are
     # reported as a problem when the user turned it off)
@@ -127,9 +129,10 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
     keep_data(ctx, bucket)
     parts = Parts(node, attributes=attributes, handles={"bucket": bucket, "notifications": [], "queue_notifications": []})
     holder = f"{bid}Policy"
-    ctx.allow_service(bid, "bucket_policy", "*", ["s3:*"], [attributes["arn"], attributes["objects_arn"]],
-                      holder=holder, purpose="refuse requests not made over TLS", effect="Deny",
-                      condition={"Bool": {"aws:SecureTransport": "false"}})
+    if node.get("tls_only"):
+        ctx.allow_service(bid, "bucket_policy", "*", ["s3:*"], [attributes["arn"], attributes["objects_arn"]],
+                          holder=holder, purpose="refuse requests not made over TLS", effect="Deny",
+                          condition={"Bool": {"aws:SecureTransport": "false"}})
     if public_read:
         ctx.allow_service(bid, "bucket_policy", "*", ["s3:GetObject"], [attributes["objects_arn"]],
                           holder=holder, purpose="public_access: read lets anyone read objects")
