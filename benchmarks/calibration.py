@@ -4,8 +4,9 @@
     python benchmarks/calibration.py --data FILE.csv --span 1e6      # or --arrivals N per experiment
 
 Fits :func:`stackerynb.analysis.calibrate` to all experiments (parameters with standard errors,
-fitted against observed), then refits leaving each experiment out and predicts it: mean absolute
-relative error of p_cold and mean |error| / standard error. Targets on unseen experiments:
+fitted against observed), then refits leaving each experiment out and predicts it (routing and
+fixed-or-lognormal keep-alive chosen again in each fold): mean absolute relative error of p_cold
+and mean |error| / standard error. Targets on unseen experiments:
 MARE <= 9%, mean |error|/SE <= 1.0 (the measurements' own noise is ~10% of the value).
 """
 from __future__ import annotations

@@ -161,9 +161,15 @@ def _log_survival(gap: np.ndarray, platform: Platform) -> np.ndarray:
 
 def _pool_sum(lv: Levels, per_level1: np.ndarray) -> np.ndarray:
     """For each arrival, the sum of ``per_level1`` (values at level-1 arrivals, in level-1
-    order) over the level-1 arrivals of its function since its level's previous start."""
-    c = np.concatenate(([0.0], np.cumsum(per_level1)))
-    return c[lv.hi] - c[lv.lo]
+    order) over the level-1 arrivals of its function since its level's previous start; a range
+    holding a -inf (a sure timeout of a fixed keep-alive) sums to -inf, never to NaN."""
+    sure = np.isneginf(per_level1)
+    c = np.concatenate(([0.0], np.cumsum(np.where(sure, 0.0, per_level1))))
+    out = c[lv.hi] - c[lv.lo]
+    if sure.any():
+        k = np.concatenate(([0], np.cumsum(sure)))
+        out = np.where(k[lv.hi] > k[lv.lo], -np.inf, out)
+    return out
 
 
 def warm_log_probability(lv: Levels, platform: Platform) -> np.ndarray:
