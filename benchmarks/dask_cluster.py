@@ -93,17 +93,21 @@ def main() -> None:
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                memory_limit=args.memory_limit, dashboard_address=None)
         client = Client(cluster)
+    print(f"load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores at the start", flush=True)
     t0 = time.perf_counter()
     res = simulate_azure_trace(counts, seed=1, client=client, stream_above=int(args.stream_above), durations=0.2,
                                runtime="python3.12", memory=512)
     wall = time.perf_counter() - t0
     n = int(res.summary["invocations"].sum())
     peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20)
+    cpus = client.run(lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
     print(f"{n:,} invocations of {len(res.summary):,} functions in {parts} partitions on "
           f"{len(peaks)} workers: {wall:.1f} s, {n / wall / 1e6:.2f} M invocations/s, "
           f"cold starts {res.summary['cold_starts'].sum():,}")
     for w, gib in sorted(peaks.items()):
-        print(f"  worker {w}: peak RSS {gib:.2f} GiB")
+        print(f"  worker {w}: peak RSS {gib:.2f} GiB, CPU {cpus.get(w, float('nan')):.0f} s")
+    print(f"  CPU time of the workers together {sum(cpus.values()):.0f} s ({n / sum(cpus.values()) / 1e6:.2f} M "
+          f"invocations per CPU second; wall time on a shared machine is at the mercy of its load)")
     driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(f"  driver: peak RSS {driver:.2f} GiB; workers and driver together at most {sum(peaks.values()) + driver:.2f} GiB")
     print(f"  load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores at the end")
