@@ -482,6 +482,7 @@ class _WindowStream:
         while True:
             used += 1
             e = base + init * cold if init else base
+            stats = None  # the last pass's arrays go before this one makes its own
             flags, stats = _pass(fl, sa, e, 1, T, None, self.H, (zero + t_lo, zero + t_hi))
             mine = flags[c:]
             if np.array_equal(mine, own):
@@ -564,6 +565,7 @@ def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
         still = moved & has_init[ids]
         if not still.all():  # functions leave the iteration with this pass's figures
             busy[ids], idle[ids], top[ids] = stats()
+        stats = None  # its pass's arrays go before the next pass makes its own
         if not still.any():
             return cold, busy, idle, top, passes
         keep = still[sub_fl]
