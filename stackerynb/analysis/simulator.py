@@ -32,9 +32,11 @@ the unique fixed point, which is the exact answer. A function leaves the iterati
 flags stop changing; most functions need one or two passes, busy ones three to five.
 Functions are processed in chunks of about ``chunk_size`` invocations (2^17 by default, so a
 pass's arrays stay in a core's cache); a function much larger than that is cut into time
-windows, taken in time order, each carrying the arrivals of the ``keep_alive`` (plus the longest
-call) before it, since no decision looks further back: a window iterates to its own fixed point
-once the windows before it are final. Still exact, and each pass stays in cache.
+windows of about 2^14 arrivals (or 8 times their context), taken in time order, each carrying the
+arrivals of the ``keep_alive`` (plus the longest call) before it, since no decision looks further
+back: a window iterates to its own fixed point once the windows before it are final. Still exact,
+and each pass stays in cache. The same windows let :func:`simulate_stream` take one function's
+arrivals in time-ordered pieces that never need to be in memory together.
 
 Approximation: only ``max_lifetime`` is approximate, and only when a function runs more than one
 instance at a time. It is applied per concurrency level, as asked for: the k-th concurrent
