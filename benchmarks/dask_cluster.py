@@ -7,9 +7,11 @@
 The workload is built lazily in the Azure Functions 2019 trace format (per-minute counts of 20,000
 functions with Zipf-distributed rates (exponent 0.9: the busiest takes ~6%) over one day, in blocks
 of functions holding about 5M invocations each, made on the workers), expanded to
-arrival times on the workers (:func:`~stackerynb.analysis.distributed.azure_arrivals`) and simulated
-per partition (:func:`~stackerynb.analysis.distributed.simulate_distributed`); only the
-per-function summary comes back. Reports wall time, invocations/s, and each worker's peak RSS
+arrival times on the workers and simulated per partition
+(:func:`~stackerynb.analysis.distributed.simulate_azure_trace`: a function of more than
+``--stream-above`` arrivals, such as the busiest one's 61M a day at 10^9, is made and simulated in
+time-ordered pieces on its worker, so its day is never in memory at once); only the per-function
+summary comes back. Reports wall time, invocations/s, and each worker's peak RSS
 (``ru_maxrss`` of the worker process) and the driver's.
 """
 from __future__ import annotations
@@ -66,18 +68,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-limit", default="3.75GiB", help="per worker (two of them, the driver and the scheduler "
                     "stay within 8 GiB)")
+    ap.add_argument("--stream-above", type=float, default=1 << 22,
+                    help="functions with more arrivals than this are simulated in pieces of about this many")
     ap.add_argument("--scheduler", default=None)
     args = ap.parse_args()
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
-    # nothing to spill (each task holds one partition's arrivals); the busiest function (~6% of
-    # the day) peaks near the limit, so a worker is stopped only at 99% of it, not at 95%
-    dask.config.set({"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False,
-                     "distributed.worker.memory.terminate": 0.99})
+    # nothing to spill: each task holds one partition's arrivals, or pieces of one busy function's
+    dask.config.set({"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False})
 
-    from stackerynb.analysis.distributed import azure_arrivals, simulate_distributed
+    from stackerynb.analysis.distributed import simulate_azure_trace
 
     total = args.invocations
     parts = args.partitions or max(args.workers, int(total // 5e6))
@@ -85,27 +87,33 @@ def main() -> None:
     parts = len(ranges)
     meta = counts_block((0, 1), args.functions, total, 0).iloc[:0]
     counts = dd.from_map(counts_block, ranges, functions=args.functions, total=total, seed=0, meta=meta)
-    arrivals = azure_arrivals(counts, seed=1)
     if args.scheduler:
         client = Client(args.scheduler)
     else:
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                memory_limit=args.memory_limit, dashboard_address=None)
         client = Client(cluster)
+    print(f"load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores at the start", flush=True)
     t0 = time.perf_counter()
-    res = simulate_distributed(arrivals, client=client, partitioned=True, durations=0.2, runtime="python3.12", memory=512)
+    res = simulate_azure_trace(counts, seed=1, client=client, stream_above=int(args.stream_above), durations=0.2,
+                               runtime="python3.12", memory=512)
     wall = time.perf_counter() - t0
     n = int(res.summary["invocations"].sum())
     peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20)
+    cpus = client.run(lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
     print(f"{n:,} invocations of {len(res.summary):,} functions in {parts} partitions on "
           f"{len(peaks)} workers: {wall:.1f} s, {n / wall / 1e6:.2f} M invocations/s, "
           f"cold starts {res.summary['cold_starts'].sum():,}")
     for w, gib in sorted(peaks.items()):
-        print(f"  worker {w}: peak RSS {gib:.2f} GiB")
+        print(f"  worker {w}: peak RSS {gib:.2f} GiB, CPU {cpus.get(w, float('nan')):.0f} s")
+    print(f"  CPU time of the workers together {sum(cpus.values()):.0f} s ({n / sum(cpus.values()) / 1e6:.2f} M "
+          f"invocations per CPU second; wall time on a shared machine is at the mercy of its load)")
     driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(f"  driver: peak RSS {driver:.2f} GiB; workers and driver together at most {sum(peaks.values()) + driver:.2f} GiB")
     print(f"  load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores at the end")
     client.close()
+    if not args.scheduler:
+        cluster.close()
 
 
 if __name__ == "__main__":

@@ -74,3 +74,21 @@ def test_simulate_itself_takes_a_dask_frame(client):
     dist = simulate(dd.from_pandas(inv, npartitions=3, sort=False), init=0.2, client=client)
     assert dist.invocations is None
     pd.testing.assert_frame_equal(dist.summary, local, check_exact=False, rtol=1e-12, check_names=False)
+
+
+
+def test_busy_functions_made_and_simulated_in_time_ordered_pieces_give_the_in_process_answer(client):
+    """The Azure trace's busy functions are made and simulated piece by piece on one worker (the
+    10^9 benchmark's path); here two functions span many pieces and windows, one stays whole."""
+    from stackerynb.analysis.distributed import azure_arrivals, read_azure_trace_lazy, simulate_azure_trace
+
+    counts = read_azure_trace_lazy(DATA / "azure_invocations_d01.csv")
+    arrivals = client.compute(azure_arrivals(counts, seed=2, day=1)).result()
+    names = list(arrivals["function"].cat.categories)
+    opts = {"durations": {f: 0.5 + 20.0 * i for i, f in enumerate(names)}, "init": 0.3, "keep_alive": 120}
+    local = simulate(arrivals, per_invocation=False, **opts).summary.sort_index()
+    assert sorted(local["invocations"]) == [288, 9607, 43160]
+    got = simulate_azure_trace(counts, seed=2, day=1, client=client, stream_above=1000, chunk_size=16, **opts)
+    pd.testing.assert_frame_equal(got.summary, local, check_exact=False, rtol=1e-12, check_names=False,
+                                  check_index_type=False)  # str (a CSV column) against the categories' object
+    assert local["max_concurrency"].max() > 1  # overlapping calls carried across pieces

@@ -149,6 +149,46 @@ def test_large_functions_split_into_time_windows_give_the_same_answer(work, hori
     assert s["max_concurrency"] == top
 
 
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workloads(), st.sampled_from([None, 150.0]), st.integers(1, 9), st.lists(st.integers(0, 60), max_size=6))
+def test_one_function_simulated_in_time_ordered_pieces_gives_the_same_answer(work, horizon, window, cuts):
+    """simulate_stream takes a function's arrivals piece by piece, carrying the instances from one
+    piece to the next (windows of `window` arrivals, pieces cut anywhere, ties straddling them)."""
+    import stackerynb.analysis.simulator as engine
+
+    frame, init, keep_alive = work
+    frame = frame.assign(function="f0").sort_values("time", kind="stable").reset_index(drop=True)
+    cold, stats = reference(ticks(frame), {"f0": round(init["f0"] * US)}, round(keep_alive * US),
+                            None, None if horizon is None else round(horizon * US))
+    pieces = [frame.iloc[lo:hi][["time", "duration"]] for lo, hi in
+              zip([0, *sorted(cuts)], [*sorted(cuts), len(frame)])]
+    saved = engine._CONTEXT_FACTOR
+    engine._CONTEXT_FACTOR = 0
+    try:
+        got = engine.simulate_stream(pieces, "f0", keep_alive=keep_alive, init=init["f0"], horizon=horizon,
+                                     chunk_size=window).summary.loc["f0"]
+    finally:
+        engine._CONTEXT_FACTOR = saved
+    whole = simulate(frame, keep_alive=keep_alive, init=init["f0"], horizon=horizon,
+                     per_invocation=False).summary.loc["f0"]
+    pd.testing.assert_series_equal(got, whole, check_exact=True)
+    busy, idle, top = stats["f0"]
+    assert got["cold_starts"] == cold.sum()
+    assert got["busy_seconds"] == pytest.approx(busy / US, abs=1e-6)
+    assert got["idle_seconds"] == pytest.approx(idle / US, abs=1e-6)
+    assert got["max_concurrency"] == top
+
+
+def test_pieces_out_of_time_order_are_named():
+    from stackerynb.analysis.simulator import simulate_stream
+
+    with pytest.raises(StackError, match="piece 1 .* before the previous piece ended"):
+        simulate_stream([(np.array([5.0, 9.0]), None), (np.array([7.0]), None)], "f", durations=0.1)
+    with pytest.raises(StackError, match="piece 0 lacks column 'time'"):
+        simulate_stream([pd.DataFrame({"t": [1.0]})], "f", durations=0.1)
+
+
 @PROPS
 @given(workloads(max_rows=40), st.integers(1, 120))
 def test_max_lifetime_is_exact_when_instances_never_overlap(work, lifetime):

@@ -10,7 +10,10 @@ process. The cluster is an embedded ``LocalCluster`` by default, or any schedule
 :func:`read_azure_trace_lazy` reads the Azure Functions 2019 trace (per-minute invocation counts)
 with ``dask.dataframe.read_csv``; :func:`azure_arrivals` turns the counts into arrival times on the
 workers (uniform within each minute, seeded per function), so 10^9 invocations never sit in one
-process. dask is imported here only.
+process; :func:`simulate_azure_trace` goes further and never holds a busy function's whole day:
+it makes and simulates such a function in time-ordered pieces on its worker, carrying the
+instances from piece to piece (:func:`~stackerynb.analysis.simulator.simulate_stream`). dask is
+imported here only.
 """
 from __future__ import annotations
 
@@ -118,8 +121,14 @@ def simulate_distributed(invocations, *, client=None, scheduler: str | None = No
     options.pop("per_invocation", None)
     options = {k: v for k, v in options.items() if v is not None}
     ddf = by_function(invocations, npartitions, partitioned)
-    meta = _empty_summary(options)
-    summaries = ddf.map_partitions(_simulate_partition, options, meta=meta)
+    summaries = ddf.map_partitions(_simulate_partition, options, meta=_empty_summary(options))
+    return _gather(summaries, client, scheduler, options, ddf.npartitions)
+
+
+def _gather(summaries, client, scheduler, options: dict, partitions: int):
+    """The per-function summaries of every partition, computed on the cluster, as one result."""
+    from stackerynb.analysis.simulator import SimulationResult
+
     with cluster_client(client, scheduler) as c:
         summary = c.compute(summaries).result()
     summary = summary.set_index("function").sort_index()
@@ -127,7 +136,7 @@ def simulate_distributed(invocations, *, client=None, scheduler: str | None = No
     keep_alive = platform.keep_alive if platform is not None else float(options.get("keep_alive", 600.0))
     return SimulationResult(summary=summary, invocations=None, keep_alive=keep_alive,
                             max_lifetime=options.get("max_lifetime"), horizon=options.get("horizon"),
-                            platform=platform, meta={"partitions": ddf.npartitions})
+                            platform=platform, meta={"partitions": partitions})
 
 
 # ============================================================================ Azure trace
@@ -148,30 +157,85 @@ def read_azure_trace_lazy(path, blocksize: str | int = "64MB"):
     return frame
 
 
+_MINUTES = np.arange(1440, dtype=np.int16)
+
+
+def _arrival_pieces(name: str, counts: np.ndarray, seed: int, day: int, piece: int | None = None):
+    """One function's arrival times (seconds, sorted) from its per-minute counts, in pieces of
+    whole minutes holding about ``piece`` arrivals each (None: one piece). Uniform within each
+    minute, seeded by the function's name: the times are the same however they are cut, since
+    the uniform draws follow one another and each minute's times sort within the minute."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    if piece is None:
+        edges = [0, 1440]
+    else:
+        cum = np.cumsum(counts)
+        edges = np.unique(np.searchsorted(cum, np.arange(piece, cum[-1], piece), side="left") + 1)
+        edges = [0, *[int(e) for e in edges if 0 < e < 1440], 1440]
+    for m0, m1 in zip(edges[:-1], edges[1:]):
+        yield _minute_times(rng, counts[m0:m1], m0, day)
+
+
+def _minute_times(rng, counts: np.ndarray, first_minute: int, day: int, out: np.ndarray | None = None) -> np.ndarray:
+    # in place, about 18 bytes per arrival at the peak
+    n = int(counts.sum())
+    t = np.empty(n) if out is None else out
+    np.multiply(np.repeat(_MINUTES[first_minute:first_minute + counts.size], counts), 60.0, out=t)
+    t += rng.uniform(0, 60, n)
+    t.sort()  # sorted minute by minute already; the sort orders each minute's arrivals
+    t += day * 86400.0
+    return t
+
+
+def _count_matrix(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.maximum(part[[str(m) for m in range(1, 1441)]].to_numpy(np.int64), 0)
+    return counts, part["HashFunction"].astype(str).to_numpy()
+
+
 def _expand_counts(part: pd.DataFrame, seed: int, day: int) -> pd.DataFrame:
     if len(part) == 0:
         return pd.DataFrame({"function": pd.Series(pd.Categorical([])), "time": pd.Series(dtype=float)})
-    counts = part[[str(m) for m in range(1, 1441)]].to_numpy(np.int64)
-    counts = np.maximum(counts, 0)
-    names = part["HashFunction"].astype(str).to_numpy()
+    counts, names = _count_matrix(part)
     totals = counts.sum(axis=1)
     keep = np.flatnonzero(totals > 0)
     out_t = np.empty(int(totals.sum()))
     pos = 0
-    minutes = np.arange(1440, dtype=np.int16)
     for i in keep:  # one row per function: a loop over functions, not invocations
         n = int(totals[i])
         rng = np.random.default_rng([seed, zlib.crc32(names[i].encode())])
-        # in place, about 18 bytes per arrival at the peak: a function of 10^8 arrivals fits a worker
-        t = out_t[pos:pos + n]
-        np.multiply(np.repeat(minutes, counts[i]), 60.0, out=t)
-        t += rng.uniform(0, 60, n)
-        t.sort()  # sorted minute by minute already; the sort orders each minute's arrivals
-        t += day * 86400.0
+        _minute_times(rng, counts[i], 0, day, out=out_t[pos:pos + n])
         pos += n
     # categorical names: 10^8 rows of object strings would cost a pointer each
     codes = np.repeat(np.arange(keep.size), totals[keep])
     return pd.DataFrame({"function": pd.Categorical.from_codes(codes, pd.Index(names[keep]).astype(object)), "time": out_t})
+
+
+def _simulate_counts(part: pd.DataFrame, seed: int, day: int, options: dict, stream_above: float) -> pd.DataFrame:
+    """Summary of the functions of one partition of per-minute counts: the functions with more
+    than ``stream_above`` arrivals each made and simulated in pieces of about that many
+    (:func:`~stackerynb.analysis.simulator.simulate_stream`), the others expanded together."""
+    from stackerynb.analysis.simulator import simulate_stream
+
+    if len(part) == 0:
+        return _empty_summary(options)
+    counts, names = _count_matrix(part)
+    totals = counts.sum(axis=1)
+    if options.get("max_lifetime") is not None:
+        stream_above = float("inf")  # no windowed engine for a lifetime: each function at once
+    big = totals > stream_above
+    out = []
+    if (~big).any():
+        out.append(_simulate_partition(_expand_counts(part[~big], seed, day), options))
+    piece = max(int(stream_above), 1)
+    for i in np.flatnonzero(big):
+        name = names[i]
+        # mappings by function narrowed to this one (an empty one: simulate's default for it)
+        one = {k: (({name: v[name]} if name in v else {}) if isinstance(v, Mapping) else v) for k, v in options.items()}
+        pieces = ((t, None) for t in _arrival_pieces(name, counts[i], seed, day, piece))
+        res = simulate_stream(pieces, name, **one)
+        out.append(res.summary.reset_index())
+    frames = [f for f in out if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else _empty_summary(options)
 
 
 def azure_arrivals(counts, *, seed: int = 0, day: int = 0):
@@ -180,3 +244,24 @@ def azure_arrivals(counts, *, seed: int = 0, day: int = 0):
     one function stay in their partition (the trace has one row per function and day)."""
     meta = pd.DataFrame({"function": pd.Series(pd.Categorical([])), "time": pd.Series(dtype=float)})
     return counts.map_partitions(_expand_counts, seed, day, meta=meta)
+
+
+def simulate_azure_trace(counts, *, seed: int = 0, day: int = 0, client=None, scheduler: str | None = None,
+                         stream_above: int = 1 << 22, **options):
+    """:func:`~stackerynb.analysis.simulate` of the arrivals of a Dask frame of Azure per-minute
+    counts (:func:`read_azure_trace_lazy`), made on the workers as :func:`azure_arrivals` makes
+    them, without holding a busy function's day in memory: each function stays on the worker of
+    its partition, and one with more than ``stream_above`` arrivals is made and simulated in
+    time-ordered pieces of about that many (:func:`~stackerynb.analysis.simulator.simulate_stream`,
+    which carries the instances' state from piece to piece). The summary equals ``simulate`` of
+    ``azure_arrivals(counts, seed=seed, day=day)`` in one process. ``options`` as for
+    :func:`simulate_distributed`."""
+    if options.pop("per_invocation", None):
+        raise StackError("simulate_azure_trace keeps per-invocation rows on the workers; leave per_invocation unset")
+    if not _is_dask(counts):
+        raise StackError(f"counts must be a Dask DataFrame of the Azure trace (read_azure_trace_lazy), got {type(counts).__name__}")
+    if stream_above < 1:
+        raise StackError("stream_above must be at least 1 arrival")
+    options = {k: v for k, v in options.items() if v is not None}
+    summaries = counts.map_partitions(_simulate_counts, seed, day, options, stream_above, meta=_empty_summary(options))
+    return _gather(summaries, client, scheduler, options, counts.npartitions)

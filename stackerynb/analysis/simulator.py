@@ -32,9 +32,11 @@ the unique fixed point, which is the exact answer. A function leaves the iterati
 flags stop changing; most functions need one or two passes, busy ones three to five.
 Functions are processed in chunks of about ``chunk_size`` invocations (2^17 by default, so a
 pass's arrays stay in a core's cache); a function much larger than that is cut into time
-windows, taken in time order, each carrying the arrivals of the ``keep_alive`` (plus the longest
-call) before it, since no decision looks further back: a window iterates to its own fixed point
-once the windows before it are final. Still exact, and each pass stays in cache.
+windows of about 2^14 arrivals (or 8 times their context), taken in time order, each carrying the
+arrivals of the ``keep_alive`` (plus the longest call) before it, since no decision looks further
+back: a window iterates to its own fixed point once the windows before it are final. Still exact,
+and each pass stays in cache. The same windows let :func:`simulate_stream` take one function's
+arrivals in time-ordered pieces that never need to be in memory together.
 
 Approximation: only ``max_lifetime`` is approximate, and only when a function runs more than one
 instance at a time. It is applied per concurrency level, as asked for: the k-th concurrent
@@ -48,7 +50,7 @@ engine against an event-by-event reference on random workloads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,8 +62,11 @@ from stackerynb.errors import StackError
 TICKS_PER_SECOND = 1_000_000  # times are resolved to the microsecond
 _MAX_KEY = 1 << 61
 _LITTLE_ENDIAN = np.little_endian
-_CONTEXT_FACTOR = 8
-_PARTITION_FUNCTIONS = 16  # up to this many functions in a chunk, quantiles by selection, not a sort  # a window holds at least this many times the arrivals of its context
+_CONTEXT_FACTOR = 8  # a window holds at least this many times the arrivals of its context
+# own arrivals of a window when the context allows: a pass over ~16k arrivals stays in a core's
+# L2 cache; at 2^17 a function of one instance or two took 1.7x the CPU time for the same passes
+_WINDOW = 1 << 14
+_PARTITION_FUNCTIONS = 16  # up to this many functions in a chunk, quantiles by selection, not a sort
 DEFAULT_QUANTILES = (0.5, 0.95, 0.99)
 
 
@@ -188,12 +193,28 @@ def _function_codes(df: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
             remap = np.cumsum(used) - 1
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
             cats = cats[used]
+    elif _one_value(col):  # one function (a log of one, a simulated workload): no hashing
+        codes, cats = np.zeros(len(col), np.int8), pd.Index(col.iloc[:1].to_numpy(), dtype=col.dtype)
     else:
         codes, cats = pd.factorize(col, sort=False)
         cats = pd.Index(cats)
     if codes.size and (codes < 0).any():
         raise StackError(f"invocations column 'function': {_first_bad(codes < 0, df.index)} names no function")
     return codes, cats
+
+
+def _one_value(col: pd.Series) -> bool:
+    """Whether a column holds one value (not NA) throughout; the ends are checked first, so a
+    column of many functions rarely pays for the full comparison."""
+    if len(col) == 0:
+        return False
+    first = col.iloc[0]
+    try:
+        if pd.isna(first) or not (col.iloc[-1] == first and col.iloc[len(col) // 2] == first):
+            return False
+        return bool((col == first).all())
+    except (TypeError, ValueError):  # values that do not compare to one another
+        return False
 
 
 def _count_codes(codes: np.ndarray, nf: int, block: int = 1 << 20) -> np.ndarray:
@@ -243,10 +264,11 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     """One evaluation of the cold-start rule for fixed end times ``e``.
 
     ``fl`` (function, 0..nf-1) is sorted and ``a`` sorted within each function. Returns the cold
-    flags (input order) and per-function busy ticks, idle ticks and maximum concurrency. With
-    ``bounds`` (per-function [lo, hi) in ticks) only arrivals inside the bounds, and busy periods
-    ending inside them shifted back by ``T``, are counted (time windows of one function, see
-    :func:`_simulate_windows`); busy ticks are then not counted (the caller sums the invocations).
+    flags (input order) and ``stats()``, which gives per-function busy ticks, idle ticks and
+    maximum concurrency at these flags when called (only once they are final). With ``bounds``
+    (per-function [lo, hi) in ticks) only arrivals inside the bounds, and busy periods ending
+    inside them shifted back by ``T``, are counted (time windows of one function, see
+    :class:`_WindowStream`); busy ticks are then not counted (the caller sums the invocations).
 
     Starts never need their partner end: one merge of the sorted start keys with the end keys
     (values only, no argsort) gives the level of every start (in input order, as starts keep
@@ -312,24 +334,6 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
     cold = ~same
     cold[1:] |= (ts[1:] - te[:-1]) >= T
 
-    top_f = np.zeros(nf, np.int64)
-    seg = np.searchsorted(fl, np.arange(nf + 1)) if nf > 1 else np.array([0, n])  # fl is sorted
-    nonempty = seg[1:] > seg[:-1]
-    if bounds is None:
-        if nonempty.any():
-            top_f[nonempty] = np.maximum.reduceat(k, seg[:-1][nonempty])
-    elif nf == 1:  # concurrency at arrivals inside the bounds only: a range of input rows
-        inside = slice(*np.searchsorted(a, [int(bounds[0][0]), int(bounds[1][0])]))
-        top_f[0] = k[inside].max(initial=0)
-    else:
-        rel = ts - f_s.astype(np.int64) * span
-        inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
-        if nf == 1:
-            top_f[0] = lev[inside].max(initial=0)
-        else:
-            np.maximum.at(top_f, f_s[inside], lev[inside])
-        del rel, inside
-
     m = ts.size
     run_head = None
     if L is not None:
@@ -353,95 +357,175 @@ def _pass(fl: np.ndarray, a: np.ndarray, e: np.ndarray, nf: int, T: int, L: int 
             cold[np.concatenate(recycled)] = True
             run_head = np.maximum.accumulate(np.where(cold, np.arange(m), 0))
 
-    # how long the instance of each busy period stays alive after it: until the next start at
-    # its level when that one is warm, else keep_alive (or its lifetime, or the horizon)
-    next_warm = np.empty(m, bool)
-    next_warm[-1:] = False
-    np.greater(same[1:], cold[1:], out=next_warm[:-1])
-    until = te + T
-    if L is not None:
-        np.minimum(until, np.maximum(te, ts[run_head] + L), out=until)
-    np.copyto(until[:-1], ts[1:], where=next_warm[:-1])
-    until -= te
-    idle = until
-    if H is not None or bounds is not None:
-        te_rel = te if nf == 1 else te - f_s.astype(np.int64) * span
-        if H is not None:
-            np.minimum(idle, np.maximum(H - te_rel, 0), out=idle)
-        if bounds is not None and nf == 1:  # the busy periods ending in [lower - T, upper - T)
-            lo, hi = int(bounds[0][0]) - T, int(bounds[1][0]) - T
-            idle *= (te_rel >= lo) & (te_rel < hi)
-        elif bounds is not None:
-            idle[(te_rel < bounds[0][f_s] - T) | (te_rel >= bounds[1][f_s] - T)] = 0
-        del te_rel
-    busy_f = np.zeros(nf)
-    if bounds is None and nonempty.any():
-        busy_f[nonempty] = np.add.reduceat(e - a, seg[:-1][nonempty])
-    idle_f = (np.bincount(f_s, weights=idle, minlength=nf) if nf > 1
-              else np.array([float(idle.sum())]))
+    def stats():
+        """Per-function busy ticks, idle ticks and maximum concurrency at these flags (asked for
+        only once the flags are final: the passes before need the flags alone)."""
+        top_f = np.zeros(nf, np.int64)
+        seg = np.searchsorted(fl, np.arange(nf + 1)) if nf > 1 else np.array([0, n])  # fl is sorted
+        nonempty = seg[1:] > seg[:-1]
+        if bounds is None:
+            if nonempty.any():
+                top_f[nonempty] = np.maximum.reduceat(k, seg[:-1][nonempty])
+        elif nf == 1:  # concurrency at arrivals inside the bounds only: a range of input rows
+            inside = slice(*np.searchsorted(a, [int(bounds[0][0]), int(bounds[1][0])]))
+            top_f[0] = k[inside].max(initial=0)
+        else:
+            rel = ts - f_s.astype(np.int64) * span
+            inside = (rel >= bounds[0][f_s]) & (rel < bounds[1][f_s])
+            if nf == 1:
+                top_f[0] = lev[inside].max(initial=0)
+            else:
+                np.maximum.at(top_f, f_s[inside], lev[inside])
+            del rel, inside
+
+        # how long the instance of each busy period stays alive after it: until the next start at
+        # its level when that one is warm, else keep_alive (or its lifetime, or the horizon)
+        next_warm = np.empty(m, bool)
+        next_warm[-1:] = False
+        np.greater(same[1:], cold[1:], out=next_warm[:-1])
+        until = te + T
+        if L is not None:
+            np.minimum(until, np.maximum(te, ts[run_head] + L), out=until)
+        np.copyto(until[:-1], ts[1:], where=next_warm[:-1])
+        until -= te
+        idle = until
+        if H is not None or bounds is not None:
+            te_rel = te if nf == 1 else te - f_s.astype(np.int64) * span
+            if H is not None:
+                np.minimum(idle, np.maximum(H - te_rel, 0), out=idle)
+            if bounds is not None and nf == 1:  # the busy periods ending in [lower - T, upper - T)
+                lo, hi = int(bounds[0][0]) - T, int(bounds[1][0]) - T
+                idle *= (te_rel >= lo) & (te_rel < hi)
+            elif bounds is not None:
+                idle[(te_rel < bounds[0][f_s] - T) | (te_rel >= bounds[1][f_s] - T)] = 0
+            del te_rel
+        busy_f = np.zeros(nf)
+        if bounds is None and nonempty.any():
+            busy_f[nonempty] = np.add.reduceat(e - a, seg[:-1][nonempty])
+        idle_f = (np.bincount(f_s, weights=idle, minlength=nf) if nf > 1
+                  else np.array([float(idle.sum())]))
+        return busy_f, idle_f, top_f
+
     if g_s is None:
-        return cold, busy_f, idle_f, top_f
+        return cold, stats
     flags = np.empty(n, bool)
     flags[g_s] = cold
-    return flags, busy_f, idle_f, top_f
+    return flags, stats
 
 
-def _windows(a: np.ndarray, reach: int, T: int, size: int) -> list[tuple[int, int, int, int]]:
-    """Split one function's sorted arrivals into time windows of about ``size`` arrivals.
+class _WindowStream:
+    """One function's arrivals, pushed in time-ordered pieces, simulated window by window.
 
-    A window's arrivals are decided from events at most ``keep_alive`` before them, so each
-    window carries the arrivals of the ``T + reach`` seconds before it as context (``reach``:
-    the longest busy time, so every invocation still running ``T`` before the window is in).
-    Returns, per window, the first row of its context, (first, end) row of its own arrivals,
-    and its [lower, upper) time bounds in ticks."""
-    n = a.size
-    out = []
-    for i0 in range(0, n, size):
-        i1 = min(i0 + size, n)
-        t_lo = int(a[i0]) if i0 > 0 else -(1 << 62)
-        t_hi = int(a[i1]) if i1 < n else (1 << 62)
-        j0 = int(np.searchsorted(a, t_lo - T - reach, side="left")) if i0 > 0 else 0
-        out.append((j0, i0, i1, t_lo, t_hi))
-    return out
+    A window's own arrivals are decided from events at most ``keep_alive`` before them, so each
+    window carries as context the (final) arrivals of the ``T + reach`` before it (``reach``: the
+    longest busy time seen so far, so every invocation still running ``T`` before the window is
+    in). Decisions are causal: once the windows before are final, a window iterates to its own
+    fixed point on its own flags alone. Its idle time is that of the busy periods ending in
+    ``[lower - T, upper - T)``, where ``upper`` is the first arrival after it; whether the next
+    start at their level is warm is decided within the window, without looking further ahead.
+    So a window is taken only once the arrival after it is known (or at :meth:`finish`), and
+    only the context and the undecided arrivals are held: memory stays bounded however long
+    the function's stream is, and the answer is the same however it is cut.
+
+    ``size``: own arrivals per window; with ``adaptive`` it grows to ``_CONTEXT_FACTOR`` times
+    the context of the last window (so the context stays a small share of the work)."""
+
+    def __init__(self, init: int, T: int, H: int | None, size: int, *, adaptive: bool = False,
+                 keep_flags: bool = True, keep_latency: bool = False):
+        self.init, self.T, self.H = int(init), T, H
+        self.size = self.base_size = max(min(int(size), _WINDOW) if adaptive else int(size), 1)
+        self.adaptive = adaptive
+        self.a = np.zeros(0, np.int64)  # context (decided) rows, then pending (undecided) rows
+        self.d = np.zeros(0, np.int64)
+        self.cold = np.zeros(0, bool)  # flags of the context rows
+        self.reach = 0
+        self.first = True
+        self.idle = 0.0
+        self.top = 0
+        self.passes = 0
+        self.cold_count = 0
+        self.count = 0
+        self.busy_ticks = 0
+        self.flags: list | None = [] if keep_flags else None
+        self.latency: list | None = [] if keep_latency else None
+
+    def push(self, a: np.ndarray, d: np.ndarray) -> None:
+        """Add arrivals (ticks, sorted, none before the last one pushed) with their durations."""
+        if not a.size:
+            return
+        self.reach = max(self.reach, int(d.max()) + self.init)
+        self.a = np.concatenate((self.a, a))
+        self.d = np.concatenate((self.d, d))
+        while self.a.size - self.cold.size > self.size:
+            self._window(self.size, int(self.a[self.cold.size + self.size]))
+
+    def finish(self) -> None:
+        """Decide the arrivals still pending (the last window has no upper bound)."""
+        while self.a.size > self.cold.size:
+            m = min(self.size, self.a.size - self.cold.size)
+            upper = int(self.a[self.cold.size + m]) if self.cold.size + m < self.a.size else 1 << 62
+            self._window(m, upper)
+
+    def _window(self, m: int, t_hi: int) -> None:
+        T, init = self.T, self.init
+        c = self.cold.size
+        t_lo = -(1 << 62) if self.first else int(self.a[c])
+        j0 = 0 if self.first else int(np.searchsorted(self.a[:c], t_lo - T - self.reach, side="left"))
+        if j0:  # rows before the context end before any later window's reach
+            self.a, self.d, self.cold = self.a[j0:], self.d[j0:], self.cold[j0:]
+            c -= j0
+        sa, sd = self.a[:c + m], self.d[:c + m]
+        cold = np.concatenate((self.cold, _initial_guess(None, sa, sd, T)[c:]))
+        own = cold[c:]
+        fl = np.zeros(sa.size, np.int8)
+        base = sa + sd
+        zero = np.zeros(1, np.int64)
+        used = 0
+        while True:
+            used += 1
+            e = base + init * cold if init else base
+            stats = None  # the last pass's arrays go before this one makes its own
+            flags, stats = _pass(fl, sa, e, 1, T, None, self.H, (zero + t_lo, zero + t_hi))
+            mine = flags[c:]
+            if np.array_equal(mine, own):
+                break
+            own[:] = mine
+        _, idle_w, top_w = stats()
+        self.passes = max(self.passes, used)
+        self.idle += float(idle_w[0])
+        self.top = max(self.top, int(top_w[0]))
+        self.cold_count += int(np.count_nonzero(own))
+        self.count += m
+        own_d = sd[c:]
+        self.busy_ticks += int(own_d.sum())
+        if self.flags is not None:
+            self.flags.append(own)
+        if self.latency is not None:
+            lat = own_d.copy()
+            lat[own] += init
+            self.latency.append(lat)
+        self.cold = cold
+        self.first = False
+        if self.adaptive:
+            self.size = max(self.base_size, _CONTEXT_FACTOR * c)
+
+    @property
+    def busy(self) -> float:
+        # a busy period that began before a window's context is cut short there: busy time comes
+        # from the invocations themselves (it is their total length, whatever the levels)
+        return float(self.busy_ticks) + float(self.init) * float(self.cold_count)
 
 
 def _simulate_windows(a, d, init, T, H, size):
     """The fixed point for one large function, window by window in time order (see
-    :func:`_windows`): exact, and each pass touches a slice small enough to stay in cache.
-
-    Decisions are causal, so once the windows before are final, a window iterates on its own
-    flags alone. Its idle time is that of the busy periods ending in ``[lower - T, upper - T)``:
-    whether the next start at their level is warm is decided within the window, without
-    looking ahead."""
+    :class:`_WindowStream`): exact, and each pass touches a slice small enough to stay in cache."""
     if np.ndim(d) == 0:
         d = np.full(a.size, d, np.int64)
-    windows = _windows(a, int(d.max(initial=0)) + init, T, size)
-    cold = _initial_guess(None, a, d, T)
-    idle = 0.0
-    top = 0
-    zero = np.zeros(1, np.int64)
-    passes = 0
-    for j0, i0, i1, t_lo, t_hi in windows:
-        sa = a[j0:i1]
-        fl = np.zeros(sa.size, np.int8)
-        base = sa + d[j0:i1]
-        own = cold[i0:i1]
-        used = 0
-        while True:
-            used += 1
-            e = base + init * cold[j0:i1] if init else base
-            flags, _, idle_w, top_w = _pass(fl, sa, e, 1, T, None, H, (zero + t_lo, zero + t_hi))
-            mine = flags[i0 - j0:]
-            if np.array_equal(mine, own):
-                break
-            own[:] = mine
-        passes = max(passes, used)
-        idle += float(idle_w[0])
-        top = max(top, int(top_w[0]))
-    # a busy period that began before a window's context is cut short there: take busy time
-    # from the invocations themselves (it is their total length, whatever the levels)
-    busy = float(d.sum()) + float(init) * float(np.count_nonzero(cold))
-    return cold, busy, idle, top, passes
+    stream = _WindowStream(init, T, H, size)
+    stream.push(a, d)
+    stream.finish()
+    cold = np.concatenate(stream.flags) if stream.flags else np.zeros(0, bool)
+    return cold, stream.busy, stream.idle, stream.top, stream.passes
 
 
 def _initial_guess(fl: np.ndarray, a: np.ndarray, d: np.ndarray, T: int) -> np.ndarray:
@@ -473,8 +557,7 @@ def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
         sub_init = init_f[ids][sub_fl]
         sub_cold = cold if sub_idx is None else cold[sub_idx]
         e = sub_a + sub_d + sub_init * sub_cold
-        new, b, i, t = _pass(sub_fl, sub_a, e, ids.size, T, L, H)
-        busy[ids], idle[ids], top[ids] = b, i, t
+        new, stats = _pass(sub_fl, sub_a, e, ids.size, T, L, H)
         changed = new != sub_cold
         if sub_idx is None:
             cold = new
@@ -482,6 +565,9 @@ def _simulate_chunk(fl, a, d, init_f, nf, T, L, H):
             cold[sub_idx] = new
         moved = np.bincount(sub_fl[changed], minlength=ids.size) > 0
         still = moved & has_init[ids]
+        if not still.all():  # functions leave the iteration with this pass's figures
+            busy[ids], idle[ids], top[ids] = stats()
+        stats = None  # its pass's arrays go before the next pass makes its own
         if not still.any():
             return cold, busy, idle, top, passes
         keep = still[sub_fl]
@@ -539,7 +625,7 @@ def _window_size(a: np.ndarray, d: np.ndarray, init: np.ndarray, T: int, chunk_s
         return None
     rate = n / max(int(a[-1] - a[0]), 1)
     context = rate * (T + int(d.max()) + int(init[0]))
-    size = max(chunk_size, int(_CONTEXT_FACTOR * context))
+    size = max(min(chunk_size, _WINDOW), int(_CONTEXT_FACTOR * context))
     return size if size * 2 <= n else None
 
 
@@ -584,6 +670,56 @@ def _segment_quantiles(sorted_values: np.ndarray, offsets: np.ndarray, q: float)
     v0 = sorted_values[np.minimum(i0, sorted_values.size - 1)]
     v1 = sorted_values[np.minimum(i1, sorted_values.size - 1)]
     return np.where(n > 0, v0 + frac * (v1 - v0), np.nan)
+
+
+def _durations_per_function(durations, functions: pd.Index) -> np.ndarray:
+    if isinstance(durations, Mapping) or isinstance(durations, pd.Series):
+        durations = dict(durations)
+        absent = [f for f in functions if f not in durations]
+        if absent:
+            raise StackError(f"durations has no entry for function{'s' if len(absent) > 1 else ''} "
+                             f"{', '.join(map(repr, absent[:5]))}")
+    return np.asarray(_per_function(durations, "durations", functions, None, _nonneg_number), dtype=float)
+
+
+def _memory_and_init(functions: pd.Index, memory, init, runtime, architecture, package_mb,
+                     platform: Platform | None) -> tuple[np.ndarray, np.ndarray]:
+    """Memory (MB) and INIT seconds per function, from the arguments of :func:`simulate`."""
+    mem_f = np.asarray(_per_function(memory, "memory", functions, 128.0, _positive_number), dtype=float)
+    if init is None and platform is not None and platform.init is not None:
+        init = {f: platform.init_for(m) for f, m in zip(functions, mem_f)}
+    if init is not None:
+        return mem_f, np.asarray(_per_function(init, "init", functions, 0.0, _nonneg_number), dtype=float)
+    rt = _per_function(runtime, "runtime", functions, None, lambda v: None if v is None or isinstance(v, str) else f"expected a runtime name, got {v!r}")
+    arch = _per_function(architecture, "architecture", functions, "x86_64", lambda v: None if isinstance(v, str) else f"expected x86_64 or arm64, got {v!r}")
+    pkg = _per_function(package_mb, "package_mb", functions, None, lambda v: None if v is None else _nonneg_number(v))
+    try:
+        init_f = np.array([init_seconds(rt[i], mem_f[i], arch[i], None if pkg[i] is None else float(pkg[i]))
+                           for i in range(len(functions))], dtype=float)
+    except StackError as exc:
+        raise StackError(f"cold start estimate: {exc}") from None
+    return mem_f, init_f
+
+
+def _summary(functions, counts, cold_f, busy_f, idle_f, top_f, mem_f, init_f, init_ticks, mean_f, qs, quantiles):
+    """The per-function table of :class:`SimulationResult` (tick sums in, seconds out)."""
+    busy_s = busy_f / TICKS_PER_SECOND
+    idle_s = idle_f / TICKS_PER_SECOND
+    return pd.DataFrame({
+        "invocations": counts.astype(np.int64),
+        "cold_starts": cold_f,
+        "cold_start_rate": np.where(counts > 0, cold_f / np.maximum(counts, 1), np.nan),
+        "instance_seconds": busy_s + idle_s,
+        "busy_seconds": busy_s,
+        "idle_seconds": idle_s,
+        "idle_gb_seconds": idle_s * mem_f / 1024.0,
+        "init_seconds": cold_f * init_ticks / TICKS_PER_SECOND,
+        "max_concurrency": top_f,
+        "memory": mem_f,
+        "init": init_f,
+        "latency_mean": mean_f,
+        **{f"latency_p{_qname(q)}": qs[q] for q in quantiles},
+    }, index=pd.Index(functions, name="function"))
 
 
 # ============================================================================ public entry
@@ -677,29 +813,9 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
     else:
         if durations is None:
             raise StackError("durations missing: pass durations={function: seconds} or a 'duration' column")
-        if isinstance(durations, Mapping) or isinstance(durations, pd.Series):
-            durations = dict(durations)
-            absent = [f for f in functions if f not in durations]
-            if absent:
-                raise StackError(f"durations has no entry for function{'s' if len(absent) > 1 else ''} "
-                                 f"{', '.join(map(repr, absent[:5]))}")
-        dur_f = np.asarray(_per_function(durations, "durations", functions, None, _nonneg_number), dtype=float)
+        dur_f = _durations_per_function(durations, functions)
         dur_col = None
-
-    mem_f = np.asarray(_per_function(memory, "memory", functions, 128.0, _positive_number), dtype=float)
-    if init is None and platform is not None and platform.init is not None:
-        init = {f: platform.init_for(m) for f, m in zip(functions, mem_f)}
-    if init is not None:
-        init_f = np.asarray(_per_function(init, "init", functions, 0.0, _nonneg_number), dtype=float)
-    else:
-        rt = _per_function(runtime, "runtime", functions, None, lambda v: None if v is None or isinstance(v, str) else f"expected a runtime name, got {v!r}")
-        arch = _per_function(architecture, "architecture", functions, "x86_64", lambda v: None if isinstance(v, str) else f"expected x86_64 or arm64, got {v!r}")
-        pkg = _per_function(package_mb, "package_mb", functions, None, lambda v: None if v is None else _nonneg_number(v))
-        try:
-            init_f = np.array([init_seconds(rt[i], mem_f[i], arch[i], None if pkg[i] is None else float(pkg[i]))
-                               for i in range(nf)], dtype=float)
-        except StackError as exc:
-            raise StackError(f"cold start estimate: {exc}") from None
+    mem_f, init_f = _memory_and_init(functions, memory, init, runtime, architecture, package_mb, platform)
 
     fkeys = _function_keys(functions) if platform_engine is not None else None
     T = int(round(keep_alive * TICKS_PER_SECOND))
@@ -808,23 +924,8 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
             lat_all[where] = lat / TICKS_PER_SECOND
         f0 = f1
 
-    busy_s = busy_f / TICKS_PER_SECOND
-    idle_s = idle_f / TICKS_PER_SECOND
-    summary = pd.DataFrame({
-        "invocations": counts.astype(np.int64),
-        "cold_starts": cold_f,
-        "cold_start_rate": np.where(counts > 0, cold_f / np.maximum(counts, 1), np.nan),
-        "instance_seconds": busy_s + idle_s,
-        "busy_seconds": busy_s,
-        "idle_seconds": idle_s,
-        "idle_gb_seconds": idle_s * mem_f / 1024.0,
-        "init_seconds": cold_f * init_ticks / TICKS_PER_SECOND,
-        "max_concurrency": top_f,
-        "memory": mem_f,
-        "init": init_f,
-        "latency_mean": mean_f,
-        **{f"latency_p{_qname(q)}": qs[q] for q in quantiles},
-    }, index=pd.Index(functions, name="function"))
+    summary = _summary(functions, counts, cold_f, busy_f, idle_f, top_f, mem_f, init_f, init_ticks, mean_f, qs,
+                       quantiles)
 
     detail = None
     if per_invocation:
@@ -837,6 +938,135 @@ def simulate(invocations: pd.DataFrame, durations: Mapping[str, float] | float |
                             max_lifetime=None if max_lifetime is None else float(max_lifetime),
                             horizon=None if horizon is None else float(horizon), passes=passes)
 
+
+def simulate_stream(chunks: Iterable, function: str = "function", durations: float | None = None,
+                    keep_alive: float = 600.0, *, init: float | None = None, runtime: str | None = None,
+                    memory: float | None = None, architecture: str | None = None, package_mb: float | None = None,
+                    horizon: float | None = None, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+                    chunk_size: int = 1 << 17, platform: Platform | None = None) -> SimulationResult:
+    """:func:`simulate` of one function whose arrivals come in time-ordered pieces, so that they
+    never need to be in memory at once (a month of a busy function's logs, read or generated piece
+    by piece). The summary is the same as :func:`simulate` of all the pieces together.
+
+    ``chunks``: an iterable of DataFrames with ``time`` (seconds) and optionally ``duration``, or of
+    ``(times, durations)`` pairs of arrays (``durations`` None when ``durations`` is given). Each
+    piece may be in any order; a piece may not start before the previous one ended (arrivals at
+    the same instant may straddle two pieces). Other arguments as for :func:`simulate`: one value,
+    or a mapping that names ``function``. The state carried from piece to piece is the arrivals of the last
+    ``keep_alive`` (plus the longest call) and the running totals; latency quantiles with a
+    ``duration`` column keep one number per invocation.
+
+    A platform other than the default policy, or ``max_lifetime``, has no windowed engine: the
+    pieces are then gathered and simulated at once."""
+    for name, value, check in (("keep_alive", keep_alive, _positive_number), ("horizon", horizon, _nonneg_number)):
+        if value is not None and (why := check(value)):
+            raise StackError(f"{name}: {why}")
+    if chunk_size < 1:
+        raise StackError("chunk_size must be at least 1")
+    if platform is not None:
+        if not isinstance(platform, Platform):
+            raise StackError(f"platform must be a Platform (analysis.calibrate gives one), got {type(platform).__name__}")
+        keep_alive = platform.keep_alive
+    functions = pd.Index([function])
+    dur_f = None if durations is None else _durations_per_function(durations, functions)
+    mem_f, init_f = _memory_and_init(functions, memory, init, runtime, architecture, package_mb, platform)
+    options = dict(keep_alive=keep_alive, init=float(init_f[0]), memory=float(mem_f[0]), horizon=horizon,
+                   quantiles=quantiles, chunk_size=chunk_size, platform=platform, per_invocation=False)
+    if platform is not None and not platform.is_default_policy:
+        frames = [_chunk_frame(c, i, dur_f) for i, c in enumerate(chunks)]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"time": [], "duration": []})
+        return simulate(frame.assign(function=function), **options)
+
+    T = int(round(keep_alive * TICKS_PER_SECOND))
+    H = None if horizon is None else int(round(horizon * TICKS_PER_SECOND))
+    init_t = int(np.rint(init_f[0] * TICKS_PER_SECOND))
+    dur_t = None if dur_f is None else max(int(np.rint(dur_f[0] * TICKS_PER_SECOND)), 1)
+    stream = None
+    last = -1
+    for i, chunk in enumerate(chunks):
+        times, durs = _chunk_arrays(chunk, i, dur_f)
+        if not times.size:
+            continue
+        a = _ticks(times)
+        d = np.full(a.size, dur_t, np.int64) if durs is None else np.maximum(_ticks(durs), 1)
+        if a.size > 1 and (a[1:] < a[:-1]).any():
+            p = np.argsort(a, kind="stable")
+            a, d = a[p], d[p]
+        if a[0] < last:
+            raise StackError(f"piece {i} of {function!r} starts at {a[0] / TICKS_PER_SECOND:g} s, before the "
+                             f"previous piece ended ({last / TICKS_PER_SECOND:g} s): pieces must come in time order")
+        last = int(a[-1])
+        if stream is None:
+            if durs is not None and dur_t is not None:
+                raise StackError("give durations either as a 'duration' column or as the durations argument, not both")
+            stream = _WindowStream(init_t, T, H, chunk_size, adaptive=True, keep_flags=False,
+                                   keep_latency=durs is not None)
+        stream.push(a, d)
+    if stream is not None:
+        stream.finish()
+    n = 0 if stream is None else stream.count
+    cold = 0 if stream is None else stream.cold_count
+    counts = np.array([n], np.int64)
+    cold_f = np.array([cold], np.int64)
+    qs = {}
+    if stream is not None and stream.latency is not None:
+        lat = np.concatenate(stream.latency)
+        sum_d = stream.busy_ticks
+        for q, value in _partition_quantiles(lat, quantiles).items():
+            qs[q] = np.array([value / TICKS_PER_SECOND])
+        del lat
+    else:
+        dk = np.array([float(dur_t or 1)])
+        sum_d = (dur_t or 1) * n
+        for q in quantiles:
+            qs[q] = _quantiles_two_valued(counts, cold_f, dk, dk + init_t, q) / TICKS_PER_SECOND
+    mean = np.array([(sum_d + init_t * cold) / n / TICKS_PER_SECOND if n else np.nan])
+    busy = np.array([0.0 if stream is None else stream.busy])
+    idle = np.array([0.0 if stream is None else stream.idle])
+    top = np.array([0 if stream is None else stream.top], np.int64)
+    summary = _summary(functions, counts, cold_f, busy, idle, top, mem_f, init_f, np.array([init_t]), mean, qs,
+                       quantiles)
+    return SimulationResult(summary=summary, invocations=None, keep_alive=float(keep_alive), platform=platform,
+                            max_lifetime=None, horizon=None if horizon is None else float(horizon),
+                            passes=0 if stream is None else stream.passes)
+
+
+def _chunk_arrays(chunk, i: int, dur_f) -> tuple[np.ndarray, np.ndarray | None]:
+    """(times, durations or None) in seconds of one piece given to :func:`simulate_stream`."""
+    if isinstance(chunk, tuple) and len(chunk) == 2:  # arrays: checked as columns are, without a copy
+        times = _seconds_array(chunk[0], "time", i)
+        if chunk[1] is not None:
+            return times, _seconds_array(chunk[1], "duration", i)
+        if dur_f is None:
+            raise StackError(f"piece {i}: durations missing: pass durations=seconds or durations with the times")
+        return times, None
+    if not isinstance(chunk, pd.DataFrame):
+        raise StackError(f"piece {i}: expected a DataFrame with time (and duration) or a (times, durations) pair, "
+                         f"got {type(chunk).__name__}")
+    frame = chunk
+    if "time" not in frame.columns:
+        raise StackError(f"piece {i} lacks column 'time' (columns: {', '.join(map(str, frame.columns))})")
+    times = _numeric_column(frame, "time")
+    if "duration" in frame.columns:
+        return times, _numeric_column(frame, "duration")
+    if dur_f is None:
+        raise StackError(f"piece {i}: durations missing: pass durations=seconds or a 'duration' column")
+    return times, None
+
+
+def _seconds_array(values, column: str, i: int) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuf":
+        raise StackError(f"piece {i}: {column} must be numbers of seconds, got {values.dtype}")
+    values = values.astype(np.float64, copy=False)
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max()) and values.min() >= 0):
+        raise StackError(f"piece {i}: {column} must be finite seconds >= 0")
+    return values
+
+
+def _chunk_frame(chunk, i: int, dur_f) -> pd.DataFrame:
+    times, durs = _chunk_arrays(chunk, i, dur_f)
+    return pd.DataFrame({"time": times, "duration": np.full(times.size, dur_f[0]) if durs is None else durs})
 
 def _ticks(seconds: np.ndarray) -> np.ndarray:
     """Seconds as whole microsecond ticks (int64), with one float temporary."""
