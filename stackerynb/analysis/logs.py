@@ -14,12 +14,10 @@
 * the JSON printed by ``aws logs filter-log-events`` (``{"events": [{"timestamp", "message",
   "logStreamName"}, ...]}``), each message in either format above.
 
-The text format is parsed by Arrow's C++ compute kernels, in chunks of a few MB, with no Python
-loop per line: lines holding ``REPORT RequestId`` are picked (``match_substring``); Lambda's own
-tab-separated layout is cut on tabs and fixed prefixes and cast to numbers; a chunk with any line
-in another layout (spaces, no prefix, extra text) goes through one RE2 pattern (``extract_regex``)
-instead. Lines that look like a report but do not parse are counted and kept, with their
-line number, in ``frame.attrs["malformed"]``; they never stop the read.
+The text format is read in bulk by :mod:`stackerynb.analysis.report_text` (numpy byte operations
+on chunks of a few MB, no Python step per line; a line not in Lambda's own tab layout goes on its
+own through one RE2 pattern). Lines that look like a report but do not parse are counted and kept,
+with their line number, in ``frame.attrs["malformed"]``; they never stop the read.
 """
 from __future__ import annotations
 
@@ -34,173 +32,39 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from stackerynb.analysis.report_text import JSON_MARK, REPORT_MARK, parse_report_lines
 from stackerynb.errors import StackError
 
 COLUMNS = ["function", "time", "timestamp", "request_id", "duration", "billed_duration", "memory",
            "max_memory_used", "init_duration", "cold"]
-_REPORT_MARK = "REPORT RequestId"
-_JSON_MARK = '"platform.report"'
+_REPORT_MARK = REPORT_MARK
+_JSON_MARK = JSON_MARK
 _LEADING_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\S+)[ \t]+(\{.*)$")
-# The tolerant layout, for RE2 (pyarrow's extract_regex): a line may carry the export's timestamp
-# and the log group before Lambda's message (either may be absent); spaces or tabs between fields.
-_TOLERANT = (
-    r"^(?:(?P<stamp>\d{4}-\d\d-\d\dT[^ \t\n]*)[ \t]+)?(?:(?P<group>[^ \t\n]+)[ \t]+)?REPORT RequestId:[ \t]*"
-    r"(?P<rid>[^ \t\n]+)[ \t]+Duration:[ \t]*(?P<dur>\d+(?:\.\d*)?) ms[ \t]+Billed Duration:[ \t]*(?P<billed>\d+) ms"
-    r"[ \t]+Memory Size:[ \t]*(?P<mem>\d+) MB[ \t]+Max Memory Used:[ \t]*(?P<used>\d+) MB"
-    r"(?:[ \t]+Init Duration:[ \t]*(?P<init>\d+(?:\.\d*)?) ms)?(?:\s|$)")
-_CHUNK = 1 << 22  # bytes per vectorised step: the working set stays in cache
-# Lambda's own layout, tab separated with a trailing tab: field -> (prefix, suffix) in the strict path
-_FIELDS = {1: ("Duration: ", " ms"), 2: ("Billed Duration: ", " ms"), 3: ("Memory Size: ", " MB"),
-           4: ("Max Memory Used: ", " MB")}
-_INIT = ("Init Duration: ", " ms")
 
 
-def _line_array(raw: bytes):
-    """The buffer's lines (each with its newline) as an Arrow string array, without a copy."""
-    import pyarrow as pa
-
-    b = np.frombuffer(raw, np.uint8)
-    ends = np.flatnonzero(b == 10) + 1
-    offsets = np.concatenate(([0], ends, [len(raw)] if (not ends.size or ends[-1] != len(raw)) else [])).astype(np.int64)
-    return pa.Array.from_buffers(pa.large_string(), offsets.size - 1, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
-
-
-def _strict(rl):
-    """Fields of the REPORT lines ``rl`` in Lambda's own layout (``None`` where a line is not in
-    it): a split on tabs and fixed prefixes, no regular expression."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    f = pc.split_pattern(rl, "\t")
-    n = pc.list_value_length(f)
-    ok = pc.or_(pc.equal(n, 6), pc.equal(n, 7))
-    if not pc.all(ok).as_py():
-        return None
-    head = pc.split_pattern(pc.list_element(f, 0), " ")
-    if not pc.all(pc.equal(pc.list_value_length(head), 5)).as_py():
-        return None
-    out = {"stamp": pc.list_element(head, 0), "group": pc.list_element(head, 1), "rid": pc.list_element(head, 4)}
-    checks = [pc.equal(pc.list_element(head, 2), "REPORT"), pc.equal(pc.list_element(head, 3), "RequestId:"),
-              pc.match_substring_regex(out["stamp"], r"^\d{4}-\d\d-\d\dT")]
-    for i, (key, kind) in zip(_FIELDS, (("dur", pa.float64()), ("billed", pa.int64()), ("mem", pa.int64()),
-                                        ("used", pa.int64()))):
-        prefix, suffix = _FIELDS[i]
-        field = pc.list_element(f, i)
-        checks += [pc.starts_with(field, prefix), pc.ends_with(field, suffix)]
-        out[key] = (pc.utf8_slice_codeunits(field, len(prefix), -len(suffix)), kind)
-    last = pc.list_element(f, 5)  # Init Duration when cold (7 fields), else the line's end
-    cold = pc.equal(n, 7)
-    ends = pc.or_(pc.or_(pc.ends_with(rl, "\t\n"), pc.ends_with(rl, "\t\r\n")), pc.ends_with(rl, "\t"))
-    checks += [ends, pc.or_(pc.invert(cold), pc.and_(pc.starts_with(last, _INIT[0]), pc.ends_with(last, _INIT[1])))]
-    for c in checks:
-        if not pc.all(c).as_py():
-            return None
-    out["init"] = (pc.if_else(cold, pc.utf8_slice_codeunits(last, len(_INIT[0]), -len(_INIT[1])), None), pa.float64())
-    try:
-        for key in ("dur", "billed", "mem", "used", "init"):
-            out[key] = pc.cast(*out[key])
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return out
-
-
-def _tolerant(rl):
-    """Fields of the REPORT lines ``rl`` by the tolerant pattern (null rows: malformed)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    st = pc.extract_regex(rl, _TOLERANT)
-    out = {k: st.field(k) for k in ("stamp", "group", "rid")}
-    blank = lambda a: pc.if_else(pc.equal(a, ""), None, a)  # noqa: E731 - an absent optional group
-    out["stamp"], out["group"] = blank(out["stamp"]), blank(out["group"])
-    for key, kind in (("dur", pa.float64()), ("billed", pa.int64()), ("mem", pa.int64()), ("used", pa.int64()),
-                      ("init", pa.float64())):
-        out[key] = pc.cast(blank(st.field(key)), kind)
-    return out, st.is_valid()
-
-
-def _parse_lines(raw: bytes):
-    """REPORT lines of ``raw`` in the text format: a dict of Arrow arrays (fields, plus ``line``:
-    the 0-based line number) and the 0-based numbers of the report lines that did not parse."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    pieces, bad = [], []
-    first_line, pos = 0, 0
-    has_json = _JSON_MARK.encode() in raw
-    while pos < len(raw):
-        end = len(raw) if pos + _CHUNK >= len(raw) else raw.rfind(b"\n", pos, pos + _CHUNK) + 1
-        if end <= pos:  # a line longer than a chunk
-            nl = raw.find(b"\n", pos + _CHUNK)
-            end = len(raw) if nl < 0 else nl + 1
-        lines = _line_array(raw[pos:end])
-        where = pc.indices_nonzero(pc.match_substring(lines, _REPORT_MARK))
-        if len(where):
-            rl = lines.take(where)
-            # platform.report records are read as JSON (looked for only where the chunk has one)
-            json_lines = pc.match_substring(rl, _JSON_MARK) if has_json else None
-            if json_lines is not None and pc.any(json_lines).as_py():
-                text_lines = pc.invert(json_lines)
-                where, rl = where.filter(text_lines), rl.filter(text_lines)
-            fields = _strict(rl)
-            if fields is None:
-                fields, ok = _tolerant(rl)
-                if not pc.all(ok).as_py():
-                    missed = ~ok.to_numpy(zero_copy_only=False)
-                    # a JSON line that merely mentions a report is not a malformed report line
-                    not_json = ~pc.starts_with(pc.utf8_ltrim_whitespace(rl), "{").to_numpy(zero_copy_only=False)
-                    bad += (np.asarray(where)[missed & not_json] + first_line).tolist()
-                    fields = {k: v.filter(ok) for k, v in fields.items()}
-                    where = where.filter(ok)
-            fields["line"] = pc.add(where.cast(pa.int64()), first_line)
-            pieces.append(fields)
-        first_line += len(lines)
-        pos = end
-    if not pieces:
-        return None, bad
-    return {k: pa.concat_arrays([p[k].cast(pieces[0][k].type) if p[k].type != pieces[0][k].type and k in ("stamp", "group")
-                                 else p[k] for p in pieces]) for k in pieces[0]}, bad
-
-
-def _stamps(stamp) -> np.ndarray:
-    """ISO timestamps (Arrow strings, nulls allowed) as datetime64[ns] UTC values (NaT where absent or unreadable)."""
-    import pyarrow as pa
-
-    try:
-        return stamp.cast(pa.timestamp("ns", "UTC")).to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_datetime(pd.Series(stamp.to_pylist(), dtype=object), utc=True, format="ISO8601",
-                              errors="coerce").dt.tz_localize(None).to_numpy()
-
-
-def _parse_text(raw: bytes, default_function: str) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+def _parse_text(raw: bytes, default_function: str, has_json: bool | None = None) -> tuple[pd.DataFrame, np.ndarray, list]:
     """The text format's reports of ``raw``: a frame, the 0-based line of each row, and the
-    0-based lines of the reports that did not parse."""
-    fields, bad = _parse_lines(raw)
+    reports that did not parse as ``(0-based line, bytes)``."""
+    fields, bad = parse_report_lines(raw, has_json=has_json)
     if fields is None:
         return pd.DataFrame(columns=[c for c in COLUMNS if c not in ("time", "cold")]), np.zeros(0, np.int64), bad
-    groups = fields["group"].dictionary_encode()
-    names = [(_function_token(g) if g else None) or default_function
-             for g in groups.dictionary.to_pylist()]
+    names = [_function_token(g) or default_function for g in fields["groups"]]
     cats = sorted(set(names)) or [default_function]
+    if default_function not in cats and (fields["group"] < 0).any():
+        cats.append(default_function)
     code_of = np.array([cats.index(n) for n in names] + [cats.index(default_function) if default_function in cats else 0],
                        np.int32)
-    idx = groups.indices.fill_null(len(names)).to_numpy(zero_copy_only=False)
-    if default_function not in cats and groups.null_count:
-        cats.append(default_function)
-        code_of[-1] = len(cats) - 1
     frame = pd.DataFrame({
-        "function": pd.Categorical.from_codes(code_of[idx], cats),
-        "timestamp": pd.DatetimeIndex(_stamps(fields["stamp"])).tz_localize("UTC"),
+        "function": pd.Categorical.from_codes(code_of[fields["group"]], cats),  # -1 (no group) picks the last
+        "timestamp": pd.DatetimeIndex(fields["stamp"]).tz_localize("UTC"),
         "request_id": fields["rid"].to_pandas(),
-        "duration": fields["dur"].to_numpy(zero_copy_only=False) / 1000,
-        "billed_duration": fields["billed"].to_numpy(zero_copy_only=False) / 1000,
-        "memory": fields["mem"].to_numpy(zero_copy_only=False),
-        "max_memory_used": fields["used"].to_numpy(zero_copy_only=False),
-        "init_duration": fields["init"].to_numpy(zero_copy_only=False) / 1000,
+        "duration": fields["dur"] / 1000,
+        "billed_duration": fields["billed"] / 1000,
+        "memory": fields["mem"],
+        "max_memory_used": fields["used"],
+        "init_duration": fields["init"] / 1000,
     })
-    return frame, fields["line"].to_numpy(), bad
-
+    return frame, fields["line"], bad
 
 
 def _utf8(raw: bytes) -> bytes:
@@ -290,12 +154,11 @@ def _parse_buffer(raw: bytes, function: str, source: str, malformed: list) -> li
             doc = None
         if isinstance(doc, dict) and isinstance(doc.get("events"), list):
             return [_parse_events(doc["events"], function, source, malformed)]
-    text_frame, _, bad = _parse_text(raw, function)
-    if bad:
-        lines = raw.split(b"\n")
-        malformed.extend((source, n + 1, lines[n].decode("utf-8", errors="replace").rstrip("\r")[:300]) for n in bad)
+    has_json = _JSON_MARK.encode() in raw
+    text_frame, _, bad = _parse_text(raw, function, has_json)
+    malformed.extend((source, n + 1, text.decode("utf-8", errors="replace").rstrip("\r")[:300]) for n, text in bad)
     frames.append(text_frame)
-    if _JSON_MARK.encode() in raw:
+    if has_json:
         text = raw.decode("utf-8", errors="replace")
         lines = [(i, line) for i, line in enumerate(text.split("\n"), 1) if _JSON_MARK in line]
         recs = _parse_json_lines(lines, function, malformed, source)
@@ -322,7 +185,7 @@ def _parse_events(events: list, function: str, source: str, malformed: list) -> 
     frames = []
     if texts:
         frame, lines, bad = _parse_text("\n".join(texts).encode("utf-8", errors="replace"), function)
-        malformed.extend((source, numbers[n], texts[n][:300]) for n in bad)  # by event number in the document
+        malformed.extend((source, numbers[n], texts[n][:300]) for n, _ in bad)  # by event number in the document
         frame["timestamp"] = pd.to_datetime(pd.Series(stamps, dtype="float64").to_numpy()[lines], unit="ms", utc=True)
         frames.append(frame)
     for i, msg, stamp in json_lines:
@@ -370,6 +233,20 @@ def require_times(invocations: pd.DataFrame, what: str) -> None:
                          "prefixed with an ISO timestamp)")
 
 
+def _by_arrival(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` sorted by ``time`` (stable, no time last), on a fresh index. Arrow-backed string
+    columns are reordered by Arrow's take, several times faster than pandas' take of them."""
+    order = np.argsort(df["time"].to_numpy(float), kind="stable")  # NaN sorts last, in order
+    arrow = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype) and df[c].dtype.storage == "pyarrow"]
+    out = df.drop(columns=arrow).take(order).reset_index(drop=True)
+    if arrow:
+        import pyarrow as pa
+
+        for c in arrow:
+            out[c] = pa.chunked_array(df[c].array.__arrow_array__()).take(pa.array(order)).to_pandas()
+    return out
+
+
 def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
     """Lambda REPORT lines (formats in the module docstring) as one row per invocation.
 
@@ -396,7 +273,9 @@ def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
             text, fn = _utf8(raw), function or "function"
         frames += _parse_buffer(text, fn, name, malformed)
     frames = [f for f in frames if len(f)]
-    if frames:
+    if len(frames) == 1:
+        df = frames[0]
+    elif frames:
         df = pd.concat(frames, ignore_index=True)
     else:
         df = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS if c not in ("function", "request_id", "timestamp")})
@@ -409,7 +288,7 @@ def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
         df["time"] = (start - start.min()).dt.total_seconds().to_numpy()
     else:
         df["time"] = np.nan
-    df = df.sort_values(["time"], kind="stable", na_position="last").reset_index(drop=True)
+    df = _by_arrival(df)
     df["function"] = df["function"].astype("category")
     df = df[COLUMNS]
     df.attrs["malformed"] = [{"source": s, "line": n, "text": t} for s, n, t in malformed]
