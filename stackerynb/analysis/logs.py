@@ -26,13 +26,15 @@ import io
 import json
 import os
 import re
+import zlib
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from stackerynb.analysis.report_text import JSON_MARK, REPORT_MARK, parse_report_lines
+from stackerynb.analysis import report_text
+from stackerynb.analysis.report_text import JSON_MARK, REPORT_MARK, merge_fields, parse_report_lines
 from stackerynb.errors import StackError
 
 COLUMNS = ["function", "time", "timestamp", "request_id", "duration", "billed_duration", "memory",
@@ -42,12 +44,9 @@ _JSON_MARK = JSON_MARK
 _LEADING_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\S+)[ \t]+(\{.*)$")
 
 
-def _parse_text(raw: bytes, default_function: str, has_json: bool | None = None) -> tuple[pd.DataFrame, np.ndarray, list]:
-    """The text format's reports of ``raw``: a frame, the 0-based line of each row, and the
-    reports that did not parse as ``(0-based line, bytes)``."""
-    fields, bad = parse_report_lines(raw, has_json=has_json)
-    if fields is None:
-        return pd.DataFrame(columns=[c for c in COLUMNS if c not in ("time", "cold")]), np.zeros(0, np.int64), bad
+def _text_frame(fields: dict, default_function: str) -> pd.DataFrame:
+    """The text format's reports (fields of :func:`~stackerynb.analysis.report_text.parse_report_lines`)
+    as a frame; reports without a log group are ``default_function``'s."""
     names = [_function_token(g) or default_function for g in fields["groups"]]
     cats = sorted(set(names)) or [default_function]
     if default_function not in cats and (fields["group"] < 0).any():
@@ -63,8 +62,8 @@ def _parse_text(raw: bytes, default_function: str, has_json: bool | None = None)
         "memory": fields["mem"],
         "max_memory_used": fields["used"],
         "init_duration": fields["init"] / 1000,
-    })
-    return frame, fields["line"], bad
+    }, copy=False)
+    return frame  # no consolidation into 2-d blocks: a copy of every column for nothing
 
 
 def _utf8(raw: bytes) -> bytes:
@@ -78,15 +77,68 @@ def _utf8(raw: bytes) -> bytes:
         return raw.decode("utf-8", errors="replace").encode("utf-8")
 
 
-def _read_bytes(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise StackError(f"{path}: not a readable gzip file ({exc})") from None
-    return _utf8(raw)
+def _read(fh, size: int, name: str) -> bytes:
+    try:
+        return fh.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        if isinstance(fh, gzip.GzipFile):
+            raise StackError(f"{name}: not a readable gzip file ({exc})") from None
+        raise StackError(f"{name}: cannot be read ({exc})") from None
+
+
+def _open_log(src, name: str):
+    """A binary stream of the log ``src`` (a path or a file object), gunzipped when gzip."""
+    if isinstance(src, Path):
+        fh = open(src, "rb")
+    else:
+        raw = src.read()
+        fh = io.BytesIO(raw.encode("utf-8", errors="replace") if isinstance(raw, str) else raw)
+    if _read(fh, 2, name) == b"\x1f\x8b":
+        fh.seek(0)
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    fh.seek(0)
+    return fh
+
+
+def _blocks(fh, first: bytes, name: str) -> Iterator[bytes]:
+    """The stream's text in blocks of whole lines (of about a parsing chunk), valid UTF-8,
+    ``first`` (already read) at the start: a log of any size is read in bounded memory."""
+    carry = [first] if first else []
+    while True:
+        # a block of at most one parsing chunk (with the line carried over), so it is parsed in one step
+        data = _read(fh, max(report_text.CHUNK - sum(map(len, carry)), 1 << 16), name)
+        if not data:
+            break
+        cut = data.rfind(b"\n") + 1
+        if not cut:  # no line ends in this read
+            carry.append(data)
+            continue
+        if carry:
+            block = b"".join([*carry, memoryview(data)[:cut]])
+        else:
+            block = data if cut == len(data) else data[:cut]
+        carry = [data[cut:]] if cut < len(data) else []
+        yield _utf8(block)
+    if carry:
+        yield _utf8(b"".join(carry))
+
+
+def _read_log(src, name: str, function: str, malformed: list) -> list[pd.DataFrame]:
+    """The frames of one log: a JSON document of ``aws logs filter-log-events``, or lines (text
+    and JSON log formats) read block by block."""
+    fh = _open_log(src, name)
+    with fh:
+        head = _read(fh, 4096, name)
+        if head.lstrip()[:1] == b"{" and b'"events"' in head:
+            raw = _utf8(head + _read(fh, -1, name))
+            try:
+                doc = json.loads(raw)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and isinstance(doc.get("events"), list):
+                return [_parse_events(doc["events"], function, name, malformed)]
+            return _parse_blocks([raw], function, name, malformed)
+        return _parse_blocks(_blocks(fh, head, name), function, name, malformed)
 
 
 def _function_from_path(path: Path) -> str:
@@ -144,28 +196,26 @@ def _parse_json_lines(lines: Iterable[tuple[int, str]], function: str, malformed
     return out
 
 
-def _parse_buffer(raw: bytes, function: str, source: str, malformed: list) -> list[pd.DataFrame]:
-    frames = []
-    head = raw.lstrip()[:1]
-    if head == b"{" and b'"events"' in raw[:4096]:
-        try:
-            doc = json.loads(raw)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict) and isinstance(doc.get("events"), list):
-            return [_parse_events(doc["events"], function, source, malformed)]
-    has_json = _JSON_MARK.encode() in raw
-    text_frame, _, bad = _parse_text(raw, function, has_json)
-    malformed.extend((source, n + 1, text.decode("utf-8", errors="replace").rstrip("\r")[:300]) for n, text in bad)
-    frames.append(text_frame)
-    if has_json:
-        text = raw.decode("utf-8", errors="replace")
-        lines = [(i, line) for i, line in enumerate(text.split("\n"), 1) if _JSON_MARK in line]
-        recs = _parse_json_lines(lines, function, malformed, source)
-        if recs:
-            frame = pd.DataFrame(recs)
-            frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601", errors="coerce")
-            frames.append(frame)
+def _parse_blocks(blocks: Iterable[bytes], function: str, source: str, malformed: list) -> list[pd.DataFrame]:
+    """Frames of the reports in consecutive blocks of whole lines: the text format, and lines of
+    the JSON log format among them; malformed ones appended to ``malformed`` (1-based lines)."""
+    pieces, json_lines, first = [], [], 0
+    for block in blocks:
+        has_json = _JSON_MARK.encode() in block
+        fields, bad, n_lines = parse_report_lines(block, first_line=first, has_json=has_json)
+        if fields is not None:
+            pieces.append(fields)
+        malformed.extend((source, n + 1, text.decode("utf-8", errors="replace").rstrip("\r")[:300]) for n, text in bad)
+        if has_json:
+            text = block.decode("utf-8", errors="replace")
+            json_lines += [(first + i, line) for i, line in enumerate(text.split("\n"), 1) if _JSON_MARK in line]
+        first += n_lines
+    frames = [_text_frame(merge_fields(pieces), function)] if pieces else []
+    recs = _parse_json_lines(json_lines, function, malformed, source)
+    if recs:
+        frame = pd.DataFrame(recs)
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601", errors="coerce")
+        frames.append(frame)
     return frames
 
 
@@ -184,10 +234,13 @@ def _parse_events(events: list, function: str, source: str, malformed: list) -> 
             numbers.append(i)
     frames = []
     if texts:
-        frame, lines, bad = _parse_text("\n".join(texts).encode("utf-8", errors="replace"), function)
+        fields, bad, _ = parse_report_lines("\n".join(texts).encode("utf-8", errors="replace"))
         malformed.extend((source, numbers[n], texts[n][:300]) for n, _ in bad)  # by event number in the document
-        frame["timestamp"] = pd.to_datetime(pd.Series(stamps, dtype="float64").to_numpy()[lines], unit="ms", utc=True)
-        frames.append(frame)
+        if fields is not None:
+            frame = _text_frame(fields, function)
+            frame["timestamp"] = pd.to_datetime(pd.Series(stamps, dtype="float64").to_numpy()[fields["line"]], unit="ms",
+                                                utc=True)
+            frames.append(frame)
     for i, msg, stamp in json_lines:
         recs = _parse_json_lines([(i, msg)], function, malformed, source)
         for r in recs:
@@ -233,17 +286,27 @@ def require_times(invocations: pd.DataFrame, what: str) -> None:
                          "prefixed with an ISO timestamp)")
 
 
-def _by_arrival(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` sorted by ``time`` (stable, no time last), on a fresh index. Arrow-backed string
-    columns are reordered by Arrow's take, several times faster than pandas' take of them."""
-    order = np.argsort(df["time"].to_numpy(float), kind="stable")  # NaN sorts last, in order
-    arrow = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype) and df[c].dtype.storage == "pyarrow"]
-    out = df.drop(columns=arrow).take(order).reset_index(drop=True)
-    if arrow:
-        import pyarrow as pa
+def _by_arrival(df: pd.DataFrame, time: np.ndarray, cold: np.ndarray) -> pd.DataFrame:
+    """The invocations frame: ``df``'s rows with ``time`` and ``cold``, in :data:`COLUMNS`'
+    order, sorted by ``time`` (stable, no time last). Built once from the reordered columns;
+    Arrow-backed strings are reordered by Arrow's take, several times faster than pandas' take."""
+    order = np.argsort(time, kind="stable")  # NaN sorts last, in order
+    columns = {"time": time[order], "cold": cold[order]}
+    for name in COLUMNS:
+        if name in columns:
+            continue
+        values = df[name].array
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            import pyarrow as pa
 
-        for c in arrow:
-            out[c] = pa.chunked_array(df[c].array.__arrow_array__()).take(pa.array(order)).to_pandas()
+            # one array first: a take across many chunks costs several times more
+            columns[name] = pa.chunked_array(values.__arrow_array__()).combine_chunks().take(pa.array(order)).to_pandas().array
+        elif isinstance(values.dtype, np.dtype):
+            columns[name] = values.to_numpy()[order]
+        else:
+            columns[name] = values.take(order)
+    out = pd.DataFrame({name: columns[name] for name in COLUMNS}, copy=False)
+    out["function"] = out["function"].astype("category")
     return out
 
 
@@ -262,16 +325,8 @@ def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
     frames = []
     sources = _sources(source)
     for name, src in sources:
-        if isinstance(src, Path):
-            text = _read_bytes(src)
-            fn = function or _function_from_path(src)
-        else:
-            raw = src.read()
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8", errors="replace")
-            raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-            text, fn = _utf8(raw), function or "function"
-        frames += _parse_buffer(text, fn, name, malformed)
+        fn = function or (_function_from_path(src) if isinstance(src, Path) else "function")
+        frames += _read_log(src, name, fn, malformed)
     frames = [f for f in frames if len(f)]
     if len(frames) == 1:
         df = frames[0]
@@ -281,16 +336,14 @@ def read_lambda_reports(source, *, function: str | None = None) -> pd.DataFrame:
         df = pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS if c not in ("function", "request_id", "timestamp")})
         df["function"], df["request_id"] = pd.Series(dtype=object), pd.Series(dtype=object)
         df["timestamp"] = pd.Series(dtype="datetime64[ns, UTC]")
-    df["cold"] = df["init_duration"].notna().to_numpy()
+    cold = df["init_duration"].notna().to_numpy()
     busy = df["duration"].to_numpy(float) + np.nan_to_num(df["init_duration"].to_numpy(float))
     start = df["timestamp"] - pd.to_timedelta(busy, unit="s")
     if len(df) and start.notna().any():
-        df["time"] = (start - start.min()).dt.total_seconds().to_numpy()
+        time = (start - start.min()).dt.total_seconds().to_numpy()
     else:
-        df["time"] = np.nan
-    df = _by_arrival(df)
-    df["function"] = df["function"].astype("category")
-    df = df[COLUMNS]
+        time = np.full(len(df), np.nan)
+    df = _by_arrival(df, time, cold)
     df.attrs["malformed"] = [{"source": s, "line": n, "text": t} for s, n, t in malformed]
     df.attrs["files"] = [n for n, _ in sources]
     return df

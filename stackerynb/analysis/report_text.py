@@ -414,9 +414,15 @@ def _merge(pieces: list[dict], order: bool = True) -> dict:
     return out
 
 
-def parse_report_lines(raw: bytes, *, fast: bool = True, has_json: bool | None = None):
+def merge_fields(pieces: list[dict]) -> dict:
+    """The fields of consecutive parts of a log (from :func:`parse_report_lines`) as one."""
+    return _merge(pieces, order=False)
+
+
+def parse_report_lines(raw: bytes, *, first_line: int = 0, fast: bool = True, has_json: bool | None = None):
     """The text-format report lines of ``raw`` (valid UTF-8), in line order: a dict of fields, or
-    ``None`` when there is none; and the malformed report lines as ``(0-based line, bytes)``.
+    ``None`` when there is none; the malformed report lines as ``(0-based line, bytes)``; and the
+    number of lines of ``raw``. Line numbers start at ``first_line``.
 
     Fields: ``stamp`` (datetime64[ns], NaT when absent), ``group`` (codes into the list
     ``groups`` of log-group names, -1 when absent), ``rid`` (Arrow strings), ``dur``, ``billed``,
@@ -427,18 +433,16 @@ def parse_report_lines(raw: bytes, *, fast: bool = True, has_json: bool | None =
     if has_json is None:
         has_json = JSON_MARK.encode() in raw
     pieces, bad = [], []
-    first_line, pos = 0, 0
+    pos, line = 0, first_line
     while pos < len(raw):
         end = len(raw) if pos + CHUNK >= len(raw) else raw.rfind(b"\n", pos, pos + CHUNK) + 1
         if end <= pos:  # a line longer than a chunk
             nl = raw.find(b"\n", pos + CHUNK)
             end = len(raw) if nl < 0 else nl + 1
-        fields, more, n_lines = _chunk_reports(_Chunk(raw, pos, end), first_line, fast, has_json)
+        fields, more, n_lines = _chunk_reports(_Chunk(raw, pos, end), line, fast, has_json)
         if fields is not None:
             pieces.append(fields)
         bad += more
-        first_line += n_lines
+        line += n_lines
         pos = end
-    if not pieces:
-        return None, bad
-    return _merge(pieces, order=False), bad
+    return (merge_fields(pieces) if pieces else None), bad, line - first_line
