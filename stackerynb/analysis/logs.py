@@ -48,11 +48,13 @@ def _text_frame(fields: dict, default_function: str) -> pd.DataFrame:
     """The text format's reports (fields of :func:`~stackerynb.analysis.report_text.parse_report_lines`)
     as a frame; reports without a log group are ``default_function``'s."""
     names = [_function_token(g) or default_function for g in fields["groups"]]
-    cats = sorted(set(names)) or [default_function]
+    used = np.zeros(len(names), bool)
+    used[fields["group"][fields["group"] >= 0]] = True  # a group of lines read as malformed names no function
+    cats = sorted({n for n, u in zip(names, used) if u}) or [default_function]
     if default_function not in cats and (fields["group"] < 0).any():
         cats.append(default_function)
-    code_of = np.array([cats.index(n) for n in names] + [cats.index(default_function) if default_function in cats else 0],
-                       np.int32)
+    code_of = np.array([cats.index(n) if u else 0 for n, u in zip(names, used)]
+                       + [cats.index(default_function) if default_function in cats else 0], np.int32)
     frame = pd.DataFrame({
         "function": pd.Categorical.from_codes(code_of[fields["group"]], cats),  # -1 (no group) picks the last
         "timestamp": pd.DatetimeIndex(fields["stamp"]).tz_localize("UTC"),
