@@ -52,10 +52,12 @@ VARIANTS = [
 ]
 
 
-def canonical(n, rng, *, group="/aws/lambda/fn", start=0):
-    """``n`` lines in Lambda's own layout, a third cold, with START and END lines between."""
+def canonical(n, rng, *, start=0):
+    """``n`` lines in Lambda's own layout, a third cold, with START and END lines between, of
+    log groups of three lengths."""
     lines = []
     for i in range(start, start + n):
+        group = "/aws/lambda/fn" + "-long" * (i % 3)
         stamp = (pd.Timestamp("2026-10-01T00:00:00Z") + pd.Timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         lines.append(f"{stamp} {group} START RequestId: r{i:08d} Version: $LATEST\n")
         init = f"{rng.uniform(50, 900):.2f}" if i % 3 == 0 else None
@@ -120,6 +122,7 @@ def test_a_malformed_line_in_a_fast_batch_keeps_its_number_across_chunks_and_blo
     lines = canonical(3000, rng)
     broken = lines[4501].replace("Max Memory Used", "Max Memory Usd")  # the report of invocation 1500
     lines[4501] = broken
+    lines[4504] = lines[4504].replace("\t", "  ")  # and one in another layout the pattern reads
     lines.insert(6000, "x" * 50_000 + "\n")  # a line longer than a chunk
     text = "".join(lines).encode()
     (tmp_path / "a.log").write_bytes(text)
