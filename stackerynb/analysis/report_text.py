@@ -431,7 +431,7 @@ def parse_report_lines(raw: bytes, *, first_line: int = 0, fast: bool = True, ha
     ``has_json``: whether ``raw`` holds a ``"platform.report"`` (looked for when not said).
     """
     if has_json is None:
-        has_json = JSON_MARK.encode() in raw
+        has_json = b'"' in raw and JSON_MARK.encode() in raw
     pieces, bad = [], []
     pos, line = 0, first_line
     while pos < len(raw):
