@@ -102,9 +102,13 @@ def _open_log(src, name: str):
     return fh
 
 
-def _blocks(fh, first: bytes, name: str) -> Iterator[bytes]:
+_PAD = b"\0" * 64  # after a block: room for the row gathers of its last lines
+
+
+def _blocks(fh, first: bytes, name: str) -> Iterator[tuple[bytes, int]]:
     """The stream's text in blocks of whole lines (of about a parsing chunk), valid UTF-8,
-    ``first`` (already read) at the start: a log of any size is read in bounded memory."""
+    ``first`` (already read) at the start: a log of any size is read in bounded memory. Each
+    block comes padded, with its length."""
     carry = [first] if first else []
     while True:
         # a block of at most one parsing chunk (with the line carried over), so it is parsed in one step
@@ -115,14 +119,12 @@ def _blocks(fh, first: bytes, name: str) -> Iterator[bytes]:
         if not cut:  # no line ends in this read
             carry.append(data)
             continue
-        if carry:
-            block = b"".join([*carry, memoryview(data)[:cut]])
-        else:
-            block = data if cut == len(data) else data[:cut]
+        block = _utf8(b"".join([*carry, memoryview(data)[:cut]]))
         carry = [data[cut:]] if cut < len(data) else []
-        yield _utf8(block)
+        yield block + _PAD, len(block)
     if carry:
-        yield _utf8(b"".join(carry))
+        block = _utf8(b"".join(carry))
+        yield block + _PAD, len(block)
 
 
 def _read_log(src, name: str, function: str, malformed: list) -> list[pd.DataFrame]:
@@ -139,7 +141,7 @@ def _read_log(src, name: str, function: str, malformed: list) -> list[pd.DataFra
                 doc = None
             if isinstance(doc, dict) and isinstance(doc.get("events"), list):
                 return [_parse_events(doc["events"], function, name, malformed)]
-            return _parse_blocks([raw], function, name, malformed)
+            return _parse_blocks([(raw, len(raw))], function, name, malformed)
         return _parse_blocks(_blocks(fh, head, name), function, name, malformed)
 
 
@@ -198,18 +200,20 @@ def _parse_json_lines(lines: Iterable[tuple[int, str]], function: str, malformed
     return out
 
 
-def _parse_blocks(blocks: Iterable[bytes], function: str, source: str, malformed: list) -> list[pd.DataFrame]:
-    """Frames of the reports in consecutive blocks of whole lines: the text format, and lines of
-    the JSON log format among them; malformed ones appended to ``malformed`` (1-based lines)."""
+def _parse_blocks(blocks: Iterable[tuple[bytes, int]], function: str, source: str, malformed: list) -> list[pd.DataFrame]:
+    """Frames of the reports in consecutive blocks of whole lines (``(bytes, length)``: the bytes
+    after ``length`` are padding): the text format, and lines of the JSON log format among them;
+    malformed ones appended to ``malformed`` (1-based lines)."""
     pieces, json_lines, first = [], [], 0
-    for block in blocks:
-        has_json = b'"' in block and _JSON_MARK.encode() in block  # memchr first: most text logs hold no quote
-        fields, bad, n_lines = parse_report_lines(block, first_line=first, has_json=has_json)
+    for block, length in blocks:
+        # memchr for a quote first: most text logs hold none
+        has_json = block.find(b'"', 0, length) >= 0 and block.find(_JSON_MARK.encode(), 0, length) >= 0
+        fields, bad, n_lines = parse_report_lines(block, first_line=first, has_json=has_json, length=length)
         if fields is not None:
             pieces.append(fields)
         malformed.extend((source, n + 1, text.decode("utf-8", errors="replace").rstrip("\r")[:300]) for n, text in bad)
         if has_json:
-            text = block.decode("utf-8", errors="replace")
+            text = block[:length].decode("utf-8", errors="replace")
             json_lines += [(first + i, line) for i, line in enumerate(text.split("\n"), 1) if _JSON_MARK in line]
         first += n_lines
     frames = [_text_frame(merge_fields(pieces), function)] if pieces else []

@@ -419,7 +419,8 @@ def merge_fields(pieces: list[dict]) -> dict:
     return _merge(pieces, order=False)
 
 
-def parse_report_lines(raw: bytes, *, first_line: int = 0, fast: bool = True, has_json: bool | None = None):
+def parse_report_lines(raw: bytes, *, first_line: int = 0, fast: bool = True, has_json: bool | None = None,
+                       length: int | None = None):
     """The text-format report lines of ``raw`` (valid UTF-8), in line order: a dict of fields, or
     ``None`` when there is none; the malformed report lines as ``(0-based line, bytes)``; and the
     number of lines of ``raw``. Line numbers start at ``first_line``.
@@ -429,16 +430,19 @@ def parse_report_lines(raw: bytes, *, first_line: int = 0, fast: bool = True, ha
     ``mem``, ``used``, ``init`` (numbers as written; ``init`` NaN when warm), ``line`` (0-based).
     ``fast=False`` reads every line with the tolerant pattern alone (what the tests compare with);
     ``has_json``: whether ``raw`` holds a ``"platform.report"`` (looked for when not said).
+    ``length``: read ``raw[:length]`` only; the bytes after it are padding the row gathers may read
+    (without, the last lines of ``raw`` are left to the pattern).
     """
+    length = len(raw) if length is None else length
     if has_json is None:
-        has_json = b'"' in raw and JSON_MARK.encode() in raw
+        has_json = raw.find(b'"', 0, length) >= 0 and raw.find(JSON_MARK.encode(), 0, length) >= 0
     pieces, bad = [], []
     pos, line = 0, first_line
-    while pos < len(raw):
-        end = len(raw) if pos + CHUNK >= len(raw) else raw.rfind(b"\n", pos, pos + CHUNK) + 1
+    while pos < length:
+        end = length if pos + CHUNK >= length else raw.rfind(b"\n", pos, pos + CHUNK) + 1
         if end <= pos:  # a line longer than a chunk
-            nl = raw.find(b"\n", pos + CHUNK)
-            end = len(raw) if nl < 0 else nl + 1
+            nl = raw.find(b"\n", pos + CHUNK, length)
+            end = length if nl < 0 else nl + 1
         fields, more, n_lines = _chunk_reports(_Chunk(raw, pos, end), line, fast, has_json)
         if fields is not None:
             pieces.append(fields)
