@@ -240,7 +240,9 @@ def _parse_events(events: list, function: str, source: str, malformed: list) -> 
             numbers.append(i)
     frames = []
     if texts:
-        fields, bad, _ = parse_report_lines("\n".join(texts).encode("utf-8", errors="replace"))
+        # each message ends in a tab again, as Lambda writes it (strip() took it; the pattern reads
+        # both the same, the bulk reader only Lambda's layout)
+        fields, bad, _ = parse_report_lines("".join(t + "\t\n" for t in texts).encode("utf-8", errors="replace"))
         malformed.extend((source, numbers[n], texts[n][:300]) for n, _ in bad)  # by event number in the document
         if fields is not None:
             frame = _text_frame(fields, function)
