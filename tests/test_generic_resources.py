@@ -251,9 +251,11 @@ def test_a_rename_rewrites_every_reference_to_the_node():
 def test_removing_a_node_others_refer_to_is_a_problem_named_at_each_referrer():
     stack = _flow_stack()
     stack.remove("FlowRole")
-    found = sorted((p.node, p.setting, p.code) for p in stack.problems())
-    assert found == [("Flow", "attributes", "dangling-reference"), ("Flow", "properties", "dangling-reference"),
+    found = sorted((p.node or "", p.setting or "", p.code) for p in stack.problems())
+    assert found == [("", "", "dangling-reference"),  # the kept output RoleArn, named in the message
+                     ("Flow", "attributes", "dangling-reference"), ("Flow", "properties", "dangling-reference"),
                      ("Jobs", "properties", "dangling-reference")]
+    assert any(p.message.startswith("raw output RoleArn refers to FlowRole") for p in stack.problems())
     with pytest.raises(StackError, match=r"Flow\.properties: refers to FlowRole, which the stack does not have"):
         stack.compile("dev")
 

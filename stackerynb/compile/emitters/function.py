@@ -46,8 +46,9 @@ def emit(ctx: Compilation, node) -> Parts:
     own_logs = dict(node.get("log_group") or {})
     log_props = {"LogGroupName": f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
                  "RetentionInDays": int(node.get("log_retention_days")), **own_logs}
-    log_group = ctx.add(RawObject(f"{fid}LogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
-        k: v for k, v in log_props.items() if v is not None}}), fid)  # null: not set (never expire)
+    log_group = ctx.add(RawObject(f"{fid}LogGroup", {  # keys in troposphere's order, like every resource
+        "Properties": {k: v for k, v in log_props.items() if v is not None},  # null: not set (never expire)
+        "Type": "AWS::Logs::LogGroup"}), fid)
     # a log group named after the function is Lambda's default one: naming it on the function,
     # or its ARN in the role, would be a circle (function -> group -> function)
     default_logs = fid in referenced_ids(own_logs.get("LogGroupName"))
