@@ -63,9 +63,27 @@ def set_window(nb, kernel, width: int, theme: str) -> None:
     nb.page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
     light = "true" if theme == LIGHT else "false"
     nb.page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'", timeout=20_000)
+    canvas_settled(nb)  # JupyterLab lays out after the resize: measure the canvas once it has
     enter_canvas(nb, kernel)
     nb.page.locator("button.stackerynb-fit").first.click()
     wait_until(lambda: views_agree(nb, kernel), what="the fitted view")
+
+
+def canvas_settled(nb) -> None:
+    """Wait until the canvas's box is the same two animation frames apart (JupyterLab lays its
+    panels out a frame or more after a window resize; a pointer event before that would tell
+    Python the old size, and Fit would fit the old canvas)."""
+    script = (f"() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {{"
+              f"const b = document.querySelector('.{CANVAS_CLASS}').getBoundingClientRect();"
+              f"done([b.x, b.y, b.width, b.height]); }})))")
+    seen = [None]
+
+    def stable() -> bool:
+        box = nb.page.evaluate(script)
+        same = box == seen[0]
+        seen[0] = box
+        return same
+    wait_until(stable, what="the canvas's box after the window resize")
 
 
 def enter_canvas(nb, kernel) -> None:
