@@ -2,6 +2,8 @@
 the kit makes for a node is kept in the stack file, so the compiled form means the same."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from stackerynb import Stack
@@ -98,9 +100,170 @@ DEFINITION = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True
 
 
 def test_the_diff_reads_a_definition_string_as_the_same_definition():
-    import json
     as_text = _machine(DefinitionString=json.dumps(DEFINITION, indent=4))
     assert semantic_diff(as_text, _machine(Definition=DEFINITION)) == []
     changed = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
     rows = semantic_diff(as_text, _machine(Definition=changed))
     assert [(r.category, r.key) for r in rows] == [("property", "Definition.States.Done")]
+
+
+INVOKE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - LambdaInvokePolicy: {FunctionName: !Ref Callee}
+  Callee:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+"""
+
+
+def test_sams_invoke_policy_keeps_versions_and_aliases_of_the_function():
+    stack, compiled = _roundtrip(INVOKE)
+    assert semantic_diff(INVOKE, compiled) == []
+    wire, = stack.wires
+    assert wire.settings["resources"] == ["{arn}*"]
+    granted = [s for p in compiled["Resources"]["CallerRole"]["Properties"]["Policies"]
+               for s in p["PolicyDocument"]["Statement"] if "lambda:InvokeFunction" in s["Action"]]
+    assert granted[0]["Resource"] == [{"Fn::Sub": "${Callee.Arn}*"}]
+
+
+def test_the_diff_still_reports_an_invoke_narrowed_to_the_unqualified_function():
+    _, compiled = _roundtrip(INVOKE)
+    for policy in compiled["Resources"]["CallerRole"]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "lambda:InvokeFunction" in statement["Action"]:
+                statement["Resource"] = [{"Fn::GetAtt": ["Callee", "Arn"]}]
+    rows = semantic_diff(INVOKE, compiled)
+    assert {(r.category, r.key) for r in rows} == {("iam", "${Callee.Arn}"), ("iam", "${Callee.Arn}*")}
+
+
+NOTIFIED_BUCKET = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  UploadsName: {Type: String}
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - S3WritePolicy: {BucketName: !Ref UploadsName}
+      Events:
+        Upload: {Type: S3, Properties: {Bucket: !Ref Uploads, Events: "s3:ObjectCreated:*"}}
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Ref UploadsName}
+  Inbox:
+    Type: AWS::S3::Bucket
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Upload: {Type: S3, Properties: {Bucket: !Ref Inbox, Events: "s3:ObjectCreated:*"}}
+"""
+
+
+def test_a_notifying_bucket_keeps_the_templates_name_or_none():
+    _, compiled = _roundtrip(NOTIFIED_BUCKET)
+    assert semantic_diff(NOTIFIED_BUCKET, compiled) == []
+    resources = compiled["Resources"]
+    assert "BucketName" not in resources["Inbox"]["Properties"]  # SAM's permission names no bucket
+    assert resources["Uploads"]["Properties"]["BucketName"] == {"Ref": "UploadsName"}
+    assert "uploads-${AWS::AccountId}" not in json.dumps(compiled)  # no ARN names a bucket the kit named
+
+
+def test_a_function_named_like_its_id_keeps_its_log_group():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {FunctionName: Worker, Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+  WorkerLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub "/aws/lambda/${Worker}", RetentionInDays: 7}
+"""
+    stack, compiled = _roundtrip(text)
+    assert semantic_diff(text, compiled) == []
+    assert stack.node("Worker").settings["log_group"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${Worker}"}
+
+
+def test_a_named_ssm_parameter_stays_itself():
+    text = """
+Parameters:
+  ParameterName: {Type: String, Default: settings}
+Resources:
+  Settings:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Ref ParameterName, Type: String, Value: "{}"}
+"""
+    stack, compiled = _roundtrip(text)
+    assert stack.node("Settings").kind == "resource"
+    assert semantic_diff(text, compiled) == []
+    assert compiled["Resources"]["Settings"]["Properties"]["Name"] == {"Ref": "ParameterName"}
+
+
+def test_a_role_shared_by_functions_gives_none_of_them_its_name():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  One:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/, Role: !GetAtt Shared.Arn}
+  Two:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/, Role: !GetAtt Shared.Arn}
+  Shared:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: shared
+      Path: /apps/
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+"""
+    stack, _ = _roundtrip(text)
+    assert stack.node("One").settings["role"] == {"Path": "/apps/"} == stack.node("Two").settings["role"]
+
+
+def test_aws_lambda_execute_stays_attached_as_written():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/, Policies: [AWSLambdaExecute]}
+"""
+    stack, compiled = _roundtrip(text)
+    assert semantic_diff(text, compiled) == []
+    assert stack.node("Worker").settings["policies"] == {
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AWSLambdaExecute"]}
+
+
+def _queue_policy(*statements) -> dict:
+    return {"Resources": {
+        "Q": {"Type": "AWS::SQS::Queue"},
+        "QPolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [{"Ref": "Q"}], "PolicyDocument": {"Statement": list(statements)}}}}}
+
+
+SEND = {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": ["Q", "Arn"]}}
+
+
+def test_the_diff_reads_a_statement_written_twice_as_once_and_still_reports_a_new_one():
+    assert semantic_diff(_queue_policy(SEND), _queue_policy({**SEND, "Sid": "Again"}, SEND)) == []
+    other = {**SEND, "Principal": {"Service": "sns.amazonaws.com"}}
+    rows = semantic_diff(_queue_policy(SEND), _queue_policy(SEND, other))
+    assert [(r.category, r.principal_or_resource) for r in rows] == [("property", "QPolicy")]

@@ -104,7 +104,8 @@ def _json_text_as_object(rtype: str, name: str, value, canon: Canon) -> tuple[st
 
 def policy_document(document):
     """A policy document with order and spelling that mean nothing taken out: no Version or
-    Sid, single values as lists, lists of actions/resources/principals sorted."""
+    Sid, single values as lists, lists of actions/resources/principals sorted, a statement
+    repeated only once."""
     if not isinstance(document, dict):
         return document
     statements = document.get("Statement")
@@ -128,7 +129,8 @@ def policy_document(document):
                 value = {k: sorted(v if isinstance(v, list) else [v], key=key_of) for k, v in value.items()}
             clean[key] = value
         out.append(clean)
-    return {"Statement": sorted(out, key=key_of)}
+    # a statement written twice grants (or denies) nothing more than once: IAM reads the union
+    return {"Statement": sorted({key_of(s): s for s in out}.values(), key=key_of)}
 
 
 _LIKE = {"ArnLike": "ArnEquals", "StringLike": "StringEquals"}

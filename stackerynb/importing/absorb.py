@@ -135,6 +135,8 @@ def _roles_and_policies(rnd: "Round") -> None:
         for fid in users[role]:
             if rnd.kind_of(fid) in ROLE_OWNERS:
                 kept = _kept_role(rnd.resources[role].get("Properties") or {}, rnd.kind_of(fid))
+                if len(users[role]) > 1:  # each node gets a role of its own: one name cannot be all of theirs
+                    kept.pop("RoleName", None)
                 if kept:  # the role's name, path, tags... stay the node role's
                     rnd.nodes[fid].settings["role"] = kept
         rnd.absorbed[role] = f"the own role of {', '.join(users[role])} (its statements became wires or a raw policy)"
