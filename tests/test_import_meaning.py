@@ -267,3 +267,114 @@ def test_the_diff_reads_a_statement_written_twice_as_once_and_still_reports_a_ne
     other = {**SEND, "Principal": {"Service": "sns.amazonaws.com"}}
     rows = semantic_diff(_queue_policy(SEND), _queue_policy(SEND, other))
     assert [(r.category, r.principal_or_resource) for r in rows] == [("property", "QPolicy")]
+
+
+def test_a_function_logging_to_a_named_group_gets_no_group_of_its_own():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      LoggingConfig: {LogGroup: !Sub "/aws/lambda/${AWS::StackName}", LogFormat: JSON}
+"""
+    _, compiled = _roundtrip(text)
+    assert semantic_diff(text, compiled) == []
+    assert "WorkerLogGroup" not in compiled["Resources"]
+    assert compiled["Resources"]["Worker"]["Properties"]["LoggingConfig"]["LogGroup"] == {
+        "Fn::Sub": "/aws/lambda/${AWS::StackName}"}
+
+
+def test_a_resource_named_like_a_network_only_companion_keeps_its_id():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+  WorkerSecurityGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: load balancer, VpcId: vpc-123}
+"""
+    stack, compiled = _roundtrip(text)
+    assert stack.node("WorkerSecurityGroup").kind == "resource"
+    assert semantic_diff(text, compiled) == []
+
+
+WEBSOCKET = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Chat:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: chat, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  OnConnect:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs22.x, Handler: app.handler, CodeUri: src/}
+  OnConnectPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      FunctionName: !Ref OnConnect
+      SourceArn: !Sub arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Chat}/*
+  ConnectIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Chat
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${OnConnect.Arn}/invocations
+  ConnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Chat, RouteKey: $connect, AuthorizationType: NONE, Target: !Sub "integrations/${ConnectIntegration}"}
+  Deployment:
+    Type: AWS::ApiGatewayV2::Deployment
+    DependsOn: [ConnectRoute]
+    Properties: {ApiId: !Ref Chat}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {StageName: prod, ApiId: !Ref Chat, DeploymentId: !Ref Deployment}
+"""
+
+
+def test_a_websocket_api_keeps_its_permission_scope_and_its_own_deployment():
+    stack, compiled = _roundtrip(WEBSOCKET)
+    assert stack.node("Chat").kind == "http_api" and stack.node("Chat").settings["auto_deploy"] is False
+    assert semantic_diff(WEBSOCKET, compiled) == []
+    resources = compiled["Resources"]
+    stage, = [r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert "AutoDeploy" not in stage["Properties"] and "DeploymentId" in stage["Properties"]
+    permissions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert [p["Properties"]["SourceArn"] for p in permissions] == [
+        {"Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Chat}/*"}]
+
+
+def test_the_diff_still_reports_a_websocket_permission_narrowed_to_a_route():
+    _, compiled = _roundtrip(WEBSOCKET)
+    for resource in compiled["Resources"].values():
+        if resource["Type"] == "AWS::Lambda::Permission":
+            resource["Properties"]["SourceArn"] = {
+                "Fn::Sub": "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Chat}/*/$connect"}
+    assert {r.category for r in semantic_diff(WEBSOCKET, compiled)} == {"permission"}
+
+
+def test_a_quick_created_http_api_gets_no_second_stage():
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: quick
+      ProtocolType: HTTP
+      Target: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Worker.Arn}/invocations
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs22.x, Handler: app.handler, CodeUri: src/}
+"""
+    stack, compiled = _roundtrip(text)
+    assert stack.node("Api").kind == "http_api"
+    assert semantic_diff(text, compiled) == []
+    assert not [r for r in compiled["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
