@@ -411,32 +411,17 @@ class KnownCause:
 # What main does not keep yet (measured with this generator; counts and examples in the
 # integrator's notes). Delete an entry when its fix lands: test_each_known_cause_still_occurs
 # fails for it then. Items are issue 16's "What to build" numbers.
-_NAMES = r"(FunctionName|BucketName|QueueName|TableName|TopicName|Name|RoleName|ClusterName|StateMachineName|StreamName)"
 KNOWN_CAUSES: tuple[KnownCause, ...] = (
     KnownCause("vpc-becomes-kit-network", "a hand-written VPC imports as virtual_network, which compiles to the kit's "
                "whole network (subnets, NAT, routes, endpoints) and loses InstanceTenancy", "2 (curated only where it fits)",
                "resource|property", types="|AWS::EC2::VPC", key=r"AWS::EC2::.*|InstanceTenancy|CidrBlock|EnableDns\w+",
                example=([('activemq-lambda-sam-java__template.yaml', ['VPC'], '')], [])),
-    KnownCause("bucket-name-generated", "a bucket wired to a function compiles with a generated name where the "
-               "template set none (the kit names it to break the permission/notification circle)",
-               "5 (imported values win over defaults)", "property", types="AWS::S3::Bucket", key="BucketName",
-               detail="is added", example=([('s3-lambda-mediaconvert__template.yaml', ['LambdaFunction'], '')], [])),
-    KnownCause("physical-names-dropped", "physical names (FunctionName, BucketName, QueueName, TableName...) are "
-               "replaced by the kit's", "2 (physical names kept)", "property", key=_NAMES, detail="dropped|changes",
-               example=([('stepfunctions-sns-apigw-human-review__template.yaml', ['ReviewStateMachine'], '')], [])),
     KnownCause("outputs-dropped", "outputs of the template are dropped or changed", "5 (outputs kept)", "output",
                example=([('appsync-ws-lambda-bedrock-sam__template.yaml', ['GraphQLAPI'], '')], [])),
-    KnownCause("function-iam-not-exact", "a function's IAM is broader or narrower than the template's (access levels "
-               "instead of the exact actions and ARNs)", "4/5 (same IAM per principal)", "iam",
-               types="AWS::Lambda::Function|AWS::IAM::Role",
-               example=([('lambda-lambda-sam-java__template.yml', ['LambdaRequest'], '')], [])),
     KnownCause("stage-settings-dropped", "API stage settings (method settings, access logs) or the stage itself "
                "change", "5 (stage settings kept)", "property|resource", types="AWS::ApiGateway::Stage",
                key="MethodSettings|AccessLogSetting|AWS::ApiGateway::Stage|Variables",
                example=([('apigw-rest-edge-lambda__template.yaml', ['ApiEdgeOptimized'], '')], [])),
-    KnownCause("config-store-parameter-renamed", "an SSM parameter imported as config_store compiles under another "
-               "logical id", "2 (logical ids kept)", "resource", types="AWS::SSM::Parameter|", key="AWS::SSM::Parameter",
-               example=([('lambda-ssm-parameter-java__template.yml', ['LambdaFunction'], '')], [])),
     KnownCause("rule-permission-changed", "an EventBridge rule's invoke permission changes scope",
                "3 (event bus with rules)", "permission", types=r"AWS::Lambda::Function", key=r"events\.amazonaws\.com .*",
                example=([('dynamodb-eventbridge__template.yaml', ['EventRuleRemove'], '')], [])),
@@ -446,16 +431,9 @@ KNOWN_CAUSES: tuple[KnownCause, ...] = (
                example=([('dynamodb-streams-lambda-eventbridge-sam-rust__template.yml', ['MyBus', 'MyFunction', 'MyFunctionLogGroup'], ''),
                          ('lambda-sfn-rust__template.yml', ['LambdaProxy'], 'Mx1'),
                          ('lambda-sfn__template.yaml', ['LambdaProxy'], 'Mx2')], [])),
-    KnownCause("state-machine-iam-not-exact", "a state machine's IAM on the functions it invokes changes resources "
-               "(ARN vs ARN*)", "3/5 (same IAM per principal)", "iam", types="AWS::StepFunctions::StateMachine",
-               example=([('lambda-s3-sfn__template.yaml', ['SavePayloadAndStartStateMachineFunction'], '')], [])),
     KnownCause("queue-policy-added", "a topic -> queue wire adds the kit's own queue policy beside the template's",
                "3 (queue policies absorbed into their node)", "resource", types="", key="AWS::SQS::QueuePolicy",
                example=([('sns-sqs-lambda-rust-sam__template.yml', ['MySnsTopic'], '')], [])),
-    KnownCause("function-log-group-changed", "a function's log group named /aws/lambda/${Fn} is not matched with "
-               "its compiled self (the diff's name rewriting reads ${Fn} as ${${Fn}}, a name of neither side)", "2 (log groups absorbed as written)", "resource|property", types="AWS::Logs::LogGroup|",
-               key="AWS::Logs::LogGroup|LogGroupName|RetentionInDays",
-               example=([('lambda-durable-eventbridge-cron-nodejs-sam__template.yaml', ['DataProcessorLogGroup'], '')], [])),
     KnownCause("http-api-becomes-rest-api", "a SAM HttpApi (API Gateway v2) compiles as a REST API", "3 (HTTP API kind)",
                "resource", types=r"AWS::ApiGatewayV2::\w+|", key=r"AWS::ApiGatewayV2::\w+|AWS::ApiGateway::\w+",
                example=([('apigw-sqs-lambda-java__template.yaml', ['MyHttpApi'], '')], [('MyHttpApi', 'DefinitionBody')])),

@@ -71,7 +71,8 @@ def apply_wire(ctx: Compilation, wire: Wire) -> None:
 def _statements(profile, wire: Wire) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """``(actions, resource placeholders)`` the wire grants: the profile's statements for its
     access levels, narrowed by the wire's settings ``actions`` (exactly these actions) and
-    ``resources`` (exactly these placeholders); none when its setting ``grants`` is off."""
+    ``resources`` (exactly these placeholders, or a plain placeholder extended, e.g. ``{arn}*``);
+    none when its setting ``grants`` is off."""
     if wire.settings.get("grants") is False:
         return []
     statements = profile.statements(wire.access)
@@ -80,8 +81,16 @@ def _statements(profile, wire: Wire) -> list[tuple[tuple[str, ...], tuple[str, .
     if not actions and not resources:
         return [(s.actions, s.resources) for s in statements]
 
+    known = {r for s in statements for r in s.resources}
+
     def where(placeholders):
-        return tuple(r for r in placeholders if r in resources) if resources else tuple(placeholders)
+        if not resources:
+            return tuple(placeholders)
+        # a given text that extends one of this statement's plain placeholders ({arn}* for a
+        # function's versions and aliases too) stands in its place; the profile's own texts
+        # ({arn}/index/*) go only where the profile puts them
+        return tuple(r for r in resources if r in placeholders or (
+            r not in known and any(p.endswith("}") and r.startswith(p) for p in placeholders)))
 
     if not actions:
         return [(s.actions, where(s.resources)) for s in statements if where(s.resources)]

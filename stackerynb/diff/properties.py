@@ -3,6 +3,8 @@ properties (less what another category compares, or what has no behaviour: seman
 resources added or removed, and the template's outputs, parameters, conditions, mappings."""
 from __future__ import annotations
 
+import json
+
 from stackerynb.diff.compare import keyed_rows, setting_row
 from stackerynb.diff.knowledge import facts
 from stackerynb.diff.rows import DiffRow
@@ -86,9 +88,24 @@ def _named_by_name(rtype: str, name: str, value, canon: Canon):
     return value
 
 
+def _json_text_as_object(rtype: str, name: str, value, canon: Canon) -> tuple[str, object]:
+    """``(Definition, {...})`` for a ``DefinitionString`` whose text is JSON, where the type
+    takes the same as an object (semantics.yaml ``json_text_properties``); else unchanged."""
+    target = (facts().get("json_text_properties") or {}).get(rtype, {}).get(name)
+    if target and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return name, value
+        if isinstance(parsed, dict):
+            return target, canon.value(parsed)
+    return name, value
+
+
 def policy_document(document):
     """A policy document with order and spelling that mean nothing taken out: no Version or
-    Sid, single values as lists, lists of actions/resources/principals sorted."""
+    Sid, single values as lists, lists of actions/resources/principals sorted, a statement
+    repeated only once."""
     if not isinstance(document, dict):
         return document
     statements = document.get("Statement")
@@ -112,7 +129,8 @@ def policy_document(document):
                 value = {k: sorted(v if isinstance(v, list) else [v], key=key_of) for k, v in value.items()}
             clean[key] = value
         out.append(clean)
-    return {"Statement": sorted(out, key=key_of)}
+    # a statement written twice grants (or denies) nothing more than once: IAM reads the union
+    return {"Statement": sorted({key_of(s): s for s in out}.values(), key=key_of)}
 
 
 _LIKE = {"ArnLike": "ArnEquals", "StringLike": "StringEquals"}
@@ -141,6 +159,7 @@ def comparable(lid: str, resource: dict, resources: dict, canon: Canon, other: d
     out = {}
     for name, value in props.items():
         value = _named_by_name(rtype, name, value, canon)
+        name, value = _json_text_as_object(rtype, name, value, canon)
         if name in defaults and key_of(value) == defaults[name]:
             continue
         if name.endswith("PolicyDocument") or name in ("KeyPolicy", "PolicyText"):

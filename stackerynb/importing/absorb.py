@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stackerynb.catalog import kind as catalog_kind, wire_profile
+from stackerynb.catalog._data import load_table
 from stackerynb.importing import event_rules, http_apis, resource_policies
 from stackerynb.importing.iam import statements_of
 from stackerynb.cfn.intrinsics import NotPlain, plain_value, referenced_ids
@@ -74,7 +75,29 @@ def _referrers(rnd: "Round", target: str) -> dict[str, dict]:
             if lid != target and target in referenced_ids(r)}
 
 
-ROLE_KEYS = tuple(catalog_kind("function").settings["role"].keys)
+ROLE_OWNERS = ("function", "state_machine")  # kinds whose own role takes a `role` setting
+KIT_TRUST = load_table("iam.yaml")["trust"]  # kind -> the service the compiled role trusts
+
+
+def _kept_role(props: dict, kind: str) -> dict:
+    """What a template role of a ``kind`` node sets that its compiled role must set too: the
+    kind's ``role`` setting keys, the trust policy only where it is not the kit's own (a
+    regional principal, a condition, a Sid...), so an ordinary import stays short."""
+    keys = catalog_kind(kind).settings["role"].keys
+    kept = {k: copy.deepcopy(v) for k, v in props.items() if k in keys and k != "AssumeRolePolicyDocument"}
+    trust = props.get("AssumeRolePolicyDocument")
+    if trust is not None and not _is_kit_trust(trust, KIT_TRUST[kind]):
+        kept["AssumeRolePolicyDocument"] = copy.deepcopy(trust)
+    return kept
+
+
+def _is_kit_trust(document, service: str) -> bool:
+    """Whether a trust policy is the one the compiler writes: ``service`` may assume the role."""
+    statements = statements_of(document)
+    return bool(statements) and all(
+        set(s) - {"Sid"} == {"Effect", "Principal", "Action"} and s["Effect"] == "Allow"
+        and s["Principal"] in ({"Service": service}, {"Service": [service]})
+        and s["Action"] in ("sts:AssumeRole", ["sts:AssumeRole"]) for s in statements)
 
 
 def _roles_and_policies(rnd: "Round") -> None:
@@ -109,11 +132,13 @@ def _roles_and_policies(rnd: "Round") -> None:
     for role in sorted(set(users) - roles):
         rnd.raw[role] = f"IAM role also used by {', '.join(sorted(set(_referrers(rnd, role)) - set(users[role])))}"
     for role in sorted(roles):
-        kept = {k: copy.deepcopy(v) for k, v in (rnd.resources[role].get("Properties") or {}).items()
-                if k in ROLE_KEYS}
         for fid in users[role]:
-            if kept and rnd.kind_of(fid) == "function":
-                rnd.nodes[fid].settings["role"] = kept  # the role's path, tags... stay the function role's
+            if rnd.kind_of(fid) in ROLE_OWNERS:
+                kept = _kept_role(rnd.resources[role].get("Properties") or {}, rnd.kind_of(fid))
+                if len(users[role]) > 1:  # each node gets a role of its own: one name cannot be all of theirs
+                    kept.pop("RoleName", None)
+                if kept:  # the role's name, path, tags... stay the node role's
+                    rnd.nodes[fid].settings["role"] = kept
         rnd.absorbed[role] = f"the own role of {', '.join(users[role])} (its statements became wires or a raw policy)"
         rnd.absorbed_into[role] = tuple(users[role])
         if len(users[role]) == 1:

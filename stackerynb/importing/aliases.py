@@ -80,12 +80,32 @@ def _rewrite_sub(value, aliases):
             needle = name["Fn::Sub"]
         elif isinstance(name, str):
             needle = name.replace("${", "${!")
+        elif is_intrinsic(name) and isinstance(name.get("Ref"), str):
+            needle = "${%s}" % name["Ref"]  # a parameter holding the name, used in the text
         else:
             continue
-        text = _replace_bounded(text, needle, _sub_text(ref))
+        text = _outside_variables(text, needle, _sub_text(ref))
     if variables is None:
         return {"Fn::Sub": text}
     return {"Fn::Sub": [text, {k: _rewrite(v, aliases) for k, v in variables.items()}]}
+
+
+_SUB_VARIABLE = re.compile(r"(\$\{[^}!][^}]*\})")
+
+
+def _outside_variables(text: str, needle: str, replacement: str) -> str:
+    """``text`` (Fn::Sub text) with ``needle`` replaced where it does not start or end inside a
+    ``${...}`` variable: a function named like its logical id (``FunctionName: Worker``) does
+    not turn ``${Worker}`` into ``${${Worker}}``, while ``${AWS::StackName}-files`` or a whole
+    ``${NameParameter}`` is still a use of the name."""
+    if not needle or needle not in text:
+        return text
+    inside = [(m.start(), m.end()) for m in _SUB_VARIABLE.finditer(text)]
+
+    def swap(match):
+        cut = any(start < match.start() < end or start < match.end() < end for start, end in inside)
+        return match.group(0) if cut else replacement
+    return re.sub(rf"(?<!{_NAME_CHAR}){re.escape(needle)}(?!{_NAME_CHAR})", swap, text)
 
 
 def _rewrite_literal_arn(text: str, aliases):

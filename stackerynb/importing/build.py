@@ -44,9 +44,10 @@ def build(rnd: Round, name: str, code_base: Path | None, stack_folder: Path | No
         taken.add(node_ids[lid])
 
     # Raw resources keep their logical ids unless the compiler may derive the same id for a
-    # node's own resources (the generated residual policies are named that way on purpose).
+    # node's own resources (the generated residual policies are named that way on purpose);
+    # imported nodes sit in no network, so what only a network makes does not count.
     def clashes(rid: str) -> bool:
-        return any(is_derived(nid, rnd.nodes[lid].kind, rid) for lid, nid in node_ids.items())
+        return any(is_derived(nid, rnd.nodes[lid].kind, rid, networked=False) for lid, nid in node_ids.items())
 
     raw_renames: dict[str, str] = {}
     for rid in raw_ids:

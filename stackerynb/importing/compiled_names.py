@@ -36,12 +36,21 @@ def _patterns(kind: str) -> re.Pattern | None:
     return re.compile("(?:" + "|".join(suffixes) + ")") if suffixes else None
 
 
-def is_derived(node_id: str, kind: str, logical_id: str) -> bool:
-    """True when the compiler may give ``logical_id`` to a resource it makes for the node."""
+@lru_cache(maxsize=1)
+def _network_only() -> re.Pattern:
+    return re.compile("(?:" + "|".join(import_map()["compiled_names"]["network_only"]) + ")")
+
+
+def is_derived(node_id: str, kind: str, logical_id: str, networked: bool = True) -> bool:
+    """True when the compiler may give ``logical_id`` to a resource it makes for the node
+    (``networked=False``: for a node outside any virtual network)."""
     if not logical_id.startswith(node_id) or logical_id == node_id:
         return False
     pattern = _patterns(kind)
-    return bool(pattern and pattern.fullmatch(logical_id[len(node_id):]))
+    suffix = logical_id[len(node_id):]
+    if not networked and _network_only().fullmatch(suffix):
+        return False
+    return bool(pattern and pattern.fullmatch(suffix))
 
 
 def output_clashes(nodes: dict[str, str], output_id: str) -> bool:

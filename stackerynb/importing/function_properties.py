@@ -154,6 +154,26 @@ def _fill(value, placeholders: dict):
     return value
 
 
+def _role_properties(spec: dict, props: dict, out: FunctionProperties) -> None:
+    """What SAM writes on the role it makes for a function without a ``Role`` of its own (its
+    tags, permissions boundary and path), as the function's ``role`` setting."""
+    if "Role" in props:
+        return
+    role = {}
+    for name, rule in (spec.get("role") or {}).items():
+        if name not in props:
+            continue
+        out.handled.add(name)
+        try:
+            value = CONVERTERS[rule["convert"]](props[name]) if rule.get("convert") else copy.deepcopy(props[name])
+        except ValueError as exc:
+            out.raw_reasons.append(str(exc))
+            continue
+        role[rule["to"]] = value
+    if role:
+        out.node_settings["role"] = role
+
+
 def function_properties(logical_id: str, rtype: str, props: dict) -> FunctionProperties:
     """The kept properties and implied grants of function ``logical_id`` of type ``rtype``.
 
@@ -191,6 +211,7 @@ def function_properties(logical_id: str, rtype: str, props: dict) -> FunctionPro
             out.node_settings[rule["setting"]] = setting
     if "alias" in out.node_settings and props.get("Events"):
         out.raw_reasons.append("AutoPublishAlias points its event sources at the alias, which wires do not")
+    _role_properties(spec, props, out)
     for name, converter in (spec.get("convert") or {}).items():
         if name in props:
             out.handled.add(name)

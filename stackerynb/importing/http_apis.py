@@ -86,7 +86,7 @@ def integration(rnd: "Round", lid: str, props: dict) -> str | None:
 def deployment(rnd: "Round", lid: str, props: dict) -> str | None:
     if _api(rnd, props) is None or set(props) - DEPLOYMENT_KEYS:
         return "a deployment that is not a plain deployment of an http_api node"
-    rnd.absorbed[lid] = f"the deployment of {_api(rnd, props)} (its stage deploys itself)"
+    rnd.absorbed[lid] = f"the deployment of {_api(rnd, props)}"
     rnd.absorbed_into[lid] = (_api(rnd, props),)
     return None
 
@@ -105,6 +105,8 @@ def stage(rnd: "Round", lid: str, props: dict) -> str | None:
     if "DeploymentId" in props and _single(props["DeploymentId"], rnd.absorbed) is None:
         return "its deployment is not a plain deployment of the API"
     rnd.nodes[api].settings["stage"] = name
+    if "DeploymentId" in props and props.get("AutoDeploy") is not True:
+        rnd.nodes[api].settings["auto_deploy"] = False  # deployed once, by its deployment, as written
     rnd.absorbed[lid] = f"the stage of {api}"
     rnd.replacements[lid] = ("stage", api)
     rnd.absorbed_into[lid] = (api,)

@@ -187,6 +187,19 @@ def _sub_text(resource) -> str:
     return resource if isinstance(resource, str) else "${ref}"
 
 
+def _starred(placeholders: list[str], texts: list[str]) -> list[str]:
+    """``{arn}*`` for ``{arn}`` where every ARN the template names for the target that no other
+    placeholder's suffix explains ends in ``*`` (SAM's ``function:${Name}*``: the function's
+    versions and aliases too), so the wire reaches as far as the template did."""
+    if sum(p.endswith("}") for p in placeholders) != 1:  # which plain ARN the star extends is unclear
+        return placeholders
+    suffixes = [p.split("}", 1)[1] for p in placeholders if p.split("}", 1)[1]]
+    plain = [t for t in texts if not any(t.endswith(s) for s in suffixes)]
+    if not plain or not all(t.endswith("*") and not t.endswith("/*") for t in plain):
+        return placeholders
+    return [p + "*" if p.endswith("}") else p for p in placeholders]
+
+
 def _exact_settings(simple, covered, node_kinds, function_kind, levels) -> dict[str, dict]:
     """Per wired target, the wire settings that keep its access exactly as granted: ``actions``
     (the levels' actions the template granted on it, or on ``*``) when the levels would grant
@@ -208,6 +221,7 @@ def _exact_settings(simple, covered, node_kinds, function_kind, levels) -> dict[
         placeholders = list(dict.fromkeys(r for st in chosen for r in st.resources))
         # a placeholder with a suffix ({arn}/index/*) is kept only when the template names that suffix
         narrowed = [p for p in placeholders if not p.split("}", 1)[-1] or any(t.endswith(p.split("}", 1)[1]) for t in texts)]
+        narrowed = _starred(narrowed, texts)
         if narrowed and narrowed != placeholders:
             settings["resources"] = narrowed
         if settings:

@@ -44,14 +44,21 @@ def emit(ctx: Compilation, node) -> Parts:
     fid = node.id
     parts = Parts(node, attributes={"arn": att(fid, "Arn"), "name": ref(fid)}, role=f"{fid}Role", env={})
     own_logs = dict(node.get("log_group") or {})
-    log_props = {"LogGroupName": f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
-                 "RetentionInDays": int(node.get("log_retention_days")), **own_logs}
-    log_group = ctx.add(RawObject(f"{fid}LogGroup", {  # keys in troposphere's order, like every resource
-        "Properties": {k: v for k, v in log_props.items() if v is not None},  # null: not set (never expire)
-        "Type": "AWS::Logs::LogGroup"}), fid)
     # a log group named after the function is Lambda's default one: naming it on the function,
     # or its ARN in the role, would be a circle (function -> group -> function)
     default_logs = fid in referenced_ids(own_logs.get("LogGroupName"))
+    logging = (node.get("properties") or {}).get("LoggingConfig")
+    logs_to = logging.get("LogGroup") if isinstance(logging, dict) else None
+    if logs_to is not None and f"{fid}LogGroup" not in referenced_ids(logs_to):
+        # the function logs to a group its kept LoggingConfig names (not one of its own): no
+        # group of its own, and logging rights as Lambda's basic execution role gives them
+        log_group, default_logs = None, True
+    else:
+        log_props = {"LogGroupName": f"/aws/lambda/{ctx.stack_name}-{ctx.env_name}-{fid}",
+                     "RetentionInDays": int(node.get("log_retention_days")), **own_logs}
+        log_group = ctx.add(RawObject(f"{fid}LogGroup", {  # keys in troposphere's order, like every resource
+            "Properties": {k: v for k, v in log_props.items() if v is not None},  # null: not set (never expire)
+            "Type": "AWS::Logs::LogGroup"}), fid)
     role = new_role(ctx, fid, parts.role, "function")
     if not default_logs:
         grant_baseline(ctx, parts, "function_logs", log_group_arn=att(log_group.title, "Arn"))

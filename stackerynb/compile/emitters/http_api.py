@@ -4,8 +4,10 @@ Lambda proxy integration, its routes and one invoke permission per route.
 Routes are route keys: ``GET /orders/{id}`` (HTTP; ``ANY`` for every method, ``$default`` for
 whatever no other route answers) or ``$connect``/``$disconnect``/``$default``/a custom action
 (WebSocket). Each route's permission lets API Gateway invoke the function for that method and
-path only (path variables match one segment, ``{name+}`` any below). The stage deploys
-itself on every change (AutoDeploy).
+path only (path variables match one segment, ``{name+}`` any below), unless the wire's
+``permission`` setting gives its own scope (one permission then covers its routes). The
+stage deploys itself on every change (AutoDeploy), or with ``auto_deploy`` off, a deployment
+made once with the routes.
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import re
 
 from troposphere import GetAtt, Ref, Sub, apigatewayv2 as v2, awslambda
 
+from stackerynb.cfn.intrinsics import sub_text
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
+from stackerynb.compile.raw import RawObject
 from stackerynb.compile.emitters.common import auth_settings_agree, name
 from stackerynb.compile.refs import arn, ref
 from stackerynb.model.rules import unwired_route
@@ -85,13 +89,25 @@ def route(ctx: Compilation, wire, source: Parts, target: Parts) -> None:
                     f"{', '.join(INTEGRATION_SETTINGS)}")
     props.update({k: event[k] for k in INTEGRATION_SETTINGS if k in event})
     ctx.add(v2.Integration(integration, **props), aid)
+    override = dict(wire.settings.get("permission") or {})  # the wire's own scope (null: none)
+    made = []
     for key in keys:
         source.handles["routes"].append((fid, key, integration))
         suffix = _suffix(key)
         permission = f"{aid}{fid}{suffix}Permission"
         scope = arn("execute-api", f"${{{aid}}}/*/{source_pattern(key)}")
-        ctx.add(awslambda.Permission(permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
-                                     Principal="apigateway.amazonaws.com", SourceArn=Sub(scope)), aid)
+        resource = awslambda.Permission(permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
+                                        Principal="apigateway.amazonaws.com", SourceArn=Sub(scope))
+        if override:
+            body = resource.to_dict()
+            merged = {k: v for k, v in {**body["Properties"], **override}.items() if v is not None}
+            if merged in made:
+                continue  # routes the wire's own scope covers already
+            made.append(merged)
+            resource = RawObject(permission, {**body, "Properties": merged})
+            if "SourceArn" in override:
+                scope = sub_text(override["SourceArn"]) if override["SourceArn"] is not None else "*"
+        ctx.add(resource, aid)
         ctx.statements.append(StatementRecord(
             wire=f"{aid} -> {fid}", node=fid, principal="apigateway.amazonaws.com",
             actions=("lambda:InvokeFunction",), resources=(f"${{{fid}.Arn}}",), kind="resource",
@@ -127,11 +143,23 @@ def _finish(ctx: Compilation, node, parts: Parts) -> None:
         ctx.add(v2.Route(logical, ApiId=Ref(aid), RouteKey=key, Target=Sub(f"integrations/${{{integration}}}"),
                          **auth), aid)
         route_ids.append(logical)
-    ctx.add(v2.Stage(f"{aid}Stage", ApiId=Ref(aid), StageName=node.get("stage"), AutoDeploy=True,
-                     DependsOn=route_ids or None) if route_ids else
-            v2.Stage(f"{aid}Stage", ApiId=Ref(aid), StageName=node.get("stage"), AutoDeploy=True), aid)
+    # quick create (a Target kept in properties): API Gateway makes the $default stage itself
+    if "Target" not in (node.get("properties") or {}):
+        _stage(ctx, node, route_ids)
     if node.get("url_output"):
         ctx.output(f"{aid}Url", parts.attributes["url"], f"Invoke URL of {aid}")
+
+
+def _stage(ctx: Compilation, node, route_ids: list[str]) -> None:
+    """The stage: deploying every change itself, or (``auto_deploy`` off) one deployment made
+    once the routes are."""
+    aid = node.id
+    deploy = {"AutoDeploy": True}
+    after = {"DependsOn": route_ids} if route_ids else {}
+    if not node.get("auto_deploy"):
+        deployment = ctx.add(v2.Deployment(f"{aid}Deployment", ApiId=Ref(aid), **after), aid)
+        deploy = {"DeploymentId": Ref(deployment.title)}
+    ctx.add(v2.Stage(f"{aid}Stage", ApiId=Ref(aid), StageName=node.get("stage"), **deploy, **after), aid)
 
 
 AUTH_NEEDS = {"jwt": "jwt_issuer", "lambda": "authorizer"}

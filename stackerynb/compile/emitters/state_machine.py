@@ -1,5 +1,5 @@
 """state_machine -> Step Functions state machine with its own role (trusted by Step Functions
-only), and with logging on, its own log group.
+only, unless its ``role`` setting says otherwise), and with logging on, its own log group.
 
 The definition is the ``definition`` setting, or the file ``definition_uri`` names (read from
 beside the stack file; a file not there yet is left to the packager as an S3 object, like a
@@ -34,6 +34,7 @@ def emit(ctx: Compilation, node) -> Parts:
         "execution_arn": arn("states", f"execution:${{{sid}.Name}}:*")})
     role = new_role(ctx, sid, parts.role, "state_machine")
     keep_policies(ctx, sid, role, node.get("policies"))
+    role.properties.update(dict(node.get("role") or {}))  # the role's name, tags, trust... as imported
     props = dict(RoleArn=GetAtt(role.title, "Arn"))
     if node.get("type") != "STANDARD":  # STANDARD is CloudFormation's own default: said only otherwise
         props["StateMachineType"] = node.get("type")

@@ -12,6 +12,7 @@ from troposphere import encode_to_dict, Ref, Sub, applicationautoscaling as aas,
 
 from stackerynb.compile.context import Compilation, Parts
 from stackerynb.compile.emitters.common import keep_data, name
+from stackerynb.cfn.intrinsics import sub_text
 from stackerynb.compile.refs import att, ref
 
 STREAM_WHEN_WIRED = "NEW_AND_OLD_IMAGES"
@@ -89,6 +90,25 @@ def _autoscaling(ctx: Compilation, node) -> None:
                 PredefinedMetricSpecification=aas.PredefinedMetricSpecification(PredefinedMetricType=metric))), tid)
 
 
+MISSING = object()
+
+
+def _named_in_advance(ctx: Compilation, bid: str) -> bool:
+    """Whether bucket ``bid`` needs a name known before it exists: the bucket waits for what
+    lets S3 notify its targets, so nothing that waits must name its ARN. A queue's policy
+    does; a function's permission does unless the wire's scope drops its SourceArn (as SAM's
+    own), and so does the role of a notified function that is wired back to the bucket."""
+    if ctx.wires_from(bid, "queue"):
+        return True
+    for wire in ctx.wires_from(bid, "function"):
+        scope = wire.settings.get("permission") or {}
+        if "SourceArn" not in scope or scope["SourceArn"] is not None:
+            return True
+        if any(back.target == bid for back in ctx.wires_from(wire.target)):
+            return True
+    return False
+
+
 def emit_object_store(ctx: Compilation, node) -> Parts:
     bid = node.id
     public_read = node.get("public_access") == "read"
@@ -111,9 +131,14 @@ def emit_object_store(ctx: Compilation, node) -> Parts:
     if node.get("website"):
         props["WebsiteConfiguration"] = s3.WebsiteConfiguration(IndexDocument="index.html", ErrorDocument="error.html")
 
-    if ctx.wires_from(bid, "function") or ctx.wires_from(bid, "queue"):
-        # The notification's Lambda permission must exist before the bucket, and must name the
-        # bucket: a name known in advance breaks that circle (a GetAtt would close it).
+    own = (node.get("properties") or {}).get("BucketName", MISSING)  # the template's name wins
+    if own is not MISSING and own is not None:
+        text = sub_text(own)
+        attributes = ({"name": text, "arn": f"arn:${{AWS::Partition}}:s3:::{text}"}
+                      if isinstance(own, str) or not text.startswith("{") else {"name": ref(bid), "arn": att(bid, "Arn")})
+    elif own is MISSING and _named_in_advance(ctx, bid):
+        # The notification's Lambda permission (or queue policy) must exist before the bucket,
+        # and names it: a name known in advance breaks that circle (a GetAtt would close it).
         prefix = name(ctx, bid, limit=63 - 13, lower=True)
         bucket_name = f"{prefix}-${{AWS::AccountId}}"
         props["BucketName"] = Sub(bucket_name)
