@@ -14,7 +14,7 @@ from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
 from stackerynb.compile.iam import POLICY_VERSION, document
-from stackerynb.compile.raw import RawObject
+from stackerynb.compile.raw import RawObject, with_override
 from stackerynb.compile.refs import value
 from stackerynb.model.elements import Wire
 
@@ -37,16 +37,11 @@ def lambda_permission(ctx: Compilation, wire: Wire, source: Parts, target: Parts
                      Principal=invocation.service, SourceArn=value(source_arn))
         if invocation.source_account:
             props["SourceAccount"] = Ref("AWS::AccountId")
-        permission = awslambda.Permission(logical, **props)
-        if override:
-            body = permission.to_dict()
-            merged = {k: v for k, v in {**body["Properties"], **override}.items() if v is not None}
-            if merged in made:
-                continue  # routes the wire's own scope covers already
-            made.append(merged)
-            permission = RawObject(logical, {**body, "Properties": merged})
-            if "SourceArn" in override:
-                one = Invocation(invocation.service, override["SourceArn"] or "*", invocation.source_account)
+        permission = with_override(awslambda.Permission(logical, **props), override, made)
+        if permission is None:
+            continue  # sources the wire's own scope covers already
+        if "SourceArn" in override:
+            one = Invocation(invocation.service, override["SourceArn"] or "*", invocation.source_account)
         ctx.add(permission, wire.source)
         ctx.statements.append(StatementRecord(
             wire=str(Wire(wire.source, wire.target)), node=target.node.id, principal=invocation.service,

@@ -125,3 +125,17 @@ def _add_transform(template) -> None:
             template.transform = current + [SERVERLESS_TRANSFORM]
     elif current != SERVERLESS_TRANSFORM:
         template.transform = [current, SERVERLESS_TRANSFORM]
+
+
+def with_override(permission, override: dict, made: list):
+    """``permission`` with a wire's own ``permission`` setting written over its properties (a
+    null removes one), or None when an equal permission was ``made`` already (the wire's own
+    scope covers several routes or sources); ``permission`` itself when there is no override."""
+    if not override:
+        return permission
+    body = permission.to_dict()
+    merged = {k: v for k, v in {**body["Properties"], **override}.items() if v is not None}
+    if merged in made:
+        return None
+    made.append(merged)
+    return RawObject(permission.title, {**body, "Properties": merged})

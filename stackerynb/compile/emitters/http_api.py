@@ -18,8 +18,8 @@ from troposphere import GetAtt, Ref, Sub, apigatewayv2 as v2, awslambda
 
 from stackerynb.cfn.intrinsics import sub_text
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
-from stackerynb.compile.raw import RawObject
 from stackerynb.compile.emitters.common import auth_settings_agree, name
+from stackerynb.compile.raw import with_override
 from stackerynb.compile.refs import arn, ref
 from stackerynb.model.rules import unwired_route
 
@@ -96,17 +96,13 @@ def route(ctx: Compilation, wire, source: Parts, target: Parts) -> None:
         suffix = _suffix(key)
         permission = f"{aid}{fid}{suffix}Permission"
         scope = arn("execute-api", f"${{{aid}}}/*/{source_pattern(key)}")
-        resource = awslambda.Permission(permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
-                                        Principal="apigateway.amazonaws.com", SourceArn=Sub(scope))
-        if override:
-            body = resource.to_dict()
-            merged = {k: v for k, v in {**body["Properties"], **override}.items() if v is not None}
-            if merged in made:
-                continue  # routes the wire's own scope covers already
-            made.append(merged)
-            resource = RawObject(permission, {**body, "Properties": merged})
-            if "SourceArn" in override:
-                scope = sub_text(override["SourceArn"]) if override["SourceArn"] is not None else "*"
+        resource = with_override(awslambda.Permission(
+            permission, Action="lambda:InvokeFunction", FunctionName=GetAtt(fid, "Arn"),
+            Principal="apigateway.amazonaws.com", SourceArn=Sub(scope)), override, made)
+        if resource is None:
+            continue  # routes the wire's own scope covers already
+        if "SourceArn" in override:
+            scope = sub_text(override["SourceArn"]) if override["SourceArn"] is not None else "*"
         ctx.add(resource, aid)
         ctx.statements.append(StatementRecord(
             wire=f"{aid} -> {fid}", node=fid, principal="apigateway.amazonaws.com",
