@@ -14,7 +14,7 @@ from stackerynb.compile import event_targets
 from stackerynb.compile.context import Compilation, Parts, StatementRecord
 from stackerynb.compile.events import Invocation
 from stackerynb.compile.iam import POLICY_VERSION, document
-from stackerynb.compile.raw import RawObject, with_override
+from stackerynb.compile.raw import with_override
 from stackerynb.compile.refs import value
 from stackerynb.model.elements import Wire
 
