@@ -139,23 +139,36 @@ def rename_references(value: Any, rename: Callable[[str, str | None], str]) -> A
     return value
 
 
-def sub_text(value: Any) -> str:
-    """``value`` written as Fn::Sub text where it can be (``{"Fn::GetAtt": ["T", "Arn"]}`` is
-    ``${T.Arn}``, ``{"Ref": "P"}`` is ``${P}``), else as compact JSON: how tables show a value."""
+def intrinsic_text(value) -> str | None:
+    """A value as Sub text when it can be read without deploying: a string, ``Fn::Sub`` text,
+    ``Fn::Join`` of such parts, ``Ref`` as ``${Name}``; None otherwise (``Fn::If``, ...)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
         (key, arg), = value.items()
         if key == "Ref" and isinstance(arg, str):
             return "${%s}" % arg
-        if key == "Fn::GetAtt":
-            parts = arg.split(".", 1) if isinstance(arg, str) else arg
-            if isinstance(parts, list) and len(parts) == 2 and all(isinstance(x, str) for x in parts):
-                return "${%s.%s}" % tuple(parts)
         if key == "Fn::Sub":
-            text, variables = _sub_parts(arg)
-            if text and not variables:
-                return text
+            text = arg[0] if isinstance(arg, list) and arg else arg
+            return text if isinstance(text, str) else None
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            parts = [intrinsic_text(p) for p in arg[1]]
+            if isinstance(arg[0], str) and all(p is not None for p in parts):
+                return arg[0].join(parts)
+    return None
+
+
+def sub_text(value: Any) -> str:
+    """``value`` written as Fn::Sub text where it can be (:func:`intrinsic_text`, and
+    ``{"Fn::GetAtt": ["T", "Arn"]}`` as ``${T.Arn}``), else as compact JSON: how tables show a value."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::GetAtt" in value:
+        arg = value["Fn::GetAtt"]
+        parts = arg.split(".", 1) if isinstance(arg, str) else arg
+        if isinstance(parts, list) and len(parts) == 2 and all(isinstance(x, str) for x in parts):
+            return "${%s.%s}" % tuple(parts)
+    text = intrinsic_text(value)
+    if text is not None:
+        return text
     import json
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 

@@ -30,6 +30,7 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
+from stackerynb.cfn.intrinsics import intrinsic_text
 from stackerynb.errors import Problem, StackError
 
 
@@ -232,25 +233,6 @@ def managed_policies(resources: dict[str, dict]) -> Iterator[tuple[str, str]]:
                 yield lid, found.group(1)
             elif kind in SAM_WITH_POLICIES and not text.startswith("arn:") and "${" not in text:
                 yield lid, text  # SAM reads a bare name as an AWS managed policy
-
-
-def intrinsic_text(value) -> str | None:
-    """A value as Sub text when it can be read without deploying: a string, ``Fn::Sub`` text,
-    ``Fn::Join`` of such parts, ``Ref`` as ``${Name}``; None otherwise (``Fn::If``, ...)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
-        if key == "Ref" and isinstance(arg, str):
-            return "${%s}" % arg
-        if key == "Fn::Sub":
-            text = arg[0] if isinstance(arg, list) and arg else arg
-            return text if isinstance(text, str) else None
-        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-            parts = [intrinsic_text(p) for p in arg[1]]
-            if isinstance(arg[0], str) and all(p is not None for p in parts):
-                return arg[0].join(parts)
-    return None
 
 
 def as_list(value) -> list:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from stackerynb.cfn import iam_reference
-from stackerynb.compile.governance import as_list, intrinsic_text, statements
+from stackerynb.cfn.intrinsics import intrinsic_text
+from stackerynb.compile.governance import as_list, statements
 
 ID = "G002"
 DESCRIPTION = 'Resource "*" only for actions without resource-level permissions'

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from stackerynb.compile.governance import intrinsic_text
+from stackerynb.cfn.intrinsics import intrinsic_text
 
 ID = "G008"
 DESCRIPTION = "Encrypted in transit: Redis TLS and AUTH, HTTP only redirects once HTTPS exists"
