@@ -33,6 +33,7 @@ from stackerynb.analysis.traffic import DAY, Profile, Traffic, from_schedule, no
 from stackerynb.catalog import wire_profile
 from stackerynb.catalog.prices import Prices, coldstart_table, init_seconds, load_prices
 from stackerynb.errors import StackError
+from stackerynb.model.groups import connected_groups
 
 DEFAULT_DURATION = 0.1  # seconds of own work per call when nothing better is known
 TABLE_COLUMNS = ["functions", "merged", "monthly_compute", "monthly_requests", "monthly_api", "monthly_total",
@@ -122,25 +123,6 @@ class Design:
     notes: list[str] = field(default_factory=list)
 
 
-def connected_groups(pairs: Sequence[tuple[str, str]], order: list[str], min_size: int = 2) -> list[tuple[str, ...]]:
-    """Connected components (of at least ``min_size``) of an undirected relation over ``order``,
-    members and components in the order of ``order``."""
-    parent = {f: f for f in order}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    comps: dict[str, list[str]] = {}
-    for f in order:
-        comps.setdefault(find(f), []).append(f)
-    return [tuple(c) for c in comps.values() if len(c) >= min_size]
-
-
 def _options_value(value, key, default):
     if isinstance(value, Mapping):
         return value.get(key, default)
@@ -212,7 +194,7 @@ def alternatives(stack, *, package_mb=None, init=None) -> list[Design]:
         ("proxies collapsed", proxy_pairs, "functions that call each other merged into one"),
         ("consolidated", api_pairs + proxy_pairs, "both: one function per api and proxy chains collapsed"),
     ]:
-        groups = connected_groups(pairs, functions)
+        groups = connected_groups(pairs, functions, min_size=2)
         if groups:
             d = design(stack, groups, name, text, **opts)
             if d.groups and not any(d.groups == o.groups for o in out):
@@ -537,7 +519,7 @@ def recommend(stack, traffic, *, top: int | None = None, **options) -> pd.DataFr
         targets = list(dict.fromkeys(e.function for e in entries if e.source == api))
         if len(targets) > 1:
             candidates.append(("api " + api, tuple(t for t in functions if t in targets)))
-    for group in connected_groups([(a, b) for a, cs in call_graph(stack).items() for b in cs], functions):
+    for group in connected_groups([(a, b) for a, cs in call_graph(stack).items() for b in cs], functions, min_size=2):
         candidates.append(("proxy chain", group))
     base = design(stack, [], "as designed", "every function on its own", package_mb=package_mb, init=init)
     designs = [base]

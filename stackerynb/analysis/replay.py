@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 
 from stackerynb.analysis import pricing
-from stackerynb.analysis.consolidation import alternatives, call_graph, connected_groups, entry_points
+from stackerynb.analysis.consolidation import alternatives, call_graph, entry_points
 from stackerynb.analysis.platform import Platform
 from stackerynb.catalog.prices import Prices, load_prices
 from stackerynb.errors import StackError
+from stackerynb.model.groups import connected_groups
 
 DAY = 86400.0
 COLUMNS = ["functions", "merged", "monthly_compute", "monthly_requests", "monthly_api", "monthly_total",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from stackerynb.errors import StackError
+from stackerynb.model.groups import connected_groups
 
 PART_SUFFIX = "-{}"
 
@@ -73,23 +74,5 @@ def split_counted(stack, ctx, *, max_resources: int = 500) -> list:
 
 def _connected_groups(stack) -> list[list[str]]:
     """Node ids grouped by wires and network placement, each group in stack order."""
-    parent = {n.id: n.id for n in stack.nodes}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def join(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
-    for wire in stack.wires:
-        join(wire.source, wire.target)
-    for node in stack.nodes:
-        if node.network:
-            join(node.id, node.network)
-    groups: dict[str, list[str]] = {}
-    for node in stack.nodes:
-        groups.setdefault(find(node.id), []).append(node.id)
-    return list(groups.values())
+    pairs = [(w.source, w.target) for w in stack.wires] + [(n.id, n.network) for n in stack.nodes if n.network]
+    return [list(g) for g in connected_groups(pairs, [n.id for n in stack.nodes])]

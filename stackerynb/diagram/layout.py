@@ -21,8 +21,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-
 from stackerynb.catalog import kind as catalog_kind, wire_profile
+from stackerynb.model.groups import connected_groups
 
 COLUMN = 190  # narrowest distance between layers
 ROW = 110  # vertical distance between nodes in a layer
@@ -234,24 +234,9 @@ def layers(stack, ids: list[str] | None = None, edges=None) -> dict[str, int]:
 def components(stack, edges) -> list[list[str]]:
     """Groups of nodes joined by wires, references or a network (members with their network),
     each in stack order, in the order their first node comes."""
-    parent = {n.id: n.id for n in stack.nodes}
-
-    def root(i: str) -> str:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     joins = [(a, b) for a, b, _ in edges]
     joins += [(n.id, band[0]) for n in stack.nodes if (band := network_band(stack, n))]
-    for a, b in joins:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for node in stack.nodes:
-        groups.setdefault(root(node.id), []).append(node.id)
-    return list(groups.values())
+    return [list(g) for g in connected_groups(joins, [n.id for n in stack.nodes])]
 
 
 def layered_layout(stack) -> dict[str, tuple[float, float]]:
